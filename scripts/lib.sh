@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared settings for the statsfs scripts. Sourced, not run.
+
+# shellcheck disable=SC2034
+STATSFS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KVER_PKG=linux-source-7.3
+# Everything expensive lives here, outside the clone, and survives a fresh clone.
+STATSFS_CACHE=${STATSFS_CACHE:-/var/cache/statsfs}
+# The kernel is built with LLVM 19: KASAN and Rust together need clang (see TOOLCHAIN).
+KMAKE_LLVM=${KMAKE_LLVM:--19}
+export LIBCLANG_PATH=/usr/lib/llvm-19/lib
+export PATH="$HOME/.cargo/bin:$PATH"
+JOBS=${JOBS:-$(($(nproc) + 1))}
+
+log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# The kernel source tree (patched, with statsfs grafted in) and its build tree.
+KSRC=$STATSFS_CACHE/linux-7.3
+KBUILD=$STATSFS_CACHE/build-7.3
+
+kmake() {
+	make -C "$KSRC" O="$KBUILD" LLVM="$KMAKE_LLVM" -j"$JOBS" "$@"
+}

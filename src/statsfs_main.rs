@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! statsfs: a RAM-based pseudo-filesystem for kernel statistics.
+//!
+//! Subsystems publish sources (directories) of values (files) that are read
+//! straight out of the subsystem's memory; see `Documentation/filesystems/stats_fs.rst`.
+//! The VFS glue is C (`stats_fs_vfs.c`); everything else is Rust.
+
+#![crate_name = "statsfs"]
+
+use kernel::prelude::*;
+
+mod vfs;
+
+module! {
+    type: StatsFsModule,
+    name: "statsfs",
+    authors: ["The statsfs developers"],
+    description: "Pseudo-filesystem for kernel statistics",
+    license: "GPL",
+}
+
+/// The module state: owns the registration of the file system.
+struct StatsFsModule {
+    _fs: vfs::Registration,
+}
+
+impl kernel::Module for StatsFsModule {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        Ok(Self {
+            _fs: vfs::Registration::new()?,
+        })
+    }
+}
