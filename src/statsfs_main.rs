@@ -10,6 +10,7 @@
 
 use kernel::prelude::*;
 
+mod name;
 mod vfs;
 
 module! {

@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# statsfs top-level Makefile.
+#
+#   make KDIR=<Rust-enabled kernel build tree> [LLVM=...]
+#                  build statsfs.ko out of tree (the kernel's own LLVM= setting)
+#   make demo      set up, build the test kernel, boot the guest, show /sys/kernel/stats
+#   make check     run every test; ends with "N passed, N failed"
+#   make shell     an interactive shell in the guest, statsfs mounted
+#
+# Kbuild reads ./Kbuild for the module itself.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+.PHONY: modules clean demo check shell
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_STATS_FS=m modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf out
+
+demo:
+	scripts/demo.sh
+
+check:
+	scripts/check.sh
+
+shell:
+	scripts/setup.sh
+	scripts/build-kernel.sh
+	scripts/run-guest.sh shell

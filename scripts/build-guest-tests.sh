@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the in-guest test programs as static binaries into $OUT/guest-bin, and the
+# out-of-tree statsfs module (which proves `make KDIR=...` works).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+OUT=${OUT:-$STATSFS_ROOT/out}
+
+mkdir -p "$OUT/guest-bin"
+rm -f "$OUT"/guest-bin/*
+for c in "$STATSFS_ROOT"/tests/guest/*.c; do
+	gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/guest-bin/$(basename "$c" .c)" "$c"
+done
+
+log "building statsfs out of tree against $KBUILD"
+make -s -C "$STATSFS_ROOT" KDIR="$KBUILD" LLVM="$KMAKE_LLVM" -j"$JOBS" modules

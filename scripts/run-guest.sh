@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Pack the initramfs and boot the test guest under QEMU (TCG, -cpu max: the guest
+# sees SVM, so KVM runs inside it). Usage: run-guest.sh check|demo|shell
+#
+# Writes into $OUT (default: out/ in the clone): guest-console.log (ttyS0, the kernel
+# log with KUnit's KTAP) and guest-results.ktap (ttyS1, the in-guest tests' KTAP).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:-check}
+OUT=${OUT:-$STATSFS_ROOT/out}
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-900}
+mkdir -p "$OUT"
+
+# The initramfs: busybox, the modules, the in-guest test programs.
+root=$OUT/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,lib/modules/tests,lib/modules/demo}
+cp /bin/busybox "$root/bin/busybox"
+install -m 0755 "$STATSFS_ROOT/tests/guest/init" "$root/init"
+cp "$KBUILD/fs/statsfs/statsfs.ko" "$root/lib/modules/"
+for ko in "$OUT"/modules/tests/*.ko; do
+	[ -e "$ko" ] && cp "$ko" "$root/lib/modules/tests/"
+done
+for ko in "$OUT"/modules/demo/*.ko; do
+	[ -e "$ko" ] && cp "$ko" "$root/lib/modules/demo/"
+done
+for t in "$OUT"/guest-bin/*; do
+	[ -e "$t" ] && cp "$t" "$root/tests/"
+done
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$OUT/initramfs.cpio"
+
+console=$OUT/guest-console.log
+results=$OUT/guest-results.ktap
+: >"$results"
+append="console=ttyS0 panic=-1 kunit.enable=1 kunit.autorun=1 statsfs_mode=$mode"
+append+=" ${GUEST_APPEND:-}"
+qemu=(
+	qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2048
+	-kernel "$KBUILD/arch/x86/boot/bzImage" -initrd "$OUT/initramfs.cpio"
+	-append "$append" -nographic -no-reboot
+)
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}" -serial mon:stdio -serial "file:$results"
+fi
+qemu+=(-serial "file:$console" -serial "file:$results" -monitor none)
+log "booting the guest ($mode, timeout ${GUEST_TIMEOUT}s); console log: $console"
+start=$(date +%s)
+rc=0
+timeout --foreground -k 10 "$GUEST_TIMEOUT" "${qemu[@]}" </dev/null >/dev/null 2>&1 || rc=$?
+log "guest ran $(($(date +%s) - start)) s"
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	echo "statsfs-harness: guest timed out after ${GUEST_TIMEOUT}s" >>"$console"
+fi
+if [ "$mode" = demo ]; then
+	sed -n '/statsfs-guest:/,$p' "$console" | sed 's/\r$//'
+fi
+exit 0

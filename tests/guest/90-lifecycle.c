@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * statsfs life cycle, end to end: the file system type and /sys/kernel/stats
+ * exist once the module is loaded, it mounts and lists, the module refuses to
+ * unload while mounted, and after umount it unloads and takes both away.
+ *
+ * Runs last: it leaves statsfs unloaded.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ktap.h"
+
+#define MNT "/sys/kernel/stats"
+
+static int file_has_line(const char *path, const char *needle)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, needle) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* Names in @dir other than "." and "..", or -1 with errno set. */
+static int count_entries(const char *dir)
+{
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+	int n = 0;
+
+	if (!dp)
+		return -1;
+	while ((d = readdir(dp)))
+		if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
+			n++;
+	closedir(dp);
+	return n;
+}
+
+static long unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK);
+}
+
+int main(void)
+{
+	struct stat st;
+	int n;
+
+	ktap_suite_begin("guest_lifecycle", 10);
+
+	ktap_case(file_has_line("/proc/filesystems", "\tstatsfs"),
+		  "fs_type_registered", "no statsfs in /proc/filesystems");
+	ktap_case(stat(MNT, &st) == 0 && S_ISDIR(st.st_mode), "mount_point_exists",
+		  "stat(%s): %s", MNT, strerror(errno));
+	KTAP_EXPECT_OK("mount_succeeds", mount("statsfs", MNT, "statsfs", 0, NULL));
+	ktap_case(file_has_line("/proc/mounts", "statsfs " MNT " statsfs "),
+		  "listed_in_proc_mounts", "no statsfs line in /proc/mounts");
+	n = count_entries(MNT);
+	ktap_case(n == 0, "empty_root_lists", "readdir(%s) gave %d entries (%s)", MNT, n,
+		  n < 0 ? strerror(errno) : "want none: no publisher is loaded");
+	KTAP_EXPECT_ERRNO("unload_refused_while_mounted", unload("statsfs"), EBUSY);
+	KTAP_EXPECT_OK("umount_succeeds", umount(MNT));
+	KTAP_EXPECT_OK("unload_succeeds", unload("statsfs"));
+	KTAP_EXPECT_ERRNO("mount_point_removed", stat(MNT, &st), ENOENT);
+	KTAP_EXPECT_ERRNO("mount_after_unload_is_enodev",
+			  mount("statsfs", "/tmp", "statsfs", 0, NULL), ENODEV);
+
+	return ktap_suite_end("guest_lifecycle");
+}
