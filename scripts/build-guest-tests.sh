@@ -15,3 +15,9 @@ done
 
 log "building statsfs out of tree against $KBUILD"
 make -s -C "$STATSFS_ROOT" KDIR="$KBUILD" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
+
+log "building the test modules against $KBUILD"
+make -s -C "$KBUILD" M="$STATSFS_ROOT/tests/modules" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
+mkdir -p "$OUT/modules/tests"
+rm -f "$OUT"/modules/tests/*.ko
+cp "$STATSFS_ROOT"/tests/modules/*.ko "$OUT/modules/tests/"

@@ -19,6 +19,7 @@ root=$OUT/initramfs
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,lib/modules/tests,lib/modules/demo}
 cp /bin/busybox "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
 install -m 0755 "$STATSFS_ROOT/tests/guest/init" "$root/init"
 cp "$KBUILD/fs/statsfs/statsfs.ko" "$root/lib/modules/"
 for ko in "$OUT"/modules/tests/*.ko; do

@@ -10,7 +10,12 @@
 
 use kernel::prelude::*;
 
+mod ffi;
 mod name;
+mod source;
+mod source_tests;
+mod tree;
+mod value;
 mod vfs;
 
 module! {
@@ -28,8 +33,15 @@ struct StatsFsModule {
 
 impl kernel::Module for StatsFsModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Self {
-            _fs: vfs::Registration::new()?,
-        })
+        tree::init();
+        let fs = vfs::Registration::new()?;
+        ffi::set_initialized(true);
+        Ok(Self { _fs: fs })
+    }
+}
+
+impl Drop for StatsFsModule {
+    fn drop(&mut self) {
+        ffi::set_initialized(false);
     }
 }

@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * stats_fs.h - publish kernel statistics in statsfs (/sys/kernel/stats)
+ *
+ * A source is a directory of values; a value group is an array of value
+ * descriptors plus the base address of the structure the values live in. A
+ * group added with a NULL base holds aggregates: each of its values combines the
+ * same value over every simple group in the source's subtree that was added
+ * from the same descriptor array. See Documentation/filesystems/stats_fs.rst.
+ *
+ * Source-compatible with the statsfs v3 API (2020).
+ *
+ * Building a C module against an out-of-tree statsfs: the kernel's autoconf does
+ * not know CONFIG_STATS_FS then, so add this line to the module's Kbuild to get
+ * the real declarations rather than the stubs:
+ *
+ *	ccflags-y += -DCONFIG_STATS_FS_MODULE -I$(STATSFS_DIR)/include
+ */
+
+#ifndef _LINUX_STATS_FS_H
+#define _LINUX_STATS_FS_H
+
+#include <linux/compiler.h>
+#include <linux/err.h>
+#include <linux/kconfig.h>
+#include <linux/types.h>
+
+/**
+ * enum stat_aggr - How an aggregate combines a value over a subtree.
+ * @STATS_FS_NONE: Not an aggregate; in an aggregate group it reads 0.
+ * @STATS_FS_SUM: Sum, modulo 2^64. Empty set: 0.
+ * @STATS_FS_MIN: Minimum. Empty set: U64_MAX (unsigned), S64_MAX (signed).
+ * @STATS_FS_MAX: Maximum. Empty set: 0 (unsigned), S64_MIN (signed).
+ * @STATS_FS_COUNT_ZERO: Number of values equal to zero. Empty set: 0.
+ * @STATS_FS_AVG: Sum divided by count, signed for signed types. Empty set: 0.
+ */
+enum stat_aggr {
+	STATS_FS_NONE = 0,
+	STATS_FS_SUM,
+	STATS_FS_MIN,
+	STATS_FS_MAX,
+	STATS_FS_COUNT_ZERO,
+	STATS_FS_AVG,
+};
+
+/**
+ * enum source_value_common_flags - Flags of sources and value groups.
+ * @STATS_FS_HIDDEN: No directory (source) or no files (group) in the file
+ *	system; the values still take part in aggregates.
+ */
+enum source_value_common_flags {
+	STATS_FS_HIDDEN = 0x1,
+};
+
+/**
+ * enum stat_fs_value_flag - Flags of one value descriptor.
+ * @STATS_FS_FLOATING_VALUE: The value may go down (a gauge, not a counter), so
+ *	clearing it makes no sense: it is read-only (mode 0444) and
+ *	stats_fs_source_clear() refuses it.
+ */
+enum stat_fs_value_flag {
+	STATS_FS_FLOATING_VALUE = 0x1,
+};
+
+struct stats_fs_value;
+
+/**
+ * struct stats_fs_type - How to read and clear a value of some type.
+ * @get: Returns the value at @base + @val->offset, as u64; signed types
+ *	sign-extend. Called with statsfs's tree lock held for reading: it may
+ *	sleep, but must not call statsfs.
+ * @clear: Sets the value to zero, or NULL if the type cannot be cleared.
+ *	Same context as @get.
+ * @sign: True if the value is signed: it is printed as signed and MIN, MAX
+ *	and AVG compare and divide it as s64.
+ */
+struct stats_fs_type {
+	u64 (*get)(struct stats_fs_value *val, void *base);
+	void (*clear)(struct stats_fs_value *val, void *base);
+	bool sign;
+};
+
+/**
+ * struct stats_fs_value - Descriptor of one value.
+ * @name: File name of the value: printable, no '/', not starting with '.',
+ *	at most NAME_MAX bytes. An entry with a NULL @name ends an array.
+ * @offset: Offset of the value from the base address of its group.
+ * @type: How to read it: one of the stats_fs_type_* objects or a custom type.
+ * @aggr_kind: How an aggregate group combines it over a subtree.
+ * @value_flag: Flags from enum stat_fs_value_flag.
+ * @show: Optional. Returns the text to show for a value instead of the
+ *	number; the string must stay valid while the descriptor is registered.
+ *
+ * Arrays of descriptors must stay valid and unchanged while any group built
+ * from them is registered. Aggregates match values by the identity of the
+ * array they were added from, not by name.
+ */
+struct stats_fs_value {
+	char *name;
+	int offset;
+	const struct stats_fs_type *type;
+	enum stat_aggr aggr_kind;
+	u32 value_flag;
+	char *(*show)(u64 value);
+};
+
+/* Opaque: a source is only handled through the functions below. */
+struct stats_fs_source;
+
+/*
+ * The default types, for &struct stats_fs_value.type: each reads a field of that C
+ * type. Defined by statsfs, so using them needs statsfs (as in v3).
+ */
+extern const struct stats_fs_type stats_fs_type_u8;
+extern const struct stats_fs_type stats_fs_type_s8;
+extern const struct stats_fs_type stats_fs_type_u16;
+extern const struct stats_fs_type stats_fs_type_s16;
+extern const struct stats_fs_type stats_fs_type_u32;
+extern const struct stats_fs_type stats_fs_type_s32;
+extern const struct stats_fs_type stats_fs_type_u64;
+extern const struct stats_fs_type stats_fs_type_s64;
+extern const struct stats_fs_type stats_fs_type_bool;
+
+#if IS_ENABLED(CONFIG_STATS_FS)
+
+/**
+ * stats_fs_source_create() - Create a source.
+ * @flags: Source flags: 0 or STATS_FS_HIDDEN.
+ * @fmt: printf-style format of the source's name; the name must be valid as
+ *	for &struct stats_fs_value.name.
+ *
+ * The source is not visible until it, or a source it becomes a subordinate of,
+ * is registered. The caller owns one reference, dropped with
+ * stats_fs_source_put().
+ *
+ * Context: Process context; may sleep.
+ * Return: The source, ERR_PTR(-EINVAL) for an invalid name or flags, or
+ * ERR_PTR(-ENOMEM).
+ */
+struct stats_fs_source *stats_fs_source_create(u32 flags, const char *fmt, ...)
+	__printf(2, 3);
+
+/**
+ * stats_fs_source_register() - Show a source at the top of statsfs.
+ * @source: The source.
+ *
+ * The source and its visible subordinates appear at once. The registration
+ * takes no reference: the source stays registered until its last reference is
+ * put.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0; -EINVAL for a NULL or error pointer; -EBUSY if @source is already
+ * registered or is a subordinate; -EEXIST if a registered source has the same
+ * name.
+ */
+int stats_fs_source_register(struct stats_fs_source *source);
+
+/**
+ * stats_fs_source_add_values() - Add a group of values to a source.
+ * @source: The source.
+ * @val: Array of descriptors, ended by an entry with a NULL name.
+ * @base_ptr: Base address of the values (a simple group), or NULL for a group
+ *	of aggregates over @source's subtree.
+ * @flags: Group flags: 0 or STATS_FS_HIDDEN.
+ *
+ * The values appear at once if the source is visible. The memory at @base_ptr
+ * must stay valid until stats_fs_source_revoke() returns or the last reference
+ * to @source is put, whichever is first.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0; -EINVAL for a NULL or error @source, a NULL @val, or an invalid
+ * descriptor (bad name, NULL type or get, unknown aggregation); -EEXIST if
+ * this (@val, @base_ptr) pair was already added to @source; -ENOMEM.
+ */
+int stats_fs_source_add_values(struct stats_fs_source *source,
+			       struct stats_fs_value *val, void *base_ptr,
+			       u32 flags);
+
+/**
+ * stats_fs_source_add_subordinate() - Make @child a subordinate of @parent.
+ * @parent: The parent source.
+ * @child: The new subordinate; it gets a reference from @parent.
+ *
+ * @child appears under @parent at once if @parent is visible, and its values
+ * take part in @parent's aggregates. A source has at most one parent.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0; -EINVAL for NULL or error pointers or if @child is @parent or
+ * one of its ancestors; -EBUSY if @child already has a parent or is
+ * registered; -ENOMEM.
+ */
+int stats_fs_source_add_subordinate(struct stats_fs_source *parent,
+				    struct stats_fs_source *child);
+
+/**
+ * stats_fs_source_remove_subordinate() - Undo stats_fs_source_add_subordinate().
+ * @parent: The parent source.
+ * @child: The subordinate to remove; @parent's reference to it is put.
+ *
+ * @child and its subtree disappear from the file system at once and leave
+ * @parent's aggregates. Nothing happens if @child is not a subordinate of
+ * @parent (or either is NULL).
+ *
+ * Context: Process context; may sleep.
+ */
+void stats_fs_source_remove_subordinate(struct stats_fs_source *parent,
+					struct stats_fs_source *child);
+
+/**
+ * stats_fs_source_get_value() - Read a value of a source.
+ * @source: The source.
+ * @val: The descriptor to read: an element of an array added to @source.
+ * @ret: Where to store the value (sign-extended for signed types).
+ *
+ * Looks @val up among @source's own groups (not its subordinates'), newest
+ * group first. A simple value is read directly; an aggregate is computed over
+ * @source's subtree. Values of a revoked group read 0.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0; -ENOENT if @val is not in @source; -EINVAL for NULL arguments.
+ * On error *@ret is set to 0 (when @ret is not NULL).
+ */
+int stats_fs_source_get_value(struct stats_fs_source *source,
+			      struct stats_fs_value *val, u64 *ret);
+
+/**
+ * stats_fs_source_get_value_by_name() - Read a value of a source by name.
+ * @source: The source.
+ * @name: The value's name.
+ * @ret: Where to store the value.
+ *
+ * Like stats_fs_source_get_value(), for the first value called @name in
+ * @source's own groups, newest group first.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0; -ENOENT if no value has that name; -EINVAL for NULL arguments.
+ * On error *@ret is set to 0 (when @ret is not NULL).
+ */
+int stats_fs_source_get_value_by_name(struct stats_fs_source *source,
+				      const char *name, u64 *ret);
+
+/**
+ * stats_fs_source_clear() - Reset a value of a source to zero.
+ * @source: The source.
+ * @val: The descriptor, as for stats_fs_source_get_value().
+ *
+ * Clearing an aggregate clears every matching simple value in @source's
+ * subtree. Revoked groups are left alone.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0; -ENOENT if @val is not in @source; -EPERM if the value is
+ * STATS_FS_FLOATING_VALUE or its type has no clear; -EINVAL for NULL
+ * arguments.
+ */
+int stats_fs_source_clear(struct stats_fs_source *source,
+			  struct stats_fs_value *val);
+
+/**
+ * stats_fs_source_revoke() - Disconnect a source from its data.
+ * @source: The source.
+ *
+ * Call it before freeing the memory its simple groups read. Once it returns,
+ * statsfs never touches that memory again: @source's values read 0 and drop
+ * out of every aggregate, and files held open on them keep working. Groups
+ * added afterwards are live again. Subordinates are not affected.
+ *
+ * Context: Process context; may sleep (it waits for readers in progress).
+ */
+void stats_fs_source_revoke(struct stats_fs_source *source);
+
+/**
+ * stats_fs_source_get() - Take a reference to a source.
+ * @source: The source; NULL is ignored.
+ *
+ * Context: Any context.
+ */
+void stats_fs_source_get(struct stats_fs_source *source);
+
+/**
+ * stats_fs_source_put() - Drop a reference to a source.
+ * @source: The source; NULL and error pointers are ignored.
+ *
+ * Dropping the last reference revokes the source, removes it from the file
+ * system and from its parent, and puts the references it holds to its
+ * subordinates. Its memory lives on while files are open on it.
+ *
+ * Context: Process context; may sleep.
+ */
+void stats_fs_source_put(struct stats_fs_source *source);
+
+/**
+ * stats_fs_initialized() - Whether statsfs is ready.
+ *
+ * Context: Any context.
+ * Return: True once the statsfs file system is registered.
+ */
+bool stats_fs_initialized(void);
+
+#else /* !CONFIG_STATS_FS */
+
+/*
+ * Stubs return errors rather than NULL, so that callers can tell "statsfs is
+ * not there" from a real failure.
+ */
+
+static inline struct stats_fs_source *stats_fs_source_create(u32 flags,
+							     const char *fmt, ...)
+{
+	return ERR_PTR(-ENODEV);
+}
+
+static inline int stats_fs_source_register(struct stats_fs_source *source)
+{
+	return -ENODEV;
+}
+
+static inline int stats_fs_source_add_values(struct stats_fs_source *source,
+					     struct stats_fs_value *val,
+					     void *base_ptr, u32 flags)
+{
+	return -ENODEV;
+}
+
+static inline int stats_fs_source_add_subordinate(struct stats_fs_source *parent,
+						  struct stats_fs_source *child)
+{
+	return -ENODEV;
+}
+
+static inline void
+stats_fs_source_remove_subordinate(struct stats_fs_source *parent,
+				   struct stats_fs_source *child)
+{
+}
+
+static inline int stats_fs_source_get_value(struct stats_fs_source *source,
+					    struct stats_fs_value *val, u64 *ret)
+{
+	if (ret)
+		*ret = 0;
+	return -ENODEV;
+}
+
+static inline int
+stats_fs_source_get_value_by_name(struct stats_fs_source *source,
+				  const char *name, u64 *ret)
+{
+	if (ret)
+		*ret = 0;
+	return -ENODEV;
+}
+
+static inline int stats_fs_source_clear(struct stats_fs_source *source,
+					struct stats_fs_value *val)
+{
+	return -ENODEV;
+}
+
+static inline void stats_fs_source_revoke(struct stats_fs_source *source)
+{
+}
+
+static inline void stats_fs_source_get(struct stats_fs_source *source)
+{
+}
+
+static inline void stats_fs_source_put(struct stats_fs_source *source)
+{
+}
+
+static inline bool stats_fs_initialized(void)
+{
+	return false;
+}
+
+#endif /* CONFIG_STATS_FS */
+
+#endif /* _LINUX_STATS_FS_H */

@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Sources: the nodes of the statistics tree.
+//!
+//! # References
+//!
+//! A source has two counts, as in statsfs v3:
+//!
+//! - Its *references* ([`SourceRef`]): held by the users of the API (C or Rust) and by the
+//!   parent of a subordinate. When the last one goes, the source is torn down: revoked,
+//!   removed from the root or its parent, and its references to its subordinates are put.
+//! - The `Arc` count of its memory: every [`SourceRef`] holds one, and so do the root list
+//!   and, later, whoever reads the source without owning it (an open file). So memory
+//!   outlives teardown for as long as anybody can still look at it.
+//!
+//! # Shape
+//!
+//! Sources form a forest: a source hangs at the root (registered), under one parent, or
+//! nowhere. All of that, and every source's groups, is protected by the tree lock
+//! ([`crate::tree`]). Walks over a subtree are iterative (parent pointer plus position
+//! among the siblings), so a chain of any depth costs no kernel stack.
+
+use core::{
+    mem::ManuallyDrop,
+    ptr::{
+        self,
+        NonNull, //
+    },
+};
+use kernel::{
+    ffi::c_void,
+    prelude::*,
+    str::{
+        CStr,
+        CString, //
+    },
+    sync::{
+        Arc,
+        Refcount, //
+    },
+};
+
+use crate::{
+    name,
+    tree::{
+        self,
+        Held,
+        TreeLocked,
+        WriteGuard, //
+    },
+    value::{
+        Accumulator,
+        Group,
+        StatsFsValue,
+        HIDDEN, //
+    },
+};
+
+/// The sources registered at the top of the file system.
+///
+/// Holds memory (`Arc`) but no reference: a registered source stays until its last
+/// reference is put.
+static ROOTS: TreeLocked<KVec<Arc<Source>>> = TreeLocked::new(KVec::new());
+
+/// Where a source hangs in the forest.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// Not registered and nobody's subordinate.
+    Detached,
+    /// Registered: in [`ROOTS`] at `pos`.
+    Root,
+    /// A subordinate: in the parent's `children` at `pos`.
+    Child(NonNull<Source>),
+}
+
+/// The parts of a [`Source`] protected by the tree lock.
+///
+/// # Invariants
+///
+/// - If `place` is `Root`, `ROOTS[pos]` is this source; if it is `Child(p)`, `p` points to
+///   a live source whose `children[pos]` is this source. A source's children are detached
+///   (their `place` reset) before the source's last reference is dropped, so `p` stays
+///   valid for as long as it is stored here.
+/// - `dead_next` is only used during teardown, by the task tearing the source down.
+struct SourceInner {
+    groups: KVec<Group>,
+    children: KVec<SourceRef>,
+    place: Place,
+    pos: usize,
+    dead_next: Option<Arc<Source>>,
+}
+
+// SAFETY: The raw parent pointer in `place` is only dereferenced with the tree lock held,
+// and is valid then (type invariant); everything else in `SourceInner` is `Send`.
+unsafe impl Send for SourceInner {}
+// SAFETY: As for `Send`: shared access to the parent pointer only happens under the tree
+// lock, where the pointee is a live `Source`, which is `Sync`.
+unsafe impl Sync for SourceInner {}
+
+/// A source of statistics: a directory of values and subordinate sources.
+pub(crate) struct Source {
+    name: CString,
+    flags: u32,
+    refs: Refcount,
+    inner: TreeLocked<SourceInner>,
+}
+
+/// One reference to a [`Source`] (the C API's `struct stats_fs_source *`).
+///
+/// Dropping the last reference tears the source down (see the module documentation).
+/// Never drop one with the tree lock held: teardown takes it.
+///
+/// # Invariants
+///
+/// The reference is counted in `self.0.refs`.
+pub(crate) struct SourceRef(Arc<Source>);
+
+impl Source {
+    /// Creates a detached source with one reference.
+    pub(crate) fn new(name: CString, flags: u32) -> Result<SourceRef> {
+        name::validate(name.to_bytes())?;
+        if flags & !HIDDEN != 0 {
+            return Err(EINVAL);
+        }
+        let source = Arc::new(
+            Source {
+                name,
+                flags,
+                refs: Refcount::new(1),
+                inner: TreeLocked::new(SourceInner {
+                    groups: KVec::new(),
+                    children: KVec::new(),
+                    place: Place::Detached,
+                    pos: 0,
+                    dead_next: None,
+                }),
+            },
+            GFP_KERNEL,
+        )?;
+        // INVARIANT: `refs` starts at 1, for this reference.
+        Ok(SourceRef(source))
+    }
+
+    /// The source's name.
+    pub(crate) fn name(&self) -> &CStr {
+        &self.name
+    }
+
+    /// Whether the source has a directory when its parent has (it is not hidden).
+    pub(crate) fn is_visible(&self) -> bool {
+        self.flags & HIDDEN == 0
+    }
+
+    /// Takes a new reference.
+    pub(crate) fn new_ref(self: &Arc<Self>) -> SourceRef {
+        self.refs.inc();
+        // INVARIANT: We just counted the new reference.
+        SourceRef(self.clone())
+    }
+
+    /// Registers the source at the top of the file system.
+    pub(crate) fn register(self: &Arc<Self>) -> Result {
+        let mut guard = tree::write();
+        let g = &mut guard;
+        if self.inner.get(g).place != Place::Detached {
+            return Err(EBUSY);
+        }
+        if self.is_visible() && visible_name_taken(ROOTS.get(g), self.name()) {
+            return Err(EEXIST);
+        }
+        let roots = ROOTS.get_mut(g);
+        // Not the last `Arc` if this fails: `self` is another.
+        roots.push(self.clone(), GFP_KERNEL)?;
+        let pos = roots.len() - 1;
+        let inner = self.inner.get_mut(g);
+        // INVARIANT: `ROOTS[pos]` is this source.
+        inner.place = Place::Root;
+        inner.pos = pos;
+        Ok(())
+    }
+
+    /// Adds a group of values. See `stats_fs_source_add_values()`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Group::new`].
+    pub(crate) unsafe fn add_values(
+        &self,
+        values: *const StatsFsValue,
+        base: *mut c_void,
+        flags: u32,
+    ) -> Result {
+        // SAFETY: The caller's promise is `Group::new`'s requirement.
+        let group = unsafe { Group::new(values, base, flags) }?;
+        let mut guard = tree::write();
+        let inner = self.inner.get_mut(&mut guard);
+        if inner
+            .groups
+            .iter()
+            .any(|g| g.array() == values && g.base() == base)
+        {
+            return Err(EEXIST);
+        }
+        inner.groups.push(group, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// Makes `child` a subordinate of `self`, which takes a reference to it.
+    pub(crate) fn add_subordinate(self: &Arc<Self>, child: &Arc<Source>) -> Result {
+        let child_ref = child.new_ref();
+        let result = self.add_subordinate_ref(child_ref);
+        // On failure the reference is dropped here, with the tree lock released.
+        result.map_err(|(e, _child_ref)| e)
+    }
+
+    fn add_subordinate_ref(
+        self: &Arc<Self>,
+        child: SourceRef,
+    ) -> core::result::Result<(), (Error, SourceRef)> {
+        let mut guard = tree::write();
+        let g = &mut guard;
+        if child.0.inner.get(g).place != Place::Detached {
+            return Err((EBUSY, child));
+        }
+        // No cycles: `child` must not be `self` or one of its ancestors.
+        if ancestors(self, g).any(|s| ptr::eq(s, &*child)) {
+            return Err((EINVAL, child));
+        }
+        if child.is_visible() && visible_name_taken(&self.inner.get(g).children, child.name()) {
+            return Err((EEXIST, child));
+        }
+        let child_arc = child.0.clone();
+        let children = &mut self.inner.get_mut(g).children;
+        if let Err(e) = children.reserve(1, GFP_KERNEL) {
+            return Err((e.into(), child));
+        }
+        let pos = children.len();
+        if let Err(e) = children.push_within_capacity(child) {
+            // Cannot happen: we just reserved room. Hand the reference back all the same.
+            return Err((ENOMEM, e.0));
+        }
+        let inner = child_arc.inner.get_mut(g);
+        // INVARIANT: `self.children[pos]` is the child, and `self` stays live while it is
+        // there (it holds a reference only dropped after detaching its children).
+        inner.place = Place::Child(NonNull::from(&**self));
+        inner.pos = pos;
+        drop(guard);
+        // Not the last `Arc`: `self.children` holds another.
+        drop(child_arc);
+        Ok(())
+    }
+
+    /// Removes `child` from `self`'s subordinates, if it is one, and puts the reference.
+    pub(crate) fn remove_subordinate(&self, child: &Source) {
+        let removed = {
+            let mut guard = tree::write();
+            let g = &mut guard;
+            let (place, pos) = {
+                let inner = child.inner.get(g);
+                (inner.place, inner.pos)
+            };
+            match place {
+                Place::Child(p) if ptr::eq(p.as_ptr(), self) => take_child(self, g, pos),
+                _ => None,
+            }
+        };
+        // Dropped here, without the tree lock: the last reference tears the child down.
+        drop(removed);
+    }
+
+    /// Revokes all of the source's groups: their memory is never touched again.
+    pub(crate) fn revoke(&self) {
+        let mut guard = tree::write();
+        for group in self.inner.get_mut(&mut guard).groups.iter_mut() {
+            group.revoke();
+        }
+        // Readers take the lock shared, so none is reading a revoked group now, and none
+        // will: they check `revoked` under the lock.
+    }
+
+    /// Reads the value described by `val`. See `stats_fs_source_get_value()`.
+    pub(crate) fn get_value(&self, val: *const StatsFsValue) -> Result<u64> {
+        let guard = tree::read();
+        let (group, i) = self.find(&guard, |grp| grp.index_of(val)).ok_or(ENOENT)?;
+        Ok(self.value_of(&guard, group, i))
+    }
+
+    /// Reads the newest value called `name`. See `stats_fs_source_get_value_by_name()`.
+    pub(crate) fn get_value_by_name(&self, name: &[u8]) -> Result<u64> {
+        let guard = tree::read();
+        let (group, i) = self
+            .find(&guard, |grp| grp.index_by_name(name))
+            .ok_or(ENOENT)?;
+        Ok(self.value_of(&guard, group, i))
+    }
+
+    /// Clears the value described by `val`. See `stats_fs_source_clear()`.
+    pub(crate) fn clear(&self, val: *const StatsFsValue) -> Result {
+        let guard = tree::read();
+        let (group, i) = self.find(&guard, |grp| grp.index_of(val)).ok_or(ENOENT)?;
+        self.clear_in(&guard, group, i)
+    }
+
+    /// The newest group for which `f` finds a descriptor, and that descriptor's index.
+    fn find<'a>(
+        &'a self,
+        g: &'a impl Held,
+        mut f: impl FnMut(&Group) -> Option<usize>,
+    ) -> Option<(&'a Group, usize)> {
+        self.inner
+            .get(g)
+            .groups
+            .iter()
+            .rev()
+            .find_map(|grp| f(grp).map(|i| (grp, i)))
+    }
+
+    /// The value of descriptor `i` of `group`, one of this source's groups.
+    pub(crate) fn value_of(&self, g: &impl Held, group: &Group, i: usize) -> u64 {
+        if group.is_simple() || group.is_revoked() {
+            return group.read(i);
+        }
+        let Some(desc) = group.desc(i) else { return 0 };
+        let mut acc = Accumulator::new(desc.signed());
+        self.for_each_matching(g, group, |grp| acc.add(grp.read(i)));
+        acc.result(desc.aggregation())
+    }
+
+    /// Clears descriptor `i` of `group`, one of this source's groups.
+    pub(crate) fn clear_in(&self, g: &impl Held, group: &Group, i: usize) -> Result {
+        let desc = group.desc(i).ok_or(ENOENT)?;
+        if !desc.clearable() {
+            return Err(EPERM);
+        }
+        if group.is_simple() {
+            group.clear(i);
+        } else if !group.is_revoked() {
+            self.for_each_matching(g, group, |grp| grp.clear(i));
+        }
+        Ok(())
+    }
+
+    /// Calls `f` on every live simple group in this subtree added from `aggregate`'s array.
+    fn for_each_matching(&self, g: &impl Held, aggregate: &Group, mut f: impl FnMut(&Group)) {
+        for_each_in_subtree(self, g, |source| {
+            for grp in source.inner.get(g).groups.iter() {
+                if grp.is_simple() && !grp.is_revoked() && grp.array() == aggregate.array() {
+                    f(grp);
+                }
+            }
+        });
+    }
+}
+
+impl SourceRef {
+    /// The source this reference is to.
+    pub(crate) fn source(&self) -> &Arc<Source> {
+        &self.0
+    }
+
+    /// Gives the reference to C as a `struct stats_fs_source *`.
+    pub(crate) fn into_raw(self) -> *const Source {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so the `Arc` is moved out once.
+        let arc = unsafe { ptr::read(&this.0) };
+        Arc::into_raw(arc)
+    }
+
+    /// Takes back a reference given to C by [`SourceRef::into_raw`].
+    ///
+    /// # Safety
+    ///
+    /// `ptr` came from [`SourceRef::into_raw`], and the reference it stands for is not used
+    /// again by whoever gave it.
+    pub(crate) unsafe fn from_raw(ptr: *const Source) -> Self {
+        // SAFETY: `ptr` came from `Arc::into_raw` in `into_raw` (safety requirement).
+        // INVARIANT: The reference was counted when it was made and has not been dropped.
+        SourceRef(unsafe { Arc::from_raw(ptr) })
+    }
+
+    /// Gives up the reference without the teardown that dropping the last one does, and
+    /// returns the memory reference with whether it was the last one.
+    fn into_arc_and_put(self) -> (Arc<Source>, bool) {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so the `Arc` is moved out once.
+        let arc = unsafe { ptr::read(&this.0) };
+        let last = arc.refs.dec_and_test();
+        (arc, last)
+    }
+}
+
+impl core::ops::Deref for SourceRef {
+    type Target = Source;
+
+    fn deref(&self) -> &Source {
+        &self.0
+    }
+}
+
+impl Drop for SourceRef {
+    fn drop(&mut self) {
+        if self.0.refs.dec_and_test() {
+            let mut guard = tree::write();
+            teardown(&mut guard, self.0.clone());
+        }
+    }
+}
+
+/// Tears down a source whose last reference was just dropped, and the subordinates whose
+/// last reference it held, iteratively.
+///
+/// Only `Arc`s that are provably not the last are dropped here, except that of a torn down
+/// source, whose `Drop` frees memory and takes no lock.
+fn teardown(g: &mut WriteGuard, first: Arc<Source>) {
+    let mut work = Some(first);
+    while let Some(source) = work.take() {
+        let inner = source.inner.get_mut(g);
+        work = inner.dead_next.take();
+        for group in inner.groups.iter_mut() {
+            group.revoke();
+        }
+        let place = inner.place;
+        let pos = inner.pos;
+        let children = core::mem::take(&mut inner.children);
+        inner.place = Place::Detached;
+        // A source with references left in a parent is not torn down, so it is at most a root.
+        if place == Place::Root {
+            let root = take_root(g, pos);
+            // Not the last `Arc`: `source` is another.
+            drop(root);
+        }
+        for child in children {
+            child.0.inner.get_mut(g).place = Place::Detached;
+            let (arc, last) = child.into_arc_and_put();
+            if last {
+                arc.inner.get_mut(g).dead_next = work.take();
+                work = Some(arc);
+            }
+            // Otherwise dropping `arc` is not the last: somebody still holds a reference.
+        }
+        // Possibly the last `Arc`: `Source` has no `Drop` of its own, and its fields' drops
+        // only free memory (its children were moved out above).
+        drop(source);
+    }
+}
+
+/// Removes `ROOTS[pos]`, keeping every other root's `pos` right.
+fn take_root(g: &mut WriteGuard, pos: usize) -> Option<Arc<Source>> {
+    let roots = ROOTS.get_mut(g);
+    let removed = swap_remove(roots, pos)?;
+    if let Some(moved) = roots.get(pos).cloned() {
+        moved.inner.get_mut(g).pos = pos;
+        // Not the last `Arc`: `ROOTS` holds another.
+        drop(moved);
+    }
+    Some(removed)
+}
+
+/// Removes `parent.children[pos]`, detaching it and keeping every sibling's `pos` right.
+fn take_child(parent: &Source, g: &mut WriteGuard, pos: usize) -> Option<SourceRef> {
+    let children = &mut parent.inner.get_mut(g).children;
+    let removed = swap_remove(children, pos)?;
+    let moved = children.get(pos).map(|c| c.0.clone());
+    if let Some(moved) = moved {
+        moved.inner.get_mut(g).pos = pos;
+        // Not the last `Arc`: `parent.children` holds another.
+        drop(moved);
+    }
+    removed.0.inner.get_mut(g).place = Place::Detached;
+    Some(removed)
+}
+
+/// Removes element `pos` of `v`, moving the last element into its place.
+fn swap_remove<T>(v: &mut KVec<T>, pos: usize) -> Option<T> {
+    if pos >= v.len() {
+        return None;
+    }
+    let last = v.pop()?;
+    if pos == v.len() {
+        return Some(last);
+    }
+    Some(core::mem::replace(&mut v[pos], last))
+}
+
+/// Whether a visible source among `sources` is called `name`.
+fn visible_name_taken<R: core::ops::Deref<Target = Source>>(sources: &[R], name: &CStr) -> bool {
+    sources
+        .iter()
+        .any(|s| s.is_visible() && s.name().to_bytes() == name.to_bytes())
+}
+
+/// `source`'s parent, if it is a subordinate.
+fn parent<'a>(source: &'a Source, g: &'a impl Held) -> Option<&'a Source> {
+    match source.inner.get(g).place {
+        // SAFETY: By the invariant of `SourceInner` the parent is live while `place` says
+        // so, and `place` cannot change while `g` shows the tree lock held.
+        Place::Child(p) => Some(unsafe { p.as_ref() }),
+        _ => None,
+    }
+}
+
+/// `source` and then each of its ancestors.
+fn ancestors<'a>(source: &'a Source, g: &'a impl Held) -> impl Iterator<Item = &'a Source> {
+    core::iter::successors(Some(source), move |s| parent(s, g))
+}
+
+/// Calls `f` on every source in the subtree of `root`, `root` first, in depth-first order.
+///
+/// Iterative: it keeps no stack, moving down to the first child, across to the next
+/// sibling, or back up, so any depth is fine.
+pub(crate) fn for_each_in_subtree<'a, H: Held>(
+    root: &'a Source,
+    g: &'a H,
+    mut f: impl FnMut(&'a Source),
+) {
+    let mut node = root;
+    'down: loop {
+        f(node);
+        if let Some(first) = node.inner.get(g).children.first() {
+            node = &**first;
+            continue;
+        }
+        while !ptr::eq(node, root) {
+            let Some(up) = parent(node, g) else { return };
+            let next = node.inner.get(g).pos + 1;
+            if let Some(sibling) = up.inner.get(g).children.get(next) {
+                node = &**sibling;
+                continue 'down;
+            }
+            node = up;
+        }
+        return;
+    }
+}

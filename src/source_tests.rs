@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit tests of the statistics model: sources, value groups, aggregation, clear, revoke
+//! and references, through the core's Rust interface.
+
+use kernel::prelude::*;
+
+#[kunit_tests(statsfs_core)]
+mod tests {
+    use core::{
+        cell::UnsafeCell,
+        mem::offset_of, //
+    };
+    use kernel::{
+        ffi::{
+            c_int,
+            c_void, //
+        },
+        prelude::*,
+        str::{
+            CStr,
+            CString, //
+        },
+        sync::atomic::{
+            Atomic,
+            Relaxed, //
+        },
+    };
+
+    use crate::{
+        source::{
+            Source,
+            SourceRef, //
+        },
+        value::{
+            stats_fs_type_bool,
+            stats_fs_type_s16,
+            stats_fs_type_s32,
+            stats_fs_type_s64,
+            stats_fs_type_s8,
+            stats_fs_type_u16,
+            stats_fs_type_u32,
+            stats_fs_type_u64,
+            stats_fs_type_u8,
+            StatsFsType,
+            StatsFsValue,
+            FLOATING,
+            HIDDEN, //
+        },
+    };
+
+    const NONE: c_int = 0;
+    const SUM: c_int = 1;
+    const MIN: c_int = 2;
+    const MAX: c_int = 3;
+    const COUNT_ZERO: c_int = 4;
+    const AVG: c_int = 5;
+
+    /// The memory the test values live in, as a subsystem's stats struct would be.
+    #[repr(C)]
+    #[derive(Default, Clone, Copy)]
+    struct Stats {
+        u64_: u64,
+        s64_: i64,
+        u32_: u32,
+        s32_: i32,
+        u16_: u16,
+        s16_: i16,
+        u8_: u8,
+        s8_: i8,
+        bool_: bool,
+    }
+
+    fn desc(name: &'static CStr, offset: usize, ty: &'static StatsFsType, aggr: c_int) -> StatsFsValue {
+        StatsFsValue {
+            name: name.as_char_ptr().cast_mut(),
+            offset: offset as c_int,
+            type_: ty,
+            aggr_kind: aggr,
+            value_flag: 0,
+            show: None,
+        }
+    }
+
+    fn end() -> StatsFsValue {
+        StatsFsValue {
+            name: core::ptr::null_mut(),
+            offset: 0,
+            type_: core::ptr::null(),
+            aggr_kind: 0,
+            value_flag: 0,
+            show: None,
+        }
+    }
+
+    /// An array of every default type, one aggregation each.
+    fn all_types() -> Result<KBox<[StatsFsValue; 10]>> {
+        Ok(KBox::new(
+            [
+                desc(c"u64", offset_of!(Stats, u64_), &stats_fs_type_u64, SUM),
+                desc(c"s64", offset_of!(Stats, s64_), &stats_fs_type_s64, MIN),
+                desc(c"u32", offset_of!(Stats, u32_), &stats_fs_type_u32, MAX),
+                desc(c"s32", offset_of!(Stats, s32_), &stats_fs_type_s32, AVG),
+                desc(c"u16", offset_of!(Stats, u16_), &stats_fs_type_u16, COUNT_ZERO),
+                desc(c"s16", offset_of!(Stats, s16_), &stats_fs_type_s16, SUM),
+                desc(c"u8", offset_of!(Stats, u8_), &stats_fs_type_u8, MIN),
+                desc(c"s8", offset_of!(Stats, s8_), &stats_fs_type_s8, MAX),
+                desc(c"bool", offset_of!(Stats, bool_), &stats_fs_type_bool, NONE),
+                end(),
+            ],
+            GFP_KERNEL,
+        )?)
+    }
+
+    fn source(name: &CStr, flags: u32) -> Result<SourceRef> {
+        Source::new(CString::try_from(name)?, flags)
+    }
+
+    /// The memory of a [`Stats`], shared between the test and statsfs.
+    struct Mem(UnsafeCell<Stats>);
+
+    impl Mem {
+        fn new(stats: Stats) -> Self {
+            Self(UnsafeCell::new(stats))
+        }
+
+        /// The base address to register.
+        fn base(&self) -> *mut c_void {
+            self.0.get().cast()
+        }
+
+        fn get(&self) -> Stats {
+            // SAFETY: Tests are single-threaded and statsfs only touches the memory during
+            // the test's own calls into it, so nothing writes it concurrently.
+            unsafe { *self.0.get() }
+        }
+
+        fn set(&self, f: impl FnOnce(&mut Stats)) {
+            // SAFETY: As for `get`: no other access runs while `f` does.
+            f(unsafe { &mut *self.0.get() })
+        }
+    }
+
+    fn by_name(s: &Source, name: &CStr) -> Result<u64> {
+        s.get_value_by_name(name.to_bytes())
+    }
+
+    /// Adds a simple group; the arrays and stats outlive every source in these tests.
+    fn add(s: &Source, values: &[StatsFsValue], stats: *mut c_void, flags: u32) -> Result {
+        // SAFETY: Every test keeps `values` and the memory at `stats` alive until it has put
+        // all its sources, which revokes them.
+        unsafe { s.add_values(values.as_ptr(), stats, flags) }
+    }
+
+    #[test]
+    fn default_types_read_with_sign_extension() -> Result {
+        let values = all_types()?;
+        let stats = Mem::new(Stats {
+            u64_: u64::MAX - 1,
+            s64_: -9,
+            u32_: 0xffff_fff0,
+            s32_: -7,
+            u16_: 0xfff0,
+            s16_: -300,
+            u8_: 200,
+            s8_: -5,
+            bool_: true,
+        });
+        let s = source(c"core_types", 0)?;
+        add(&s, &*values, stats.base(), 0)?;
+        assert_eq!(by_name(&s, c"u64")?, u64::MAX - 1);
+        assert_eq!(by_name(&s, c"s64")? as i64, -9);
+        assert_eq!(by_name(&s, c"u32")?, 0xffff_fff0);
+        assert_eq!(by_name(&s, c"s32")? as i64, -7);
+        assert_eq!(by_name(&s, c"u16")?, 0xfff0);
+        assert_eq!(by_name(&s, c"s16")? as i64, -300);
+        assert_eq!(by_name(&s, c"u8")?, 200);
+        assert_eq!(by_name(&s, c"s8")? as i64, -5);
+        assert_eq!(by_name(&s, c"bool")?, 1);
+        // By descriptor, and values are read live.
+        stats.set(|s| s.u8_ = 7);
+        assert_eq!(s.get_value(&values[6])?, 7);
+        drop(s);
+        Ok(())
+    }
+
+    #[test]
+    fn same_array_and_base_twice_is_eexist() -> Result {
+        let values = all_types()?;
+        let a = Mem::new(Stats::default());
+        let b = Mem::new(Stats::default());
+        let s = source(c"core_eexist", 0)?;
+        add(&s, &*values, a.base(), 0)?;
+        assert_eq!(add(&s, &*values, a.base(), 0), Err(EEXIST));
+        add(&s, &*values, b.base(), 0)?;
+        add(&s, &*values, core::ptr::null_mut(), 0)?;
+        assert_eq!(add(&s, &*values, core::ptr::null_mut(), 0), Err(EEXIST));
+        Ok(())
+    }
+
+    #[test]
+    fn invalid_names_and_descriptors_are_einval() -> Result {
+        assert!(matches!(source(c"a/b", 0), Err(e) if e == EINVAL));
+        assert!(matches!(source(c".hidden", 0), Err(e) if e == EINVAL));
+        assert!(matches!(source(c"", 0), Err(e) if e == EINVAL));
+        assert!(matches!(source(c"flags", 0x80), Err(e) if e == EINVAL));
+        let s = source(c"core_einval", 0)?;
+        let stats = Mem::new(Stats::default());
+        let bad_name = KBox::new([desc(c"..", 0, &stats_fs_type_u64, SUM), end()], GFP_KERNEL)?;
+        assert_eq!(add(&s, &*bad_name, stats.base(), 0), Err(EINVAL));
+        let mut bad_aggr = KBox::new([desc(c"x", 0, &stats_fs_type_u64, SUM), end()], GFP_KERNEL)?;
+        bad_aggr[0].aggr_kind = 6;
+        assert_eq!(add(&s, &*bad_aggr, stats.base(), 0), Err(EINVAL));
+        let mut no_type = KBox::new([desc(c"x", 0, &stats_fs_type_u64, SUM), end()], GFP_KERNEL)?;
+        no_type[0].type_ = core::ptr::null();
+        assert_eq!(add(&s, &*no_type, stats.base(), 0), Err(EINVAL));
+        let no_get = KBox::new(
+            StatsFsType {
+                get: None,
+                clear: None,
+                sign: false,
+            },
+            GFP_KERNEL,
+        )?;
+        let mut typeless = KBox::new([desc(c"x", 0, &stats_fs_type_u64, SUM), end()], GFP_KERNEL)?;
+        typeless[0].type_ = &*no_get;
+        assert_eq!(add(&s, &*typeless, stats.base(), 0), Err(EINVAL));
+        assert_eq!(add(&s, &*bad_name, stats.base(), 0x4), Err(EINVAL));
+        Ok(())
+    }
+
+    #[test]
+    fn lookup_is_this_source_newest_group_first() -> Result {
+        let values = all_types()?;
+        let other = KBox::new([desc(c"u64", offset_of!(Stats, u32_), &stats_fs_type_u32, SUM), end()], GFP_KERNEL)?;
+        let old = Mem::new(Stats {
+            u64_: 1,
+            ..Default::default()
+        });
+        let new = Mem::new(Stats {
+            u32_: 2,
+            ..Default::default()
+        });
+        let kid = Mem::new(Stats {
+            s8_: 3,
+            ..Default::default()
+        });
+        let parent = source(c"core_lookup", 0)?;
+        let child = source(c"child", 0)?;
+        add(&parent, &*values, old.base(), 0)?;
+        add(&parent, &*other, new.base(), 0)?;
+        let only_in_child = KBox::new([desc(c"kidonly", offset_of!(Stats, s8_), &stats_fs_type_s8, SUM), end()], GFP_KERNEL)?;
+        add(&child, &*only_in_child, kid.base(), 0)?;
+        parent.source().add_subordinate(child.source())?;
+        // Newest group first: `other` was added last.
+        assert_eq!(by_name(&parent, c"u64")?, 2);
+        // By descriptor: that exact descriptor, wherever it is.
+        assert_eq!(parent.get_value(&values[0])?, 1);
+        // This source only: not the child's values.
+        assert_eq!(by_name(&parent, c"kidonly"), Err(ENOENT));
+        assert_eq!(parent.get_value(&only_in_child[0]), Err(ENOENT));
+        assert_eq!(by_name(&child, c"kidonly")?, 3);
+        // Not a descriptor at all (inside the array, misaligned).
+        let inside = values.as_ptr().cast::<u8>().wrapping_add(4).cast::<StatsFsValue>();
+        assert_eq!(parent.get_value(inside), Err(ENOENT));
+        Ok(())
+    }
+
+    /// A parent with its own values, an intermediate child with an aggregate group and
+    /// values, two grandchildren (one hidden), and a child whose group has another base.
+    #[test]
+    fn aggregates_cover_the_subtree_once() -> Result {
+        let values = all_types()?;
+        let nums: [(u64, i64); 5] = [(10, -1), (0, -20), (5, 3), (7, 0), (0, -8)];
+        let [s0, s1, s2, s3, s4] = nums.map(|(u, i)| {
+            Mem::new(Stats {
+                u64_: u,
+                s64_: i,
+                u32_: u as u32,
+                s32_: i as i32,
+                u16_: u as u16,
+                ..Default::default()
+            })
+        });
+        let root = source(c"core_aggr", 0)?;
+        let mid = source(c"mid", 0)?;
+        let leaf1 = source(c"leaf1", 0)?;
+        let leaf2 = source(c"leaf2", HIDDEN)?;
+        let side = source(c"side", 0)?;
+        add(&root, &*values, s0.base(), 0)?;
+        add(&root, &*values, core::ptr::null_mut(), 0)?;
+        add(&mid, &*values, s1.base(), 0)?;
+        // An intermediate aggregate: must not be counted again by the root.
+        add(&mid, &*values, core::ptr::null_mut(), 0)?;
+        add(&leaf1, &*values, s2.base(), 0)?;
+        add(&leaf2, &*values, s3.base(), HIDDEN)?;
+        add(&side, &*values, s4.base(), 0)?;
+        mid.source().add_subordinate(leaf1.source())?;
+        mid.source().add_subordinate(leaf2.source())?;
+        root.source().add_subordinate(mid.source())?;
+        root.source().add_subordinate(side.source())?;
+
+        // The root's aggregate group is the newest, so names find it.
+        assert_eq!(by_name(&root, c"u64")?, 10 + 5 + 7); // SUM
+        assert_eq!(by_name(&root, c"s64")? as i64, -20); // MIN, signed
+        assert_eq!(by_name(&root, c"u32")?, 10); // MAX
+        assert_eq!(by_name(&root, c"s32")? as i64, (-1 - 20 + 3 - 8) / 5); // AVG, signed
+        assert_eq!(by_name(&root, c"u16")?, 2); // COUNT_ZERO
+        assert_eq!(by_name(&root, c"bool")?, 0); // NONE in an aggregate
+        // The intermediate aggregate covers its own subtree only.
+        assert_eq!(by_name(&mid, c"u64")?, 5 + 7);
+        assert_eq!(by_name(&mid, c"s64")? as i64, -20);
+        // Simple values read directly, by descriptor in the simple group.
+        assert_eq!(leaf1.get_value(&values[0])?, 5);
+        Ok(())
+    }
+
+    #[test]
+    fn empty_aggregates_give_the_documented_results() -> Result {
+        let values = all_types()?;
+        let s = source(c"core_empty", 0)?;
+        add(&s, &*values, core::ptr::null_mut(), 0)?;
+        assert_eq!(by_name(&s, c"u64")?, 0); // SUM
+        assert_eq!(by_name(&s, c"s64")?, i64::MAX as u64); // MIN, signed
+        assert_eq!(by_name(&s, c"u32")?, 0); // MAX, unsigned
+        assert_eq!(by_name(&s, c"s32")?, 0); // AVG
+        assert_eq!(by_name(&s, c"u16")?, 0); // COUNT_ZERO
+        assert_eq!(by_name(&s, c"u8")?, u64::MAX); // MIN, unsigned
+        assert_eq!(by_name(&s, c"s8")?, i64::MIN as u64); // MAX, signed
+        Ok(())
+    }
+
+    #[test]
+    fn clear_simple_aggregate_and_refusals() -> Result {
+        let mut values = all_types()?;
+        values[5].value_flag = FLOATING; // s16
+        let no_clear = KBox::new(
+            StatsFsType {
+                get: stats_fs_type_u64.get,
+                clear: None,
+                sign: false,
+            },
+            GFP_KERNEL,
+        )?;
+        values[2].type_ = &*no_clear; // u32
+        let a = Mem::new(Stats {
+            u64_: 4,
+            s16_: 2,
+            ..Default::default()
+        });
+        let b = Mem::new(Stats {
+            u64_: 6,
+            ..Default::default()
+        });
+        let parent = source(c"core_clear", 0)?;
+        let child = source(c"child", 0)?;
+        add(&parent, &*values, core::ptr::null_mut(), 0)?;
+        add(&child, &*values, a.base(), 0)?;
+        let other = source(c"other", 0)?;
+        add(&other, &*values, b.base(), 0)?;
+        parent.source().add_subordinate(child.source())?;
+        // Refusals: floating value, type without clear.
+        assert_eq!(child.clear(&values[5]), Err(EPERM));
+        assert_eq!(parent.clear(&values[2]), Err(EPERM));
+        assert_eq!(a.get().s16_, 2);
+        // Clearing the aggregate clears the subtree, and nothing outside it.
+        parent.clear(&values[0])?;
+        assert_eq!(a.get().u64_, 0);
+        assert_eq!(b.get().u64_, 6);
+        // Simple clear.
+        other.clear(&values[0])?;
+        assert_eq!(b.get().u64_, 0);
+        assert_eq!(other.clear(core::ptr::null()), Err(ENOENT));
+        Ok(())
+    }
+
+    #[test]
+    fn revoked_groups_read_zero_and_leave_aggregates() -> Result {
+        let values = all_types()?;
+        let a = Mem::new(Stats {
+            u64_: 3,
+            u8_: 9,
+            ..Default::default()
+        });
+        let b = Mem::new(Stats {
+            u64_: 5,
+            u8_: 4,
+            ..Default::default()
+        });
+        let parent = source(c"core_revoke", 0)?;
+        let c1 = source(c"c1", 0)?;
+        let c2 = source(c"c2", 0)?;
+        add(&parent, &*values, core::ptr::null_mut(), 0)?;
+        add(&c1, &*values, a.base(), 0)?;
+        add(&c2, &*values, b.base(), 0)?;
+        add(&c2, &*values, core::ptr::null_mut(), 0)?;
+        parent.source().add_subordinate(c1.source())?;
+        parent.source().add_subordinate(c2.source())?;
+        assert_eq!(by_name(&parent, c"u8")?, 4);
+        c2.revoke();
+        // The revoked source reads 0, aggregates included: no empty-set sentinel.
+        assert_eq!(c2.get_value(&values[0])?, 0);
+        assert_eq!(by_name(&c2, c"u8")?, 0);
+        // And it drops out of the parent's aggregates.
+        assert_eq!(by_name(&parent, c"u64")?, 3);
+        assert_eq!(by_name(&parent, c"u8")?, 9);
+        // Its memory is no longer touched: clear leaves it alone.
+        parent.clear(&values[0])?;
+        assert_eq!(b.get().u64_, 5);
+        assert_eq!(a.get().u64_, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn subordinate_rules() -> Result {
+        let a = source(c"core_sub_a", 0)?;
+        let b = source(c"b", 0)?;
+        let c = source(c"c", 0)?;
+        let b2 = source(c"b", 0)?;
+        a.source().add_subordinate(b.source())?;
+        b.source().add_subordinate(c.source())?;
+        // One parent only.
+        assert_eq!(a.source().add_subordinate(c.source()), Err(EBUSY));
+        // No cycles.
+        assert_eq!(c.source().add_subordinate(a.source()), Err(EINVAL));
+        assert_eq!(a.source().add_subordinate(a.source()), Err(EINVAL));
+        // Visible siblings have distinct names.
+        assert_eq!(a.source().add_subordinate(b2.source()), Err(EEXIST));
+        // Removing a non-child does nothing; removing and adding again works.
+        a.remove_subordinate(&c);
+        assert_eq!(a.source().add_subordinate(c.source()), Err(EBUSY));
+        a.remove_subordinate(&b);
+        a.source().add_subordinate(b2.source())?;
+        assert_eq!(a.source().add_subordinate(b.source()), Err(EEXIST));
+        b.remove_subordinate(&c);
+        // A registered source cannot become a subordinate.
+        c.source().register()?;
+        assert_eq!(c.source().register(), Err(EBUSY));
+        assert_eq!(a.source().add_subordinate(c.source()), Err(EBUSY));
+        let c_again = source(c"c", 0)?;
+        assert_eq!(c_again.source().register(), Err(EEXIST));
+        Ok(())
+    }
+
+    /// Putting a parent's last reference tears down the subordinates only it referenced.
+    #[test]
+    fn last_put_tears_down_the_subtree() -> Result {
+        let values = all_types()?;
+        let st = Mem::new(Stats {
+            u64_: 1,
+            ..Default::default()
+        });
+        let parent = source(c"core_teardown", 0)?;
+        let kept = source(c"kept", 0)?;
+        let owned = source(c"owned", 0)?;
+        add(&owned, &*values, st.base(), 0)?;
+        add(&kept, &*values, st.base(), 0)?;
+        parent.source().add_subordinate(kept.source())?;
+        parent.source().add_subordinate(owned.source())?;
+        parent.source().register()?;
+        // Keep the memory of `owned` (not a reference) to look at it afterwards.
+        let owned_mem = owned.source().clone();
+        drop(owned);
+        drop(parent);
+        // `owned` was revoked and detached; `kept` was detached but still works.
+        assert_eq!(owned_mem.get_value(&values[0])?, 0);
+        assert_eq!(kept.get_value(&values[0])?, 1);
+        // `kept` can go somewhere else now, and the root name is free again.
+        kept.source().register()?;
+        let again = source(c"core_teardown", 0)?;
+        again.source().register()?;
+        Ok(())
+    }
+
+    /// A chain 1,000 deep: aggregation and teardown walk it without recursion.
+    #[test]
+    fn deep_chain_aggregates_and_tears_down() -> Result {
+        const DEPTH: usize = 1000;
+        let values = all_types()?;
+        let counter = Mem::new(Stats {
+            u64_: 1,
+            ..Default::default()
+        });
+        let counter_ptr = counter.base();
+        let top = source(c"core_deep", 0)?;
+        add(&top, &*values, core::ptr::null_mut(), 0)?;
+        let mut parent = top.source().clone();
+        for _ in 0..DEPTH {
+            let child = source(c"level", 0)?;
+            add(&child, &*values, counter_ptr, 0)?;
+            parent.add_subordinate(child.source())?;
+            parent = child.source().clone();
+            // The parent's reference keeps it.
+            drop(child);
+        }
+        let bottom = parent;
+        assert_eq!(by_name(&top, c"u64")?, DEPTH as u64);
+        assert_eq!(by_name(&top, c"u16")?, DEPTH as u64); // all zero
+        drop(top);
+        // The whole chain was torn down: the bottom was revoked.
+        assert_eq!(bottom.get_value(&values[0])?, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn custom_type_and_show() -> Result {
+        /// A custom type: reads a value scaled by 1000.
+        unsafe extern "C" fn get_scaled(val: *mut StatsFsValue, base: *mut c_void) -> u64 {
+            // SAFETY: `val` is the test's descriptor and `base` points to a live `Stats`.
+            let offset = unsafe { (*val).offset } as usize;
+            // SAFETY: As above; the field is a `u64`.
+            let v = unsafe { Atomic::from_ptr(base.cast::<u8>().add(offset).cast::<u64>()) };
+            v.load(Relaxed) * 1000
+        }
+        unsafe extern "C" fn show_state(v: u64) -> *mut kernel::ffi::c_char {
+            let s: &'static CStr = if v == 0 { c"idle" } else { c"busy" };
+            s.as_char_ptr().cast_mut()
+        }
+        let scaled = KBox::new(
+            StatsFsType {
+                get: Some(get_scaled),
+                clear: None,
+                sign: false,
+            },
+            GFP_KERNEL,
+        )?;
+        let mut values = KBox::new(
+            [
+                desc(c"scaled", offset_of!(Stats, u64_), &stats_fs_type_u64, SUM),
+                desc(c"state", offset_of!(Stats, u8_), &stats_fs_type_u8, NONE),
+                end(),
+            ],
+            GFP_KERNEL,
+        )?;
+        values[0].type_ = &*scaled;
+        values[1].show = Some(show_state);
+        let st = Mem::new(Stats {
+            u64_: 3,
+            u8_: 1,
+            ..Default::default()
+        });
+        let s = source(c"core_custom", 0)?;
+        add(&s, &*values, st.base(), 0)?;
+        assert_eq!(by_name(&s, c"scaled")?, 3000);
+        assert_eq!(s.clear(&values[0]), Err(EPERM));
+        Ok(())
+    }
+}

@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Value descriptors, value groups, and how values are read, cleared and aggregated.
+//!
+//! Descriptors have the C layout of `struct stats_fs_value` so that C arrays are used as
+//! they are; the Rust API builds arrays of the same layout.
+//!
+//! C header: [`include/linux/stats_fs.h`](../include/linux/stats_fs.h)
+
+use core::ptr;
+use kernel::{
+    ffi::{
+        c_char,
+        c_int,
+        c_void, //
+    },
+    prelude::*,
+    str::CStr,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
+};
+
+use crate::name;
+
+/// `STATS_FS_HIDDEN`: no directory or files, still aggregated.
+pub(crate) const HIDDEN: u32 = 0x1;
+/// `STATS_FS_FLOATING_VALUE`: the value may go down, so it cannot be cleared.
+pub(crate) const FLOATING: u32 = 0x1;
+
+/// Upper bound on the length of one descriptor array, to stop a runaway scan of an array
+/// whose terminator is missing before it walks off into unrelated memory for long.
+const MAX_VALUES_PER_GROUP: usize = 4096;
+
+/// `struct stats_fs_type`: how to read and clear a value of some type.
+#[repr(C)]
+pub(crate) struct StatsFsType {
+    /// Reads the value at `base + val->offset` as `u64`, sign-extended if signed.
+    pub(crate) get: Option<unsafe extern "C" fn(val: *mut StatsFsValue, base: *mut c_void) -> u64>,
+    /// Sets the value to zero; `None` if the type cannot be cleared.
+    pub(crate) clear: Option<unsafe extern "C" fn(val: *mut StatsFsValue, base: *mut c_void)>,
+    /// Whether the value is signed.
+    pub(crate) sign: bool,
+}
+
+/// `struct stats_fs_value`: the descriptor of one value.
+#[repr(C)]
+pub(crate) struct StatsFsValue {
+    /// File name; `NULL` ends an array.
+    pub(crate) name: *mut c_char,
+    /// Offset of the value from its group's base address.
+    pub(crate) offset: c_int,
+    /// How to read the value.
+    pub(crate) type_: *const StatsFsType,
+    /// `enum stat_aggr`.
+    pub(crate) aggr_kind: c_int,
+    /// `enum stat_fs_value_flag` bits.
+    pub(crate) value_flag: u32,
+    /// Optional text to show instead of the number.
+    pub(crate) show: Option<unsafe extern "C" fn(value: u64) -> *mut c_char>,
+}
+
+/// How an aggregate combines a value over a subtree (`enum stat_aggr`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Aggregation {
+    /// `STATS_FS_NONE`.
+    None,
+    /// `STATS_FS_SUM`.
+    Sum,
+    /// `STATS_FS_MIN`.
+    Min,
+    /// `STATS_FS_MAX`.
+    Max,
+    /// `STATS_FS_COUNT_ZERO`.
+    CountZero,
+    /// `STATS_FS_AVG`.
+    Avg,
+}
+
+impl Aggregation {
+    fn from_c(kind: c_int) -> Result<Self> {
+        Ok(match kind {
+            0 => Self::None,
+            1 => Self::Sum,
+            2 => Self::Min,
+            3 => Self::Max,
+            4 => Self::CountZero,
+            5 => Self::Avg,
+            _ => return Err(EINVAL),
+        })
+    }
+}
+
+/// A checked view of one descriptor.
+///
+/// # Invariants
+///
+/// The descriptor passed [`Group::new`]'s checks: `name` is a valid name, `type_` points to
+/// a `StatsFsType` whose `get` is set, and `aggr_kind` is a known aggregation. Like the
+/// array it is in, it stays valid and unchanged while its group exists.
+#[derive(Clone, Copy)]
+pub(crate) struct Desc<'a>(&'a StatsFsValue);
+
+impl<'a> Desc<'a> {
+    /// The value's name.
+    pub(crate) fn name(&self) -> &'a CStr {
+        // SAFETY: By the type invariant `name` is a valid NUL-terminated string that lives
+        // as long as the descriptor.
+        unsafe { CStr::from_char_ptr(self.0.name) }
+    }
+
+    fn ty(&self) -> &'a StatsFsType {
+        // SAFETY: By the type invariant `type_` is valid for as long as the descriptor.
+        unsafe { &*self.0.type_ }
+    }
+
+    /// Whether the value is signed.
+    pub(crate) fn signed(&self) -> bool {
+        self.ty().sign
+    }
+
+    /// How aggregates combine this value.
+    pub(crate) fn aggregation(&self) -> Aggregation {
+        // `Group::new` checked the kind (type invariant), so the fallback is never taken.
+        Aggregation::from_c(self.0.aggr_kind).unwrap_or(Aggregation::None)
+    }
+
+    /// Whether the value can be cleared: not floating, and the type has a `clear`.
+    pub(crate) fn clearable(&self) -> bool {
+        self.0.value_flag & FLOATING == 0 && self.ty().clear.is_some()
+    }
+
+    /// The text to show instead of `value`, if the descriptor has a show function.
+    #[expect(dead_code, reason = "for the file system's read path")]
+    pub(crate) fn show(&self, value: u64) -> Option<&'a CStr> {
+        let show = self.0.show?;
+        // SAFETY: `show` is a function of the registered descriptor; the header requires
+        // it to return NULL or a string that stays valid while the descriptor is registered.
+        let text = unsafe { show(value) };
+        if text.is_null() {
+            return None;
+        }
+        // SAFETY: Non-NULL, and valid as just said.
+        Some(unsafe { CStr::from_char_ptr(text) })
+    }
+
+    fn as_ptr(&self) -> *mut StatsFsValue {
+        ptr::from_ref(self.0).cast_mut()
+    }
+}
+
+/// A value group: an array of descriptors and the base address its values are read at.
+///
+/// # Invariants
+///
+/// - `values` points to `len` descriptors that passed the checks of [`Group::new`] and, by
+///   the contract of `stats_fs_source_add_values()`, stay valid and unchanged while the
+///   group exists.
+/// - If `base` is not null and `revoked` is false, the memory at `base` that the
+///   descriptors read is valid (the registration contract, until revocation).
+pub(crate) struct Group {
+    values: *const StatsFsValue,
+    len: usize,
+    base: *mut c_void,
+    flags: u32,
+    revoked: bool,
+}
+
+// SAFETY: A `Group` is a description of memory owned elsewhere; by the registration
+// contract that memory may be read and cleared from any thread, so the group may be moved to
+// and shared with any thread. Access to `revoked` is serialised by the tree lock.
+unsafe impl Send for Group {}
+// SAFETY: See `Send`: `&Group` only reads the descriptors and the registered values.
+unsafe impl Sync for Group {}
+
+impl Group {
+    /// Checks the descriptor array at `values` and makes a group of it.
+    ///
+    /// # Safety
+    ///
+    /// `values` is null or points to an array of descriptors ended by one whose `name` is
+    /// null. The array, the names, types and show functions it points to stay valid and
+    /// unchanged while the group exists; if `base` is not null, so does the memory each
+    /// descriptor reads at `base`, until the group is revoked.
+    pub(crate) unsafe fn new(values: *const StatsFsValue, base: *mut c_void, flags: u32) -> Result<Self> {
+        if values.is_null() || flags & !HIDDEN != 0 {
+            return Err(EINVAL);
+        }
+        let mut len = 0;
+        loop {
+            if len == MAX_VALUES_PER_GROUP {
+                return Err(EINVAL);
+            }
+            // SAFETY: The array is ended by a null name (safety requirement) and we stop at
+            // it, so entry `len` is in bounds.
+            let v = unsafe { &*values.add(len) };
+            if v.name.is_null() {
+                break;
+            }
+            // SAFETY: A non-null name is a valid C string (safety requirement).
+            let name = unsafe { CStr::from_char_ptr(v.name) };
+            name::validate(name.to_bytes())?;
+            if v.type_.is_null() || v.offset < 0 {
+                return Err(EINVAL);
+            }
+            // SAFETY: Non-null, and valid by the safety requirement.
+            if unsafe { (*v.type_).get }.is_none() {
+                return Err(EINVAL);
+            }
+            Aggregation::from_c(v.aggr_kind)?;
+            len += 1;
+        }
+        // INVARIANT: Every descriptor was checked above; validity is the caller's promise.
+        Ok(Self {
+            values,
+            len,
+            base,
+            flags,
+            revoked: false,
+        })
+    }
+
+    /// The address of the descriptor array: aggregates match groups by it.
+    pub(crate) fn array(&self) -> *const StatsFsValue {
+        self.values
+    }
+
+    /// The base address the group was added with (null for aggregates).
+    pub(crate) fn base(&self) -> *mut c_void {
+        self.base
+    }
+
+    /// Whether this is a group of simple values (it has a base address).
+    pub(crate) fn is_simple(&self) -> bool {
+        !self.base.is_null()
+    }
+
+    /// Whether the group has files (it is not hidden).
+    #[expect(dead_code, reason = "for the file system's lookup and readdir")]
+    pub(crate) fn is_visible(&self) -> bool {
+        self.flags & HIDDEN == 0
+    }
+
+    /// Whether the group was revoked: its memory must not be touched any more.
+    pub(crate) fn is_revoked(&self) -> bool {
+        self.revoked
+    }
+
+    /// Marks the group revoked. Called with the tree lock held for writing.
+    pub(crate) fn revoke(&mut self) {
+        self.revoked = true;
+    }
+
+    /// The number of descriptors.
+    #[expect(dead_code, reason = "for the file system's readdir")]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Descriptor `i`, if `i < len`.
+    pub(crate) fn desc(&self, i: usize) -> Option<Desc<'_>> {
+        if i >= self.len {
+            return None;
+        }
+        // SAFETY: `i < len`, and the array is valid while the group exists (type invariant).
+        // INVARIANT: It was checked by `Group::new`.
+        Some(Desc(unsafe { &*self.values.add(i) }))
+    }
+
+    /// The index of the descriptor at address `val` in this group's array, if it is one.
+    pub(crate) fn index_of(&self, val: *const StatsFsValue) -> Option<usize> {
+        let size = core::mem::size_of::<StatsFsValue>();
+        let off = (val as usize).checked_sub(self.values as usize)?;
+        (off % size == 0 && off / size < self.len).then_some(off / size)
+    }
+
+    /// The index of the first descriptor called `name`.
+    pub(crate) fn index_by_name(&self, name: &[u8]) -> Option<usize> {
+        (0..self.len).find(|&i| self.desc(i).is_some_and(|d| d.name().to_bytes() == name))
+    }
+
+    /// Reads simple value `i`: 0 if revoked.
+    ///
+    /// The tree lock must be held (shared is enough); that is what keeps revocation from
+    /// completing while the value is read.
+    pub(crate) fn read(&self, i: usize) -> u64 {
+        let Some(desc) = self.desc(i) else { return 0 };
+        if self.revoked || self.base.is_null() {
+            return 0;
+        }
+        // PANIC: `Group::new` checked that `get` is set (invariant of `Desc`).
+        let Some(get) = desc.ty().get else { return 0 };
+        // SAFETY: `base` is valid and not revoked (type invariant, checked just above); the
+        // caller holds the tree lock, so revocation cannot complete before this returns.
+        unsafe { get(desc.as_ptr(), self.base) }
+    }
+
+    /// Clears simple value `i`; nothing if revoked or not clearable.
+    pub(crate) fn clear(&self, i: usize) {
+        let Some(desc) = self.desc(i) else { return };
+        if self.revoked || self.base.is_null() || !desc.clearable() {
+            return;
+        }
+        if let Some(clear) = desc.ty().clear {
+            // SAFETY: As for `read`.
+            unsafe { clear(desc.as_ptr(), self.base) };
+        }
+    }
+}
+
+/// Combines values into one of the [`Aggregation`]s.
+///
+/// Values are u64 bit patterns; for signed types they hold sign-extended s64 values,
+/// compared and divided as such. SUM wraps modulo 2^64, like the counters it sums.
+pub(crate) struct Accumulator {
+    signed: bool,
+    sum: u64,
+    count: u64,
+    zeros: u64,
+    min: u64,
+    max: u64,
+}
+
+impl Accumulator {
+    /// An accumulator holding the empty set.
+    pub(crate) fn new(signed: bool) -> Self {
+        Self {
+            signed,
+            sum: 0,
+            count: 0,
+            zeros: 0,
+            min: if signed { i64::MAX as u64 } else { u64::MAX },
+            max: if signed { i64::MIN as u64 } else { 0 },
+        }
+    }
+
+    /// Adds one value.
+    pub(crate) fn add(&mut self, v: u64) {
+        self.sum = self.sum.wrapping_add(v);
+        self.count += 1;
+        self.zeros += u64::from(v == 0);
+        if self.signed {
+            self.min = (self.min as i64).min(v as i64) as u64;
+            self.max = (self.max as i64).max(v as i64) as u64;
+        } else {
+            self.min = self.min.min(v);
+            self.max = self.max.max(v);
+        }
+    }
+
+    /// The result for `kind`; the documented empty-set value when nothing was added.
+    pub(crate) fn result(&self, kind: Aggregation) -> u64 {
+        match kind {
+            Aggregation::None => 0,
+            Aggregation::Sum => self.sum,
+            Aggregation::Min => self.min,
+            Aggregation::Max => self.max,
+            Aggregation::CountZero => self.zeros,
+            Aggregation::Avg if self.count == 0 => 0,
+            Aggregation::Avg if self.signed => {
+                // `count` is at most the number of groups, far below `i64::MAX`.
+                ((self.sum as i64) / (self.count as i64)) as u64
+            }
+            Aggregation::Avg => self.sum / self.count,
+        }
+    }
+}
+
+/// Reads a `T` field at `base + val->offset` with `READ_ONCE()` semantics.
+///
+/// # Safety
+///
+/// `val` points to a valid descriptor whose offset, added to `base`, addresses a live,
+/// aligned `T` that other threads only access atomically or with `WRITE_ONCE()`.
+unsafe fn field<'a, T: kernel::sync::atomic::AtomicType>(
+    val: *mut StatsFsValue,
+    base: *mut c_void,
+) -> &'a Atomic<T> {
+    // SAFETY: `val` is valid (safety requirement).
+    let offset = unsafe { (*val).offset } as usize;
+    // SAFETY: The field is live, aligned and accessed atomically (safety requirement).
+    unsafe { Atomic::from_ptr(base.cast::<u8>().add(offset).cast::<T>()) }
+}
+
+macro_rules! default_type {
+    ($name:ident, $get:ident, $clear:ident, $atomic:ty, $c:ty, $signed:expr) => {
+        /// Reads the field as its C type, widened to u64 (sign-extended if signed).
+        ///
+        /// # Safety
+        ///
+        /// As for [`field`].
+        unsafe extern "C" fn $get(val: *mut StatsFsValue, base: *mut c_void) -> u64 {
+            // SAFETY: Same requirements as this function's.
+            let raw = unsafe { field::<$atomic>(val, base) }.load(Relaxed);
+            // CAST: Reinterpret the bits as the C type, then widen as C would.
+            (raw as $c) as i64 as u64
+        }
+
+        /// Sets the field to zero.
+        ///
+        /// # Safety
+        ///
+        /// As for [`field`].
+        unsafe extern "C" fn $clear(val: *mut StatsFsValue, base: *mut c_void) {
+            // SAFETY: Same requirements as this function's.
+            unsafe { field::<$atomic>(val, base) }.store(0, Relaxed);
+        }
+
+        /// The default type, exported to C.
+        #[no_mangle]
+        pub(crate) static $name: StatsFsType = StatsFsType {
+            get: Some($get),
+            clear: Some($clear),
+            sign: $signed,
+        };
+    };
+}
+
+default_type!(stats_fs_type_u8, get_u8, clear_8, i8, u8, false);
+default_type!(stats_fs_type_s8, get_s8, clear_s8, i8, i8, true);
+default_type!(stats_fs_type_u16, get_u16, clear_16, i16, u16, false);
+default_type!(stats_fs_type_s16, get_s16, clear_s16, i16, i16, true);
+default_type!(stats_fs_type_u32, get_u32, clear_32, i32, u32, false);
+default_type!(stats_fs_type_s32, get_s32, clear_s32, i32, i32, true);
+default_type!(stats_fs_type_u64, get_u64, clear_64, i64, u64, false);
+default_type!(stats_fs_type_s64, get_s64, clear_s64, i64, i64, true);
+
+/// Reads a C `bool` field as 0 or 1.
+///
+/// # Safety
+///
+/// As for [`field`].
+unsafe extern "C" fn get_bool(val: *mut StatsFsValue, base: *mut c_void) -> u64 {
+    // SAFETY: Same requirements as this function's.
+    let raw = unsafe { field::<i8>(val, base) }.load(Relaxed);
+    u64::from(raw != 0)
+}
+
+/// The default `bool` type, exported to C. Clearing stores `false`.
+#[no_mangle]
+pub(crate) static stats_fs_type_bool: StatsFsType = StatsFsType {
+    get: Some(get_bool),
+    clear: Some(clear_8),
+    sign: false,
+};
+
+#[kunit_tests(statsfs_value)]
+mod tests {
+    use super::*;
+    use core::mem::{
+        offset_of,
+        size_of, //
+    };
+
+    mod c {
+        // Defined in `stats_fs_exports.c` from the C header's own declarations.
+        extern "C" {
+            pub(super) static stats_fs_c_layout: [usize; 12];
+        }
+    }
+
+    #[test]
+    fn rust_mirrors_have_the_c_layout() {
+        // SAFETY: A constant array defined in C, never written.
+        let c = unsafe { &c::stats_fs_c_layout };
+        let rust = [
+            size_of::<StatsFsValue>(),
+            offset_of!(StatsFsValue, name),
+            offset_of!(StatsFsValue, offset),
+            offset_of!(StatsFsValue, type_),
+            offset_of!(StatsFsValue, aggr_kind),
+            offset_of!(StatsFsValue, value_flag),
+            offset_of!(StatsFsValue, show),
+            size_of::<StatsFsType>(),
+            offset_of!(StatsFsType, get),
+            offset_of!(StatsFsType, clear),
+            offset_of!(StatsFsType, sign),
+            size_of::<c_int>(),
+        ];
+        assert_eq!(c, &rust);
+    }
+
+    #[test]
+    fn accumulator_unsigned() {
+        let mut acc = Accumulator::new(false);
+        for v in [5, 0, u64::MAX, 3] {
+            acc.add(v);
+        }
+        assert_eq!(acc.result(Aggregation::Sum), 8u64.wrapping_add(u64::MAX));
+        assert_eq!(acc.result(Aggregation::Min), 0);
+        assert_eq!(acc.result(Aggregation::Max), u64::MAX);
+        assert_eq!(acc.result(Aggregation::CountZero), 1);
+        assert_eq!(acc.result(Aggregation::None), 0);
+    }
+
+    #[test]
+    fn accumulator_signed_compares_and_divides_signed() {
+        let mut acc = Accumulator::new(true);
+        for v in [-3i64, -6, 2] {
+            acc.add(v as u64);
+        }
+        assert_eq!(acc.result(Aggregation::Min) as i64, -6);
+        assert_eq!(acc.result(Aggregation::Max) as i64, 2);
+        assert_eq!(acc.result(Aggregation::Sum) as i64, -7);
+        // Truncates toward zero, as C does.
+        assert_eq!(acc.result(Aggregation::Avg) as i64, -2);
+    }
+
+    #[test]
+    fn accumulator_empty_set() {
+        let u = Accumulator::new(false);
+        let s = Accumulator::new(true);
+        assert_eq!(u.result(Aggregation::Min), u64::MAX);
+        assert_eq!(u.result(Aggregation::Max), 0);
+        assert_eq!(s.result(Aggregation::Min), i64::MAX as u64);
+        assert_eq!(s.result(Aggregation::Max), i64::MIN as u64);
+        for kind in [Aggregation::Sum, Aggregation::Avg, Aggregation::CountZero] {
+            assert_eq!(u.result(kind), 0);
+            assert_eq!(s.result(kind), 0);
+        }
+    }
+}
