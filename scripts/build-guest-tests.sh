@@ -18,6 +18,9 @@ make -s -C "$STATSFS_ROOT" KDIR="$KBUILD" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
 
 log "building the test modules against $KBUILD"
 make -s -C "$KBUILD" M="$STATSFS_ROOT/tests/modules" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
-mkdir -p "$OUT/modules/tests"
-rm -f "$OUT"/modules/tests/*.ko
-cp "$STATSFS_ROOT"/tests/modules/*.ko "$OUT/modules/tests/"
+log "building the Rust sample against $KBUILD"
+make -s -C "$KBUILD" M="$STATSFS_ROOT/samples" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
+mkdir -p "$OUT/modules/tests" "$OUT/modules/demo"
+rm -f "$OUT"/modules/tests/*.ko "$OUT"/modules/demo/*.ko
+cp "$STATSFS_ROOT"/tests/modules/*.ko "$STATSFS_ROOT"/samples/*.ko "$OUT/modules/tests/"
+cp "$STATSFS_ROOT"/samples/*.ko "$OUT/modules/demo/"

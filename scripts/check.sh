@@ -24,13 +24,18 @@ t1=$(date +%s)
 
 # Host tests: each writes KTAP, counted with the rest.
 python3 "$STATSFS_ROOT/tests/harness/selftest.py" >"$OUT/host-harness.ktap" || true
+"$STATSFS_ROOT/scripts/lint.sh" >"$OUT/host-lint.ktap" || true
 
 "$STATSFS_ROOT/scripts/run-guest.sh" check
 t2=$(date +%s)
 log "build $((t1 - t0)) s, tests $((t2 - t1)) s; logs in $OUT"
 
+# The benchmark's figures (it asserts nothing about them).
+grep -h '# bench:' "$OUT/guest-results.ktap" | sed 's/^ *# //' || true
+
 exec python3 "$STATSFS_ROOT/tests/harness/results.py" \
 	--console "$OUT/guest-console.log" \
 	--ktap "$OUT/guest-results.ktap" \
 	--ktap "$OUT/host-harness.ktap" \
+	--ktap "$OUT/host-lint.ktap" \
 	--expect "$STATSFS_ROOT/tests/expected-suites" --quiet

@@ -229,6 +229,19 @@ pub(crate) unsafe extern "C" fn stats_fs_source_clear(source: *mut c_void, val: 
     }
 }
 
+/// `stats_fs_source_remove()`.
+///
+/// # Safety
+///
+/// See [`borrow`] for `source`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_source_remove(source: *mut c_void) {
+    // SAFETY: The caller holds a reference for the duration of the call.
+    if let Some(source) = unsafe { borrow(source) } {
+        source.remove();
+    }
+}
+
 /// `stats_fs_source_revoke()`.
 ///
 /// # Safety

@@ -268,6 +268,32 @@ impl Source {
         drop(removed);
     }
 
+    /// Removes the source from where it is published: unregisters it if it is a root, or
+    /// removes it from its parent, putting the parent's reference. See
+    /// `stats_fs_source_remove()`.
+    pub(crate) fn remove(&self) {
+        let removed = {
+            let mut guard = tree::write();
+            let g = &mut guard;
+            let (place, pos) = {
+                let inner = self.inner.get(g);
+                (inner.place, inner.pos)
+            };
+            match place {
+                Place::Root => (take_root(g, pos), None),
+                Place::Child(p) => {
+                    // SAFETY: By the invariant of `SourceInner` the parent is live while
+                    // `place` says so, and we hold the tree lock.
+                    let parent = unsafe { p.as_ref() };
+                    (None, take_child(parent, g, pos))
+                }
+                Place::Detached => (None, None),
+            }
+        };
+        // Dropped here, without the tree lock: the parent's reference may be the last.
+        drop(removed);
+    }
+
     /// Revokes all of the source's groups: their memory is never touched again.
     pub(crate) fn revoke(&self) {
         let mut guard = tree::write();
@@ -299,6 +325,99 @@ impl Source {
         let guard = tree::read();
         let (group, i) = self.find(&guard, |grp| grp.index_of(val)).ok_or(ENOENT)?;
         self.clear_in(&guard, group, i)
+    }
+
+    /// The visible subordinate called `name` of `dir`, or the visible root called `name`
+    /// when `dir` is `None` (the top of the file system).
+    pub(crate) fn visible_child<'a>(
+        dir: Option<&'a Source>,
+        g: &'a impl Held,
+        name: &[u8],
+    ) -> Option<&'a Arc<Source>> {
+        let matches = |s: &Arc<Source>| s.is_visible() && s.name().to_bytes() == name;
+        match dir {
+            None => ROOTS.get(g).iter().find(|s| matches(s)),
+            Some(dir) => dir
+                .inner
+                .get(g)
+                .children
+                .iter()
+                .map(SourceRef::source)
+                .find(|s| matches(s)),
+        }
+    }
+
+    /// The file `name` of this directory: the newest visible group with a value called
+    /// `name`, and the value's index, unless a visible subordinate has that name.
+    pub(crate) fn visible_value<'a>(&'a self, g: &'a impl Held, name: &[u8]) -> Option<(&'a Group, usize)> {
+        if Self::visible_child(Some(self), g, name).is_some() {
+            return None;
+        }
+        self.inner
+            .get(g)
+            .groups
+            .iter()
+            .rev()
+            .filter(|grp| grp.is_visible())
+            .find_map(|grp| grp.index_by_name(name).map(|i| (grp, i)))
+    }
+
+    /// This source's group added from `array` with `base`, if any.
+    pub(crate) fn group<'a>(
+        &'a self,
+        g: &'a impl Held,
+        array: *const StatsFsValue,
+        base: *mut c_void,
+    ) -> Option<&'a Group> {
+        self.inner
+            .get(g)
+            .groups
+            .iter()
+            .find(|grp| grp.array() == array && grp.base() == base)
+    }
+
+    /// Whether this source is, right now, the entry called `name` of `dir` (the top of the
+    /// file system when `dir` is `None`).
+    pub(crate) fn is_entry_of(&self, dir: Option<&Source>, g: &impl Held, name: &[u8]) -> bool {
+        Self::visible_child(dir, g, name).is_some_and(|s| ptr::eq(&**s, self))
+    }
+
+    /// Calls `f` with the name of every entry of directory `dir` (the top of the file system
+    /// if `None`) and whether it is a directory, in the order readdir shows them: the visible
+    /// subordinates, then the files that [`Source::visible_value`] finds.
+    pub(crate) fn for_each_entry<'a>(
+        dir: Option<&'a Source>,
+        g: &'a impl Held,
+        mut f: impl FnMut(&'a CStr, bool) -> Result,
+    ) -> Result {
+        let Some(dir) = dir else {
+            for root in ROOTS.get(g).iter().filter(|s| s.is_visible()) {
+                f(root.name(), true)?;
+            }
+            return Ok(());
+        };
+        let inner = dir.inner.get(g);
+        for child in inner.children.iter().filter(|c| c.is_visible()) {
+            f(child.name(), true)?;
+        }
+        for (n, grp) in inner.groups.iter().enumerate().rev() {
+            if !grp.is_visible() {
+                continue;
+            }
+            for i in 0..grp.len() {
+                let Some(desc) = grp.desc(i) else { continue };
+                let name = desc.name().to_bytes();
+                // Show a name once: as the subordinate, or the newest value with it.
+                let newer = inner.groups[n + 1..]
+                    .iter()
+                    .any(|o| o.is_visible() && o.index_by_name(name).is_some());
+                let earlier = (0..i).any(|j| grp.desc(j).is_some_and(|d| d.name().to_bytes() == name));
+                if !newer && !earlier && Self::visible_child(Some(dir), g, name).is_none() {
+                    f(desc.name(), false)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The newest group for which `f` finds a descriptor, and that descriptor's index.
@@ -453,6 +572,7 @@ fn take_root(g: &mut WriteGuard, pos: usize) -> Option<Arc<Source>> {
         // Not the last `Arc`: `ROOTS` holds another.
         drop(moved);
     }
+    removed.inner.get_mut(g).place = Place::Detached;
     Some(removed)
 }
 

@@ -17,6 +17,12 @@ mod tests {
             c_void, //
         },
         prelude::*,
+        sync::Arc,
+        time::{
+            delay::fsleep,
+            Delta, //
+        },
+        workqueue,
         str::{
             CStr,
             CString, //
@@ -543,6 +549,107 @@ mod tests {
         add(&s, &*values, st.base(), 0)?;
         assert_eq!(by_name(&s, c"scaled")?, 3000);
         assert_eq!(s.clear(&values[0]), Err(EPERM));
+        Ok(())
+    }
+
+    /// What the concurrent readers share with the test: the descriptors, the values, and
+    /// the root they read.
+    struct Shared {
+        values: KBox<[StatsFsValue; 10]>,
+        stats: Mem,
+        root: SourceRef,
+        errors: Atomic<u32>,
+        finished: Atomic<u32>,
+    }
+
+    // SAFETY: The descriptors are never changed after setup, the stats are only read (by
+    // statsfs, under its lock) while readers run, and the counters are atomics.
+    unsafe impl Send for Shared {}
+    // SAFETY: As for `Send`.
+    unsafe impl Sync for Shared {}
+
+    /// Readers on other CPUs compute aggregates while this task adds, removes, revokes and
+    /// puts subordinates: every result must be one the tree had at some instant, and
+    /// lockdep and KASAN must stay quiet.
+    #[test]
+    fn concurrent_readers_and_writers() -> Result {
+        const READERS: u32 = 2;
+        const ROUNDS: usize = 600;
+        const LIVE: usize = 4;
+        let values = all_types()?;
+        let root = source(c"core_stress", 0)?;
+        // SAFETY: `shared` below keeps the descriptors alive until every reader finished.
+        unsafe { root.add_values(values.as_ptr(), core::ptr::null_mut(), 0) }?;
+        let shared = Arc::new(
+            Shared {
+                values,
+                stats: Mem::new(Stats {
+                    u64_: 1,
+                    u8_: 1,
+                    ..Default::default()
+                }),
+                root,
+                errors: Atomic::new(0),
+                finished: Atomic::new(0),
+            },
+            GFP_KERNEL,
+        )?;
+        for _ in 0..READERS {
+            let shared = shared.clone();
+            workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+                for _ in 0..ROUNDS * 4 {
+                    let sum = by_name(&shared.root, c"u64");
+                    let min = by_name(&shared.root, c"u8");
+                    let zeros = shared.root.get_value(&shared.values[4]);
+                    let ok = matches!(sum, Ok(n) if n <= LIVE as u64 + 1)
+                        && matches!(min, Ok(1) | Ok(u64::MAX))
+                        && matches!(zeros, Ok(n) if n <= LIVE as u64 + 1);
+                    if !ok {
+                        shared.errors.add(1, Relaxed);
+                    }
+                }
+                shared.finished.add(1, Relaxed);
+            })?;
+        }
+
+        let mut live = KVec::new();
+        for i in 0..ROUNDS {
+            let name = CString::try_from_fmt(fmt!("kid{i}"))?;
+            let kid = Source::new(name, 0)?;
+            add(&kid, &*shared.values, shared.stats.base(), 0)?;
+            shared.root.source().add_subordinate(kid.source())?;
+            match i % 3 {
+                // Revoke, remove, put: what KVM does when a VM goes away.
+                0 => {
+                    kid.revoke();
+                    shared.root.remove_subordinate(&kid);
+                    drop(kid);
+                }
+                // Put first, so the parent holds the last reference; then remove it.
+                1 => {
+                    let mem = kid.source().clone();
+                    drop(kid);
+                    shared.root.remove_subordinate(&mem);
+                }
+                // Keep a few; the oldest goes by its last put through the parent.
+                _ => {
+                    live.push(kid, GFP_KERNEL)?;
+                    if live.len() == LIVE {
+                        let oldest = live.remove(0)?;
+                        shared.root.remove_subordinate(&oldest);
+                    }
+                }
+            }
+        }
+        drop(live);
+
+        let mut waited = 0;
+        while shared.finished.load(Relaxed) < READERS && waited < 60_000 {
+            fsleep(Delta::from_millis(1));
+            waited += 1;
+        }
+        assert_eq!(shared.finished.load(Relaxed), READERS);
+        assert_eq!(shared.errors.load(Relaxed), 0);
         Ok(())
     }
 }

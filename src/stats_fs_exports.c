@@ -7,7 +7,7 @@
 
 #include <linux/export.h>
 #include <linux/slab.h>
-#include <linux/stats_fs.h>
+#include "../include/linux/stats_fs.h"
 #include <linux/stddef.h>
 
 #include "stats_fs_internal.h"
@@ -40,6 +40,7 @@ EXPORT_SYMBOL_GPL(stats_fs_source_remove_subordinate);
 EXPORT_SYMBOL_GPL(stats_fs_source_get_value);
 EXPORT_SYMBOL_GPL(stats_fs_source_get_value_by_name);
 EXPORT_SYMBOL_GPL(stats_fs_source_clear);
+EXPORT_SYMBOL_GPL(stats_fs_source_remove);
 EXPORT_SYMBOL_GPL(stats_fs_source_revoke);
 EXPORT_SYMBOL_GPL(stats_fs_source_get);
 EXPORT_SYMBOL_GPL(stats_fs_source_put);

@@ -17,6 +17,34 @@ struct stats_fs_source;
 int stats_fs_vfs_init(void);
 void stats_fs_vfs_exit(void);
 
+struct dir_context;
+
+/* What a lookup found; i_private of the new inode is @private. */
+enum stats_fs_node_kind {
+	STATS_FS_NODE_DIR = 1,		/* a source: private is its Arc */
+	STATS_FS_NODE_VALUE = 2,	/* a value: private is a ValueNode */
+};
+
+struct stats_fs_node_info {
+	int kind;
+	umode_t mode;
+	void *private;
+};
+
+/* Implemented in Rust (src/fs.rs), called by the VFS glue. */
+int stats_fs_rust_lookup(const void *dir, const char *name, size_t len,
+			 struct stats_fs_node_info *info);
+int stats_fs_rust_revalidate(const void *dir, const char *name, size_t len,
+			     const void *node, int kind);
+void stats_fs_rust_release(void *node, int kind);
+int stats_fs_rust_readdir(const void *dir, struct dir_context *ctx, loff_t first);
+ssize_t stats_fs_rust_read_value(const void *node, char *buf, size_t size);
+int stats_fs_rust_clear_value(const void *node);
+
+/* Implemented in C (stats_fs_vfs.c), called from Rust (src/fs.rs). */
+bool stats_fs_vfs_emit(struct dir_context *ctx, const char *name, size_t len,
+		       bool is_dir);
+
 /* Implemented in Rust (src/ffi.rs), called by stats_fs_source_create(). */
 struct stats_fs_source *stats_fs_source_create_named(u32 flags, const char *name);
 

@@ -1,42 +1,390 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * statsfs VFS glue: the file system type, its superblock and the mount point.
+ * statsfs VFS glue: the file system type, its superblock and mount options,
+ * and the inode, dentry and file operations.
  *
  * 7.3 has no Rust abstraction for file systems, so this part stays in C, the
- * way Rust Binder keeps binderfs in C. The statistics model lives in Rust.
+ * way Rust Binder keeps binderfs in C. It holds no statistics state: every
+ * lookup, readdir, read and write asks the Rust core (stats_fs_rust_*()), which
+ * consults the live tree under its lock. Nothing here runs when sources come
+ * and go: VFS objects exist only for what someone looked up, and a dentry that
+ * no longer matches the tree fails d_revalidate() and is looked up again.
  */
 
+#include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/fs_parser.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/namei.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/sysfs.h>
+#include <linux/uaccess.h>
 
 #include "stats_fs_internal.h"
 
-#define STATS_FS_MAGIC	0x73746673	/* "stfs" */
+#define STATS_FS_MAGIC		0x73746673	/* "stfs" */
+#define STATS_FS_DEFAULT_MODE	0700
+
+struct stats_fs_mount_opts {
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
+	unsigned int set;	/* BIT(Opt_*) given on this mount or remount */
+};
+
+enum { Opt_uid, Opt_gid, Opt_mode };
+
+static const struct fs_parameter_spec stats_fs_param_specs[] = {
+	fsparam_uid("uid", Opt_uid),
+	fsparam_gid("gid", Opt_gid),
+	fsparam_u32oct("mode", Opt_mode),
+	{}
+};
+
+static const struct inode_operations stats_fs_dir_inode_operations;
+static const struct file_operations stats_fs_dir_operations;
+static const struct file_operations stats_fs_value_operations;
+
+/* Makes the inode for what the core found; takes over @info->private. */
+static struct inode *stats_fs_make_inode(struct super_block *sb,
+					 const struct stats_fs_node_info *info)
+{
+	struct inode *inode = new_inode(sb);
+
+	if (!inode) {
+		stats_fs_rust_release(info->private, info->kind);
+		return NULL;
+	}
+	inode->i_ino = get_next_ino();
+	simple_inode_init_ts(inode);
+	inode->i_private = info->private;
+	if (info->kind == STATS_FS_NODE_DIR) {
+		inode->i_mode = S_IFDIR | info->mode;
+		inode->i_op = &stats_fs_dir_inode_operations;
+		inode->i_fop = &stats_fs_dir_operations;
+		set_nlink(inode, 2);
+	} else {
+		inode->i_mode = S_IFREG | info->mode;
+		inode->i_fop = &stats_fs_value_operations;
+	}
+	return inode;
+}
+
+/* What an inode's i_private is: a source (directories) or a value (files). */
+static int stats_fs_node_kind(const struct inode *inode)
+{
+	return S_ISDIR(inode->i_mode) ? STATS_FS_NODE_DIR : STATS_FS_NODE_VALUE;
+}
+
+static struct dentry *stats_fs_lookup(struct inode *dir, struct dentry *dentry,
+				      unsigned int flags)
+{
+	struct stats_fs_node_info info;
+	struct inode *inode;
+	int err;
+
+	if (dentry->d_name.len > NAME_MAX)
+		return ERR_PTR(-ENAMETOOLONG);
+	err = stats_fs_rust_lookup(dir->i_private, dentry->d_name.name,
+				   dentry->d_name.len, &info);
+	if (err == -ENOENT)
+		return d_splice_alias(NULL, dentry);
+	if (err)
+		return ERR_PTR(err);
+	inode = stats_fs_make_inode(dir->i_sb, &info);
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	return d_splice_alias(inode, dentry);
+}
+
+static int stats_fs_d_revalidate(struct inode *dir, const struct qstr *name,
+				 struct dentry *dentry, unsigned int flags)
+{
+	struct inode *inode;
+
+	/* The core sleeps on its lock: leave RCU walk. */
+	if (flags & LOOKUP_RCU)
+		return -ECHILD;
+	inode = d_inode(dentry);
+	/* Negative dentries are never trusted: the name may exist by now. */
+	if (!inode)
+		return 0;
+	return stats_fs_rust_revalidate(dir->i_private, name->name, name->len,
+					inode->i_private, stats_fs_node_kind(inode));
+}
+
+static const struct dentry_operations stats_fs_dentry_operations = {
+	.d_revalidate	= stats_fs_d_revalidate,
+	/* Unused dentries are freed at once: nothing is cached for nobody. */
+	.d_delete	= always_delete_dentry,
+};
+
+static const struct inode_operations stats_fs_dir_inode_operations = {
+	.lookup		= stats_fs_lookup,
+};
+
+/**
+ * stats_fs_vfs_emit() - Report one directory entry to readdir.
+ * @ctx: The readdir context passed to stats_fs_rust_readdir().
+ * @name: Entry name.
+ * @len: Length of @name.
+ * @is_dir: Whether the entry is a directory.
+ *
+ * Context: Called by the core without its lock held.
+ * Return: False when the caller's buffer is full.
+ */
+bool stats_fs_vfs_emit(struct dir_context *ctx, const char *name, size_t len,
+		       bool is_dir)
+{
+	if (!dir_emit(ctx, name, len, 1, is_dir ? DT_DIR : DT_REG))
+		return false;
+	ctx->pos++;
+	return true;
+}
+
+static int stats_fs_readdir(struct file *file, struct dir_context *ctx)
+{
+	if (!dir_emit_dots(file, ctx))
+		return 0;
+	return stats_fs_rust_readdir(file_inode(file)->i_private, ctx, ctx->pos - 2);
+}
+
+static const struct file_operations stats_fs_dir_operations = {
+	.owner		= THIS_MODULE,
+	.llseek		= generic_file_llseek,
+	.read		= generic_read_dir,
+	.iterate_shared	= stats_fs_readdir,
+	.fsync		= noop_fsync,
+};
+
+/* The text of a value: a u64 or s64 in decimal, or a show string, and "\n". */
+#define STATS_FS_VALUE_TEXT_MAX	256
+
+struct stats_fs_value_file {
+	struct mutex lock;	/* Protects len and text. */
+	ssize_t len;		/* -1 until the first read. */
+	char text[STATS_FS_VALUE_TEXT_MAX];
+};
+
+static int stats_fs_value_open(struct inode *inode, struct file *file)
+{
+	struct stats_fs_value_file *vf = kzalloc_obj(*vf);
+
+	if (!vf)
+		return -ENOMEM;
+	mutex_init(&vf->lock);
+	vf->len = -1;
+	file->private_data = vf;
+	return 0;
+}
+
+static ssize_t stats_fs_value_read(struct file *file, char __user *buf,
+				   size_t count, loff_t *ppos)
+{
+	struct stats_fs_value_file *vf = file->private_data;
+	ssize_t ret;
+
+	mutex_lock(&vf->lock);
+	/* Like simple_attr: a read from the start takes a fresh value. */
+	if (*ppos == 0 || vf->len < 0) {
+		ret = stats_fs_rust_read_value(file_inode(file)->i_private,
+					       vf->text, sizeof(vf->text));
+		if (ret < 0)
+			goto out;
+		vf->len = ret;
+	}
+	ret = simple_read_from_buffer(buf, count, ppos, vf->text, vf->len);
+out:
+	mutex_unlock(&vf->lock);
+	return ret;
+}
+
+static ssize_t stats_fs_value_write(struct file *file, const char __user *buf,
+				    size_t count, loff_t *ppos)
+{
+	char text[3] = {};
+	int err;
+
+	/* Only "0" or "0\n", written whole at the start of the file, clears. */
+	if (*ppos != 0 || count == 0 || count > 2)
+		return -EINVAL;
+	if (copy_from_user(text, buf, count))
+		return -EFAULT;
+	if (strcmp(text, "0") && strcmp(text, "0\n"))
+		return -EINVAL;
+	err = stats_fs_rust_clear_value(file_inode(file)->i_private);
+	if (err)
+		return err;
+	*ppos += count;
+	return count;
+}
+
+static int stats_fs_value_release(struct inode *inode, struct file *file)
+{
+	struct stats_fs_value_file *vf = file->private_data;
+
+	mutex_destroy(&vf->lock);
+	kfree(vf);
+	return 0;
+}
+
+static const struct file_operations stats_fs_value_operations = {
+	.owner		= THIS_MODULE,
+	.open		= stats_fs_value_open,
+	.read		= stats_fs_value_read,
+	.write		= stats_fs_value_write,
+	.release	= stats_fs_value_release,
+	.llseek		= default_llseek,
+};
+
+static void stats_fs_evict_inode(struct inode *inode)
+{
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
+	if (inode->i_private)
+		stats_fs_rust_release(inode->i_private, stats_fs_node_kind(inode));
+}
+
+static void stats_fs_apply_options(struct super_block *sb, bool remount)
+{
+	struct stats_fs_mount_opts *opts = sb->s_fs_info;
+	struct inode *root = d_inode(sb->s_root);
+
+	if (!remount || opts->set & BIT(Opt_mode))
+		root->i_mode = S_IFDIR | opts->mode;
+	if (!remount || opts->set & BIT(Opt_uid))
+		root->i_uid = opts->uid;
+	if (!remount || opts->set & BIT(Opt_gid))
+		root->i_gid = opts->gid;
+}
+
+static int stats_fs_show_options(struct seq_file *m, struct dentry *root)
+{
+	struct inode *inode = d_inode(root);
+
+	if (!uid_eq(inode->i_uid, GLOBAL_ROOT_UID))
+		seq_printf(m, ",uid=%u", from_kuid_munged(&init_user_ns, inode->i_uid));
+	if (!gid_eq(inode->i_gid, GLOBAL_ROOT_GID))
+		seq_printf(m, ",gid=%u", from_kgid_munged(&init_user_ns, inode->i_gid));
+	if ((inode->i_mode & S_IALLUGO) != STATS_FS_DEFAULT_MODE)
+		seq_printf(m, ",mode=%o", inode->i_mode & S_IALLUGO);
+	return 0;
+}
+
+static const struct super_operations stats_fs_super_operations = {
+	.statfs		= simple_statfs,
+	.drop_inode	= inode_just_drop,
+	.evict_inode	= stats_fs_evict_inode,
+	.show_options	= stats_fs_show_options,
+};
 
 static int stats_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 {
 	static const struct tree_descr no_files[] = { { "" } };
+	int err;
 
-	return simple_fill_super(sb, STATS_FS_MAGIC, no_files);
+	err = simple_fill_super(sb, STATS_FS_MAGIC, no_files);
+	if (err)
+		return err;
+	sb->s_op = &stats_fs_super_operations;
+	set_default_d_op(sb, &stats_fs_dentry_operations);
+	/* The root directory stands for the registered sources (i_private NULL). */
+	d_inode(sb->s_root)->i_op = &stats_fs_dir_inode_operations;
+	d_inode(sb->s_root)->i_fop = &stats_fs_dir_operations;
+	/* The superblock keeps the options of the mount that created it. */
+	sb->s_fs_info = fc->s_fs_info;
+	fc->s_fs_info = NULL;
+	stats_fs_apply_options(sb, false);
+	return 0;
+}
+
+static int stats_fs_parse_param(struct fs_context *fc, struct fs_parameter *param)
+{
+	struct stats_fs_mount_opts *opts = fc->s_fs_info;
+	struct fs_parse_result result;
+	int opt;
+
+	opt = fs_parse(fc, stats_fs_param_specs, param, &result);
+	if (opt < 0)
+		return opt;	/* fs_parse() logged "statsfs: Unknown parameter ..." */
+
+	switch (opt) {
+	case Opt_uid:
+		opts->uid = result.uid;
+		break;
+	case Opt_gid:
+		opts->gid = result.gid;
+		break;
+	case Opt_mode:
+		opts->mode = result.uint_32 & S_IALLUGO;
+		break;
+	}
+	opts->set |= BIT(opt);
+	return 0;
+}
+
+static int stats_fs_reconfigure(struct fs_context *fc)
+{
+	struct super_block *sb = fc->root->d_sb;
+	struct stats_fs_mount_opts *sb_opts = sb->s_fs_info;
+	struct stats_fs_mount_opts *new_opts = fc->s_fs_info;
+
+	sync_filesystem(sb);
+	*sb_opts = *new_opts;
+	stats_fs_apply_options(sb, true);
+	return 0;
 }
 
 static int stats_fs_get_tree(struct fs_context *fc)
 {
+	int err;
+
 	/* One tree shared by every mount, like debugfs. */
-	return get_tree_single(fc, stats_fs_fill_super);
+	err = get_tree_single(fc, stats_fs_fill_super);
+	if (err)
+		return err;
+	/* A later mount of the existing tree applies its options too. */
+	if (fc->s_fs_info)
+		return stats_fs_reconfigure(fc);
+	return 0;
+}
+
+static void stats_fs_free_fc(struct fs_context *fc)
+{
+	kfree(fc->s_fs_info);
 }
 
 static const struct fs_context_operations stats_fs_context_ops = {
+	.free		= stats_fs_free_fc,
+	.parse_param	= stats_fs_parse_param,
 	.get_tree	= stats_fs_get_tree,
+	.reconfigure	= stats_fs_reconfigure,
 };
 
 static int stats_fs_init_fs_context(struct fs_context *fc)
 {
+	struct stats_fs_mount_opts *opts = kzalloc_obj(*opts);
+
+	if (!opts)
+		return -ENOMEM;
+	opts->uid = GLOBAL_ROOT_UID;
+	opts->gid = GLOBAL_ROOT_GID;
+	opts->mode = STATS_FS_DEFAULT_MODE;
+	fc->s_fs_info = opts;
 	fc->ops = &stats_fs_context_ops;
 	return 0;
+}
+
+static void stats_fs_kill_sb(struct super_block *sb)
+{
+	struct stats_fs_mount_opts *opts = sb->s_fs_info;
+
+	kill_anon_super(sb);
+	kfree(opts);
 }
 
 static struct file_system_type stats_fs_type = {
@@ -44,7 +392,8 @@ static struct file_system_type stats_fs_type = {
 	.owner			= THIS_MODULE,
 	.name			= "statsfs",
 	.init_fs_context	= stats_fs_init_fs_context,
-	.kill_sb		= kill_anon_super,
+	.parameters		= stats_fs_param_specs,
+	.kill_sb		= stats_fs_kill_sb,
 };
 MODULE_ALIAS_FS("statsfs");
 
@@ -71,8 +420,8 @@ int stats_fs_vfs_init(void)
 /**
  * stats_fs_vfs_exit() - Undo stats_fs_vfs_init().
  *
- * Context: Module exit; may sleep. Nothing is mounted: a mount holds a
- * reference on this module.
+ * Context: Module exit; may sleep. Nothing is mounted and no file is open:
+ * both hold a reference on this module.
  */
 void stats_fs_vfs_exit(void)
 {

@@ -11,9 +11,14 @@
 use kernel::prelude::*;
 
 mod ffi;
+mod fs;
 mod name;
 mod source;
 mod source_tests;
+#[path = "../include/rust/stats_fs.rs"]
+#[cfg_attr(not(CONFIG_KUNIT = "y"), expect(dead_code))]
+mod stats_fs;
+mod stats_fs_tests;
 mod tree;
 mod value;
 mod vfs;

@@ -10,7 +10,6 @@
 use core::ptr;
 use kernel::{
     ffi::{
-        c_char,
         c_int,
         c_void, //
     },
@@ -24,42 +23,16 @@ use kernel::{
 
 use crate::name;
 
-/// `STATS_FS_HIDDEN`: no directory or files, still aggregated.
-pub(crate) const HIDDEN: u32 = 0x1;
-/// `STATS_FS_FLOATING_VALUE`: the value may go down, so it cannot be cleared.
-pub(crate) const FLOATING: u32 = 0x1;
+pub(crate) use crate::stats_fs::bindings::{
+    StatsFsType,
+    StatsFsValue,
+    FLOATING,
+    HIDDEN, //
+};
 
 /// Upper bound on the length of one descriptor array, to stop a runaway scan of an array
 /// whose terminator is missing before it walks off into unrelated memory for long.
 const MAX_VALUES_PER_GROUP: usize = 4096;
-
-/// `struct stats_fs_type`: how to read and clear a value of some type.
-#[repr(C)]
-pub(crate) struct StatsFsType {
-    /// Reads the value at `base + val->offset` as `u64`, sign-extended if signed.
-    pub(crate) get: Option<unsafe extern "C" fn(val: *mut StatsFsValue, base: *mut c_void) -> u64>,
-    /// Sets the value to zero; `None` if the type cannot be cleared.
-    pub(crate) clear: Option<unsafe extern "C" fn(val: *mut StatsFsValue, base: *mut c_void)>,
-    /// Whether the value is signed.
-    pub(crate) sign: bool,
-}
-
-/// `struct stats_fs_value`: the descriptor of one value.
-#[repr(C)]
-pub(crate) struct StatsFsValue {
-    /// File name; `NULL` ends an array.
-    pub(crate) name: *mut c_char,
-    /// Offset of the value from its group's base address.
-    pub(crate) offset: c_int,
-    /// How to read the value.
-    pub(crate) type_: *const StatsFsType,
-    /// `enum stat_aggr`.
-    pub(crate) aggr_kind: c_int,
-    /// `enum stat_fs_value_flag` bits.
-    pub(crate) value_flag: u32,
-    /// Optional text to show instead of the number.
-    pub(crate) show: Option<unsafe extern "C" fn(value: u64) -> *mut c_char>,
-}
 
 /// How an aggregate combines a value over a subtree (`enum stat_aggr`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -132,7 +105,6 @@ impl<'a> Desc<'a> {
     }
 
     /// The text to show instead of `value`, if the descriptor has a show function.
-    #[expect(dead_code, reason = "for the file system's read path")]
     pub(crate) fn show(&self, value: u64) -> Option<&'a CStr> {
         let show = self.0.show?;
         // SAFETY: `show` is a function of the registered descriptor; the header requires
@@ -237,7 +209,6 @@ impl Group {
     }
 
     /// Whether the group has files (it is not hidden).
-    #[expect(dead_code, reason = "for the file system's lookup and readdir")]
     pub(crate) fn is_visible(&self) -> bool {
         self.flags & HIDDEN == 0
     }
@@ -253,7 +224,6 @@ impl Group {
     }
 
     /// The number of descriptors.
-    #[expect(dead_code, reason = "for the file system's readdir")]
     pub(crate) fn len(&self) -> usize {
         self.len
     }

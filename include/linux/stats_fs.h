@@ -207,6 +207,19 @@ void stats_fs_source_remove_subordinate(struct stats_fs_source *parent,
 					struct stats_fs_source *child);
 
 /**
+ * stats_fs_source_remove() - Take a source out of the file system.
+ * @source: The source.
+ *
+ * Unregisters @source if it is registered, or removes it from its parent
+ * (putting the parent's reference), whichever applies; otherwise does nothing.
+ * An extension of the v3 API, which could not unregister a root without
+ * dropping its last reference.
+ *
+ * Context: Process context; may sleep.
+ */
+void stats_fs_source_remove(struct stats_fs_source *source);
+
+/**
  * stats_fs_source_get_value() - Read a value of a source.
  * @source: The source.
  * @val: The descriptor to read: an element of an array added to @source.
@@ -330,6 +343,10 @@ static inline int stats_fs_source_add_subordinate(struct stats_fs_source *parent
 static inline void
 stats_fs_source_remove_subordinate(struct stats_fs_source *parent,
 				   struct stats_fs_source *child)
+{
+}
+
+static inline void stats_fs_source_remove(struct stats_fs_source *source)
 {
 }
 

@@ -59,7 +59,7 @@ int main(void)
 	struct stat st;
 	int n;
 
-	ktap_suite_begin("guest_lifecycle", 11);
+	ktap_suite_begin("guest_lifecycle");
 
 	ktap_case(file_has_line("/proc/filesystems", "\tstatsfs"),
 		  "fs_type_registered", "no statsfs in /proc/filesystems");

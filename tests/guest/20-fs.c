@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The statsfs file system against the real mount: layout, contents, modes,
+ * reads and writes, permissions and mount options, files held open while their
+ * source goes away, busy umount/rmmod, and a stress run.
+ *
+ * The tree comes from tests/modules/stats_fs_fs_test.ko (C API, see its header
+ * comment) and samples/rust_stats_fs_sample.ko (Rust API). The expected values
+ * below are the ones those modules store; aggregates are computed here by hand.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ktap.h"
+
+#define MNT "/sys/kernel/stats"
+#define T MNT "/fs_test"
+#define MODS "/lib/modules/tests/"
+#define ACTION "/sys/module/stats_fs_fs_test/parameters/action"
+
+static int load(const char *ko)
+{
+	int fd = open(ko, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = syscall(SYS_finit_module, fd, "", 0);
+	close(fd);
+	return r;
+}
+
+static int unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK);
+}
+
+/* Reads a whole small file into @buf; returns its length or -errno. */
+static int slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return n;
+}
+
+static int has_text(const char *path, const char *want)
+{
+	char buf[512];
+
+	return slurp(path, buf, sizeof(buf)) >= 0 && !strcmp(buf, want);
+}
+
+static void expect_text(const char *name, const char *path, const char *want)
+{
+	char buf[512] = "";
+	int r = slurp(path, buf, sizeof(buf));
+
+	ktap_case(r >= 0 && !strcmp(buf, want), name, "%s: got \"%s\" (%d), want \"%s\"",
+		  path, buf, r, want);
+}
+
+/* Writes @text to @path; returns 0 or errno. */
+static int put(const char *path, const char *text, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+	int e = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		e = errno ? errno : EIO;
+	close(fd);
+	return e;
+}
+
+static int mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -errno : (int)(st.st_mode & 07777);
+}
+
+static int exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* The names in @dir, sorted, space separated, in @out. */
+static int list(const char *dir, char *out, size_t size)
+{
+	struct dirent **names;
+	int i, n = scandir(dir, &names, NULL, alphasort);
+
+	out[0] = '\0';
+	if (n < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
+			if (out[0])
+				strncat(out, " ", size - strlen(out) - 1);
+			strncat(out, names[i]->d_name, size - strlen(out) - 1);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+static void expect_list(const char *name, const char *dir, const char *want)
+{
+	char got[1024];
+	int r = list(dir, got, sizeof(got));
+
+	ktap_case(r == 0 && !strcmp(got, want), name, "%s: got \"%s\" (%d), want \"%s\"",
+		  dir, got, r, want);
+}
+
+/* Runs @fn as uid/gid 1000 in a child; returns its exit status. */
+static int as_user(int (*fn)(void))
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		if (setgid(1000) || setuid(1000))
+			_exit(100);
+		_exit(fn());
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* Exit status: 0 if the read worked, else the errno. */
+static int user_reads_value(void)
+{
+	char buf[64];
+	int r = slurp(T "/dev1/u64", buf, sizeof(buf));
+
+	return r < 0 ? -r : 0;
+}
+
+static int user_lists_root(void)
+{
+	DIR *d = opendir(MNT);
+
+	if (!d)
+		return errno;
+	closedir(d);
+	return 0;
+}
+
+static void layout_and_contents(void)
+{
+	expect_list("root_lists_publishers", MNT, "c_sample fs_test rust_sample");
+	/* Hidden dev2 and dev0's hidden group have no entries. */
+	expect_list("c_tree_layout", T,
+		    "bool churn dev0 dev1 gauge s16 s32 s64 s8 state u16 u32 u64 u8");
+	expect_list("c_subdir_layout", T "/dev0",
+		    "bool gauge s16 s32 s64 s8 state sub u16 u32 u64 u8");
+	ktap_case(!exists(T "/dev2") && !exists(T "/dev0/secret"), "hidden_parts_absent",
+		  "a hidden source or group has an entry");
+	expect_text("u64_value", T "/dev0/u64", "100\n");
+	expect_text("s64_signed", T "/dev0/s64", "-7\n");
+	expect_text("u32_value", T "/dev0/u32", "4000000000\n");
+	expect_text("s32_signed", T "/dev0/s32", "-8\n");
+	expect_text("u16_value", T "/dev1/u16", "7\n");
+	expect_text("s16_signed", T "/dev0/s16", "-300\n");
+	expect_text("u8_value", T "/dev0/u8", "200\n");
+	expect_text("s8_signed", T "/dev0/s8", "-5\n");
+	expect_text("bool_value", T "/dev0/bool", "1\n");
+	expect_text("show_string", T "/dev0/state", "on\n");
+	expect_text("show_string_off", T "/dev1/state", "off\n");
+	/* Aggregates over dev0, dev0/sub, dev1 and the hidden dev2. */
+	expect_text("aggr_sum", T "/u64", "124\n");
+	expect_text("aggr_min_signed", T "/s64", "-9\n");
+	expect_text("aggr_max", T "/u32", "4000000000\n");
+	expect_text("aggr_avg_signed", T "/s32", "-1\n");
+	expect_text("aggr_count_zero", T "/u16", "3\n");
+	expect_text("aggr_min_unsigned", T "/u8", "1\n");
+	expect_text("aggr_sum_signed", T "/s8", "-3\n");
+	/* The Rust sample: two workers, aggregates at the top. */
+	expect_list("rust_tree_layout", MNT "/rust_sample",
+		    "errors jobs queue_depth worker0 worker1");
+	expect_text("rust_value", MNT "/rust_sample/worker1/jobs", "20\n");
+	expect_text("rust_aggr_sum", MNT "/rust_sample/jobs", "30\n");
+	expect_text("rust_aggr_max", MNT "/rust_sample/queue_depth", "2\n");
+	expect_text("c_sample_aggr", MNT "/c_sample/rx_packets", "300\n");
+
+	ktap_case(mode_of(MNT) == 0700, "root_mode_0700", "mode %o", mode_of(MNT));
+	ktap_case(mode_of(T) == 0555, "dir_mode_0555", "mode %o", mode_of(T));
+	ktap_case(mode_of(T "/dev0/u64") == 0644, "clearable_mode_0644", "mode %o",
+		  mode_of(T "/dev0/u64"));
+	ktap_case(mode_of(T "/dev0/gauge") == 0444, "floating_mode_0444", "mode %o",
+		  mode_of(T "/dev0/gauge"));
+	ktap_case(mode_of(MNT "/rust_sample/queue_depth") == 0444, "rust_floating_mode_0444",
+		  "mode %o", mode_of(MNT "/rust_sample/queue_depth"));
+}
+
+static void reads_like_a_text_file(void)
+{
+	char buf[16] = "";
+	int fd = open(T "/dev0/u64", O_RDONLY);
+	ssize_t a, b, c;
+
+	a = read(fd, buf, 2);
+	b = read(fd, buf + 2, sizeof(buf) - 3);
+	c = read(fd, buf, sizeof(buf));
+	ktap_case(fd >= 0 && a == 2 && b == 2 && c == 0 && !memcmp(buf, "100\n", 4),
+		  "partial_reads_then_eof", "reads %zd %zd %zd: \"%s\"", a, b, c, buf);
+	memset(buf, 0, sizeof(buf));
+	a = pread(fd, buf, sizeof(buf), 1);
+	ktap_case(a == 3 && !strcmp(buf, "00\n"), "pread_at_offset", "pread %zd \"%s\"", a, buf);
+	ktap_case(lseek(fd, 0, SEEK_END) == 4 || lseek(fd, 0, SEEK_SET) == 0, "lseek",
+		  "lseek failed: %s", strerror(errno));
+	lseek(fd, 0, SEEK_SET);
+	close(fd);
+}
+
+static void writes(void)
+{
+	char big[64];
+
+	memset(big, '0', sizeof(big));
+	ktap_case(has_text(T "/dev1/u16", "7\n") && put(T "/dev1/u16", "0", 1) == 0 &&
+		  has_text(T "/dev1/u16", "0\n"),
+		  "write_0_clears", "write 0 failed");
+	ktap_case(put(T "/dev1/u64", "0\n", 2) == 0 && has_text(T "/dev1/u64", "0\n"),
+		  "write_0_newline_clears", "write 0\\n failed");
+	ktap_case(put(T "/dev0/u64", "1", 1) == EINVAL, "write_1_is_einval", "not EINVAL");
+	ktap_case(put(T "/dev0/u64", "00", 2) == EINVAL, "write_00_is_einval", "not EINVAL");
+	ktap_case(put(T "/dev0/u64", "x\n", 2) == EINVAL, "write_text_is_einval", "not EINVAL");
+	ktap_case(put(T "/dev0/u64", big, sizeof(big)) == EINVAL, "oversize_write_is_einval",
+		  "not EINVAL");
+	{
+		int fd = open(T "/dev0/u64", O_WRONLY);
+		ssize_t r = pwrite(fd, "0", 1, 1);
+
+		ktap_case(r == -1 && errno == EINVAL, "write_at_offset_is_einval",
+			  "pwrite %zd errno %d", r, errno);
+		close(fd);
+	}
+	ktap_case(has_text(T "/dev0/u64", "100\n"), "refused_writes_change_nothing",
+		  "dev0/u64 changed");
+	/* Root may open 0444 files for writing; statsfs still refuses. */
+	ktap_case(put(T "/dev0/gauge", "0", 1) == EPERM, "floating_write_is_eperm", "not EPERM");
+	ktap_case(put(MNT "/rust_sample/queue_depth", "0", 1) == EPERM,
+		  "rust_floating_write_is_eperm", "not EPERM");
+	/* Clearing an aggregate clears the subtree. */
+	ktap_case(put(T "/s8", "0", 1) == 0 && has_text(T "/dev0/s8", "0\n") &&
+		  has_text(T "/dev0/sub/s8", "0\n") && has_text(T "/s8", "0\n"),
+		  "aggregate_write_clears_subtree", "subtree not cleared");
+	ktap_case(put(MNT "/rust_sample/jobs", "0", 1) == 0 &&
+		  has_text(MNT "/rust_sample/worker0/jobs", "0\n"), "rust_aggregate_clear",
+		  "rust subtree not cleared");
+}
+
+static void permissions_and_options(void)
+{
+	char line[8192];
+
+	ktap_case(as_user(user_lists_root) == EACCES, "user_refused_at_default_mode",
+		  "status %d", as_user(user_lists_root));
+	KTAP_EXPECT_OK("remount_uid_gid",
+		       mount("statsfs", MNT, "statsfs", MS_REMOUNT, "uid=1000,gid=1000"));
+	ktap_case(as_user(user_reads_value) == 0, "user_reads_after_uid_remount", "status %d",
+		  as_user(user_reads_value));
+	ktap_case(slurp("/proc/mounts", line, sizeof(line)) > 0 &&
+		  strstr(line, "statsfs " MNT " statsfs rw,relatime,uid=1000,gid=1000"),
+		  "options_in_proc_mounts", "/proc/mounts: %s", line);
+	KTAP_EXPECT_OK("remount_mode", mount("statsfs", MNT, "statsfs", MS_REMOUNT,
+					     "uid=0,gid=0,mode=0755"));
+	ktap_case(as_user(user_reads_value) == 0 && mode_of(MNT) == 0755,
+		  "user_reads_after_mode_remount", "mode %o", mode_of(MNT));
+	KTAP_EXPECT_ERRNO("unknown_option_is_einval",
+			  mount("statsfs", MNT, "statsfs", MS_REMOUNT, "bogus=1"), EINVAL);
+	KTAP_EXPECT_ERRNO("bad_mode_is_einval",
+			  mount("statsfs", MNT, "statsfs", MS_REMOUNT, "mode=9z"), EINVAL);
+	KTAP_EXPECT_OK("remount_default", mount("statsfs", MNT, "statsfs", MS_REMOUNT,
+						"mode=0700"));
+	ktap_case(as_user(user_lists_root) == EACCES, "user_refused_again", "status %d",
+		  as_user(user_lists_root));
+}
+
+static void lifetimes(void)
+{
+	char buf[64];
+	int fd, fd2, dfd;
+	ssize_t n;
+
+	/* A file held open while its source is revoked and removed reads 0. */
+	fd = open(T "/dev1/u32", O_RDONLY);
+	dfd = open(T "/dev1", O_RDONLY | O_DIRECTORY);
+	ktap_case(put(ACTION, "remove", 6) == 0 && !exists(T "/dev1"),
+		  "removed_source_disappears", "dev1 still there");
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	ktap_case(n == 2 && !strcmp(buf, "0\n"), "open_then_remove_reads_0", "read %zd \"%s\"",
+		  n, buf);
+	ktap_case(openat(dfd, "u32", O_RDONLY) == -1 && errno == ENOENT,
+		  "removed_dir_lookup_enoent", "errno %d", errno);
+	close(dfd);
+	ktap_case(close(fd) == 0, "open_then_remove_closes", "close failed");
+	ktap_case(put(ACTION, "readd", 5) == 0 && has_text(T "/dev1/u32", "5\n"),
+		  "readded_source_appears", "dev1 not back");
+
+	/* Revoked: stays, reads 0, leaves the aggregates. */
+	fd = open(T "/dev0/u32", O_RDONLY);
+	put(ACTION, "revoke", 6);
+	ktap_case(has_text(T "/dev0/u32", "0\n") && has_text(T "/u32", "5\n"),
+		  "open_then_revoke_reads_0", "dev0 or aggregate wrong");
+	close(fd);
+
+	/* The publishing module unloads under open files. */
+	fd = open(T "/dev1/u64", O_RDONLY);
+	fd2 = open(T "/u64", O_RDONLY);
+	dfd = open(T, O_RDONLY | O_DIRECTORY);
+	KTAP_EXPECT_OK("rmmod_publisher_with_open_files", unload("stats_fs_fs_test"));
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	ktap_case(n == 2 && !strcmp(buf, "0\n") && pread(fd2, buf, 8, 0) == 2,
+		  "open_then_rmmod_reads_0", "read %zd \"%s\"", n, buf);
+	ktap_case(!exists(T), "unloaded_tree_gone", "fs_test still listed");
+	ktap_case(close(fd) == 0 && close(fd2) == 0 && close(dfd) == 0,
+		  "open_then_rmmod_closes", "close failed");
+	ktap_case(load(MODS "stats_fs_fs_test.ko") == 0 && has_text(T "/dev1/u64", "20\n"),
+		  "publisher_reloads", "reload failed");
+}
+
+/* With no publisher loaded, only open files and mounts keep statsfs in. */
+static void busy(void)
+{
+	int fd = open(MNT, O_RDONLY | O_DIRECTORY);
+
+	KTAP_EXPECT_ERRNO("umount_busy_with_open_file", umount(MNT), EBUSY);
+	KTAP_EXPECT_OK("lazy_umount", umount2(MNT, MNT_DETACH));
+	KTAP_EXPECT_ERRNO("rmmod_statsfs_refused_with_open_file", unload("statsfs"),
+			  EWOULDBLOCK);
+	close(fd);
+	KTAP_EXPECT_OK("mount_again", mount("statsfs", MNT, "statsfs", 0, NULL));
+}
+
+/* Walks and reads the whole tree; returns the number of read errors other than ENOENT. */
+static int walk(const char *dir)
+{
+	char path[512], buf[300];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int bad = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : 1;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (e->d_type == DT_DIR) {
+			bad += walk(path);
+		} else {
+			int r = slurp(path, buf, sizeof(buf));
+
+			bad += r < 0 && r != -ENOENT;
+		}
+	}
+	closedir(d);
+	return bad;
+}
+
+static void stress(void)
+{
+	pid_t readers[3];
+	int i, status, bad = 0, err = 0;
+
+	for (i = 0; i < 3; i++) {
+		readers[i] = fork();
+		if (readers[i] == 0) {
+			int j, b = 0;
+
+			for (j = 0; j < 40; j++)
+				b += walk(MNT);
+			_exit(b ? 1 : 0);
+		}
+	}
+	/* 60 x 100 sources of 11 values built and torn down while they read. */
+	for (i = 0; i < 60 && !err; i++)
+		err = put(ACTION, "churn=100", 9);
+	for (i = 0; i < 3; i++)
+		if (waitpid(readers[i], &status, 0) != readers[i] || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			bad++;
+	ktap_case(err == 0, "churn_6000_sources", "churn failed: %s", strerror(err));
+	ktap_case(bad == 0, "readers_saw_no_errors", "%d readers failed", bad);
+	expect_list("churn_left_nothing", T "/churn",
+		    "bool gauge s16 s32 s64 s8 state u16 u32 u64 u8");
+}
+
+int main(void)
+{
+	ktap_suite_begin("guest_fs");
+
+	KTAP_EXPECT_OK("load_fs_test", load(MODS "stats_fs_fs_test.ko"));
+	KTAP_EXPECT_OK("load_rust_sample", load(MODS "rust_stats_fs_sample.ko"));
+	KTAP_EXPECT_OK("load_c_sample", load(MODS "stats_fs_c_sample.ko"));
+	KTAP_EXPECT_OK("mount", mount("statsfs", MNT, "statsfs", 0, NULL));
+
+	layout_and_contents();
+	reads_like_a_text_file();
+	writes();
+	permissions_and_options();
+	lifetimes();
+	stress();
+
+	KTAP_EXPECT_OK("unload_fs_test", unload("stats_fs_fs_test"));
+	KTAP_EXPECT_OK("unload_rust_sample", unload("rust_stats_fs_sample"));
+	KTAP_EXPECT_OK("unload_c_sample", unload("stats_fs_c_sample"));
+	expect_list("root_empty_after_unloads", MNT, "");
+	busy();
+	KTAP_EXPECT_OK("umount", umount(MNT));
+
+	return ktap_suite_end("guest_fs");
+}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark: what 1,000 sources x 60 values cost in kernel memory with nobody
+ * reading them, in statsfs and in debugfs (one file per value, the debugfs
+ * way), and how long reading every value once takes both ways. Measured in the
+ * same boot; prints "# bench:" lines and asserts nothing about the figures.
+ *
+ * Memory is the growth of Slab and of used pages (MemTotal - MemFree) in
+ * /proc/meminfo, minus the counters themselves (both trees read the same
+ * 1,000 x 60 u64 array). On the debug kernel every object carries KASAN
+ * redzones, so absolute figures are inflated; the ratio is the point.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ktap.h"
+
+#define SOURCES 1000
+#define VALUES 60
+#define ACTION "/sys/module/stats_fs_fs_test/parameters/action"
+
+struct mem {
+	long slab_kb;
+	long used_kb;
+};
+
+static long meminfo(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			v = strtol(line + strlen(key), NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static struct mem sample(void)
+{
+	struct mem m;
+
+	sync();
+	usleep(300000);
+	m.slab_kb = meminfo("Slab:");
+	m.used_kb = meminfo("MemTotal:") - meminfo("MemFree:");
+	return m;
+}
+
+static int act(const char *cmd)
+{
+	int fd = open(ACTION, O_WRONLY), e = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, cmd, strlen(cmd)) < 0)
+		e = errno;
+	close(fd);
+	return e;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Reads every file under @root once; returns how many were read. */
+static long read_all(const char *root)
+{
+	char path[256], buf[64];
+	long files = 0;
+	int i, j, fd;
+
+	for (i = 0; i < SOURCES; i++) {
+		for (j = 0; j < VALUES; j++) {
+			snprintf(path, sizeof(path), "%s/s%d/v%d", root, i, j);
+			fd = open(path, O_RDONLY);
+			if (fd < 0)
+				continue;
+			if (read(fd, buf, sizeof(buf)) > 0)
+				files++;
+			close(fd);
+		}
+	}
+	return files;
+}
+
+static void report(const char *fs, struct mem before, struct mem after, double secs,
+		   long files)
+{
+	long data_kb = (long)SOURCES * VALUES * 8 / 1024;
+	long slab = after.slab_kb - before.slab_kb;
+	long used = after.used_kb - before.used_kb - data_kb;
+
+	printf("    # bench: %-7s slab %+6ld KiB, pages %+6ld KiB (counters excluded): %5ld B/source, %4ld B/value; read %ld values in %.2f s (%.1f us/value)\n",
+	       fs, slab, used, used * 1024 / SOURCES, used * 1024 / (SOURCES * VALUES),
+	       files, secs, secs * 1e6 / (files ? files : 1));
+	fflush(stdout);
+}
+
+int main(void)
+{
+	struct mem m0, m1, m2, m3;
+	double t0, t1, t2, t3;
+	long n1, n2;
+	int fd;
+
+	ktap_suite_begin("guest_bench");
+	fd = open("/lib/modules/tests/stats_fs_fs_test.ko", O_RDONLY | O_CLOEXEC);
+	KTAP_EXPECT_OK("load_fs_test", syscall(SYS_finit_module, fd, "", 0));
+	close(fd);
+	KTAP_EXPECT_OK("mount", mount("statsfs", "/sys/kernel/stats", "statsfs", 0, NULL));
+
+	m0 = sample();
+	ktap_case(act("bench=1000") == 0, "statsfs_publish", "bench=1000 failed");
+	m1 = sample();
+	t0 = now();
+	n1 = read_all("/sys/kernel/stats/bench");
+	t1 = now();
+	ktap_case(n1 == SOURCES * VALUES, "statsfs_read_all", "read %ld values", n1);
+	ktap_case(act("bench=0") == 0, "statsfs_unpublish", "bench=0 failed");
+
+	m2 = sample();
+	ktap_case(act("dbench=1000") == 0, "debugfs_publish", "dbench=1000 failed");
+	m3 = sample();
+	t2 = now();
+	n2 = read_all("/sys/kernel/debug/bench");
+	t3 = now();
+	ktap_case(n2 == SOURCES * VALUES, "debugfs_read_all", "read %ld values", n2);
+	ktap_case(act("dbench=0") == 0, "debugfs_unpublish", "dbench=0 failed");
+
+	report("statsfs", m0, m1, t1 - t0, n1);
+	report("debugfs", m2, m3, t3 - t2, n2);
+	{
+		long s = m1.used_kb - m0.used_kb - (long)SOURCES * VALUES * 8 / 1024;
+		long d = m3.used_kb - m2.used_kb - (long)SOURCES * VALUES * 8 / 1024;
+
+		printf("    # bench: statsfs/debugfs memory %.1f%% (target <= 5%%), read time %.2fx\n",
+		       d > 0 ? 100.0 * s / d : -1.0, (t3 - t2) > 0 ? (t1 - t0) / (t3 - t2) : -1.0);
+	}
+
+	KTAP_EXPECT_OK("umount", umount("/sys/kernel/stats"));
+	KTAP_EXPECT_OK("unload_fs_test",
+		       syscall(SYS_delete_module, "stats_fs_fs_test", O_NONBLOCK));
+	return ktap_suite_end("guest_bench");
+}

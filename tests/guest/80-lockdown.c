@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * statsfs stays readable under kernel lockdown, where debugfs does not.
+ *
+ * Raises the lockdown level to "confidentiality" for the rest of the boot, so it
+ * runs after everything that needs debugfs (the harness's kmemleak scan).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ktap.h"
+
+#define MNT "/sys/kernel/stats"
+
+static int slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return n;
+}
+
+static int lock_down(void)
+{
+	int fd = open("/sys/kernel/security/lockdown", O_WRONLY);
+	int e = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, "confidentiality", 15) != 15)
+		e = errno;
+	close(fd);
+	return e;
+}
+
+int main(void)
+{
+	char buf[4096];
+	int fd, r;
+
+	ktap_suite_begin("guest_lockdown");
+	fd = open("/lib/modules/tests/rust_stats_fs_sample.ko", O_RDONLY | O_CLOEXEC);
+	KTAP_EXPECT_OK("load_rust_sample", syscall(SYS_finit_module, fd, "", 0));
+	close(fd);
+	KTAP_EXPECT_OK("mount", mount("statsfs", MNT, "statsfs", 0, NULL));
+	r = slurp("/sys/kernel/debug/kmemleak", buf, sizeof(buf));
+	ktap_case(r >= 0, "debugfs_readable_before", "debugfs read gave %d", r);
+
+	r = lock_down();
+	ktap_case(r == 0, "lockdown_confidentiality", "cannot raise lockdown: %s", strerror(r));
+	slurp("/sys/kernel/security/lockdown", buf, sizeof(buf));
+	ktap_case(strstr(buf, "[confidentiality]") != NULL, "lockdown_in_force", "%s", buf);
+	r = slurp("/sys/kernel/debug/kmemleak", buf, sizeof(buf));
+	ktap_case(r == -EPERM, "debugfs_locked_down", "debugfs read gave %d", r);
+	r = slurp(MNT "/rust_sample/worker1/jobs", buf, sizeof(buf));
+	ktap_case(r == 3 && !strcmp(buf, "20\n"), "statsfs_readable_under_lockdown",
+		  "read %d \"%s\"", r, r > 0 ? buf : "");
+
+	KTAP_EXPECT_OK("umount", umount(MNT));
+	KTAP_EXPECT_OK("unload_rust_sample",
+		       syscall(SYS_delete_module, "rust_stats_fs_sample", O_NONBLOCK));
+	return ktap_suite_end("guest_lockdown");
+}
