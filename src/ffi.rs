@@ -25,8 +25,7 @@ use kernel::{
             Atomic,
             Relaxed, //
         },
-        Arc,
-        ArcBorrow,
+        Arc, ArcBorrow,
     },
 };
 
@@ -72,7 +71,10 @@ unsafe fn borrow<'a>(ptr: *mut c_void) -> Option<ArcBorrow<'a, Source>> {
 ///
 /// `name` is NULL or a valid NUL-terminated string.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_source_create_named(flags: u32, name: *const c_char) -> *mut c_void {
+pub(crate) unsafe extern "C" fn stats_fs_source_create_named(
+    flags: u32,
+    name: *const c_char,
+) -> *mut c_void {
     if name.is_null() {
         return EINVAL.to_ptr();
     }
@@ -146,7 +148,10 @@ pub(crate) unsafe extern "C" fn stats_fs_source_add_subordinate(
 ///
 /// See [`borrow`] for `parent` and `child`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_source_remove_subordinate(parent: *mut c_void, child: *mut c_void) {
+pub(crate) unsafe extern "C" fn stats_fs_source_remove_subordinate(
+    parent: *mut c_void,
+    child: *mut c_void,
+) {
     // SAFETY: The caller holds references for the duration of the call.
     if let (Some(parent), Some(child)) = (unsafe { borrow(parent) }, unsafe { borrow(child) }) {
         parent.remove_subordinate(&child);
@@ -221,7 +226,10 @@ pub(crate) unsafe extern "C" fn stats_fs_source_get_value_by_name(
 ///
 /// See [`borrow`] for `source`; `val` as for [`stats_fs_source_get_value`].
 #[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_source_clear(source: *mut c_void, val: *mut StatsFsValue) -> c_int {
+pub(crate) unsafe extern "C" fn stats_fs_source_clear(
+    source: *mut c_void,
+    val: *mut StatsFsValue,
+) -> c_int {
     // SAFETY: The caller holds a reference for the duration of the call.
     match unsafe { borrow(source) } {
         Some(source) if !val.is_null() => from_result(|| source.clear(val).map(|()| 0)),

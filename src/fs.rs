@@ -75,7 +75,12 @@ mod c {
 
     extern "C" {
         // In `stats_fs_vfs.c`; see `stats_fs_internal.h`.
-        pub(super) fn stats_fs_vfs_emit(ctx: *mut c_void, name: *const u8, len: usize, is_dir: bool) -> bool;
+        pub(super) fn stats_fs_vfs_emit(
+            ctx: *mut c_void,
+            name: *const u8,
+            len: usize,
+            is_dir: bool,
+        ) -> bool;
     }
 }
 
@@ -117,7 +122,11 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_lookup(
     let found = {
         let g = tree::read();
         if let Some(child) = Source::visible_child(dir, &g, name) {
-            Ok((NODE_DIR, 0o555, Arc::into_raw(child.clone()).cast_mut().cast::<c_void>()))
+            Ok((
+                NODE_DIR,
+                0o555,
+                Arc::into_raw(child.clone()).cast_mut().cast::<c_void>(),
+            ))
         } else if let Some((grp, index)) = dir.and_then(|d| d.visible_value(&g, name)) {
             let clearable = grp.desc(index).is_some_and(|d| d.clearable());
             // The lookup path holds the directory inode, and so the `Arc` in it.
@@ -149,7 +158,13 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_lookup(
     match found {
         Ok((kind, mode, private)) => {
             // SAFETY: `info` is writable (safety requirement).
-            unsafe { info.write(NodeInfo { kind, mode, private }) };
+            unsafe {
+                info.write(NodeInfo {
+                    kind,
+                    mode,
+                    private,
+                })
+            };
             0
         }
         Err(e) => e.to_errno(),
@@ -216,7 +231,11 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_release(node: *mut c_void, kind: c
 ///
 /// `dir` as for [`dir_source`]; `ctx` is the `struct dir_context` of the readdir call.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_rust_readdir(dir: *const c_void, ctx: *mut c_void, first: i64) -> c_int {
+pub(crate) unsafe extern "C" fn stats_fs_rust_readdir(
+    dir: *const c_void,
+    ctx: *mut c_void,
+    first: i64,
+) -> c_int {
     // SAFETY: A live directory (safety requirement).
     let dir = unsafe { dir_source(dir) };
     let first = usize::try_from(first).unwrap_or(0);
@@ -271,7 +290,11 @@ impl Write for TextBuf<'_> {
 ///
 /// `node` is the `i_private` of a live value inode; `buf` is writable for `size` bytes.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_rust_read_value(node: *const c_void, buf: *mut u8, size: usize) -> isize {
+pub(crate) unsafe extern "C" fn stats_fs_rust_read_value(
+    node: *const c_void,
+    buf: *mut u8,
+    size: usize,
+) -> isize {
     // SAFETY: A live value inode's `i_private` (safety requirement).
     let node = unsafe { &*node.cast::<ValueNode>() };
     // SAFETY: Writable for `size` bytes (safety requirement).
@@ -279,7 +302,10 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_read_value(node: *const c_void, bu
     let mut out = TextBuf { buf, len: 0 };
     let written = {
         let g = tree::read();
-        match node.group(&g).and_then(|grp| grp.desc(node.index).map(|d| (grp, d))) {
+        match node
+            .group(&g)
+            .and_then(|grp| grp.desc(node.index).map(|d| (grp, d)))
+        {
             // Cannot happen (groups live as long as their source), but read as revoked.
             None => out.write_str("0\n"),
             Some((grp, desc)) => {

@@ -349,7 +349,11 @@ impl Source {
 
     /// The file `name` of this directory: the newest visible group with a value called
     /// `name`, and the value's index, unless a visible subordinate has that name.
-    pub(crate) fn visible_value<'a>(&'a self, g: &'a impl Held, name: &[u8]) -> Option<(&'a Group, usize)> {
+    pub(crate) fn visible_value<'a>(
+        &'a self,
+        g: &'a impl Held,
+        name: &[u8],
+    ) -> Option<(&'a Group, usize)> {
         if Self::visible_child(Some(self), g, name).is_some() {
             return None;
         }
@@ -411,7 +415,8 @@ impl Source {
                 let newer = inner.groups[n + 1..]
                     .iter()
                     .any(|o| o.is_visible() && o.index_by_name(name).is_some());
-                let earlier = (0..i).any(|j| grp.desc(j).is_some_and(|d| d.name().to_bytes() == name));
+                let earlier =
+                    (0..i).any(|j| grp.desc(j).is_some_and(|d| d.name().to_bytes() == name));
                 if !newer && !earlier && Self::visible_child(Some(dir), g, name).is_none() {
                     f(desc.name(), false)?;
                 }

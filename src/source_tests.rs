@@ -17,12 +17,6 @@ mod tests {
             c_void, //
         },
         prelude::*,
-        sync::Arc,
-        time::{
-            delay::fsleep,
-            Delta, //
-        },
-        workqueue,
         str::{
             CStr,
             CString, //
@@ -31,6 +25,12 @@ mod tests {
             Atomic,
             Relaxed, //
         },
+        sync::Arc,
+        time::{
+            delay::fsleep,
+            Delta, //
+        },
+        workqueue,
     };
 
     use crate::{
@@ -77,7 +77,12 @@ mod tests {
         bool_: bool,
     }
 
-    fn desc(name: &'static CStr, offset: usize, ty: &'static StatsFsType, aggr: c_int) -> StatsFsValue {
+    fn desc(
+        name: &'static CStr,
+        offset: usize,
+        ty: &'static StatsFsType,
+        aggr: c_int,
+    ) -> StatsFsValue {
         StatsFsValue {
             name: name.as_char_ptr().cast_mut(),
             offset: offset as c_int,
@@ -107,7 +112,12 @@ mod tests {
                 desc(c"s64", offset_of!(Stats, s64_), &stats_fs_type_s64, MIN),
                 desc(c"u32", offset_of!(Stats, u32_), &stats_fs_type_u32, MAX),
                 desc(c"s32", offset_of!(Stats, s32_), &stats_fs_type_s32, AVG),
-                desc(c"u16", offset_of!(Stats, u16_), &stats_fs_type_u16, COUNT_ZERO),
+                desc(
+                    c"u16",
+                    offset_of!(Stats, u16_),
+                    &stats_fs_type_u16,
+                    COUNT_ZERO,
+                ),
                 desc(c"s16", offset_of!(Stats, s16_), &stats_fs_type_s16, SUM),
                 desc(c"u8", offset_of!(Stats, u8_), &stats_fs_type_u8, MIN),
                 desc(c"s8", offset_of!(Stats, s8_), &stats_fs_type_s8, MAX),
@@ -238,7 +248,13 @@ mod tests {
     #[test]
     fn lookup_is_this_source_newest_group_first() -> Result {
         let values = all_types()?;
-        let other = KBox::new([desc(c"u64", offset_of!(Stats, u32_), &stats_fs_type_u32, SUM), end()], GFP_KERNEL)?;
+        let other = KBox::new(
+            [
+                desc(c"u64", offset_of!(Stats, u32_), &stats_fs_type_u32, SUM),
+                end(),
+            ],
+            GFP_KERNEL,
+        )?;
         let old = Mem::new(Stats {
             u64_: 1,
             ..Default::default()
@@ -255,7 +271,13 @@ mod tests {
         let child = source(c"child", 0)?;
         add(&parent, &*values, old.base(), 0)?;
         add(&parent, &*other, new.base(), 0)?;
-        let only_in_child = KBox::new([desc(c"kidonly", offset_of!(Stats, s8_), &stats_fs_type_s8, SUM), end()], GFP_KERNEL)?;
+        let only_in_child = KBox::new(
+            [
+                desc(c"kidonly", offset_of!(Stats, s8_), &stats_fs_type_s8, SUM),
+                end(),
+            ],
+            GFP_KERNEL,
+        )?;
         add(&child, &*only_in_child, kid.base(), 0)?;
         parent.source().add_subordinate(child.source())?;
         // Newest group first: `other` was added last.
@@ -267,7 +289,11 @@ mod tests {
         assert_eq!(parent.get_value(&only_in_child[0]), Err(ENOENT));
         assert_eq!(by_name(&child, c"kidonly")?, 3);
         // Not a descriptor at all (inside the array, misaligned).
-        let inside = values.as_ptr().cast::<u8>().wrapping_add(4).cast::<StatsFsValue>();
+        let inside = values
+            .as_ptr()
+            .cast::<u8>()
+            .wrapping_add(4)
+            .cast::<StatsFsValue>();
         assert_eq!(parent.get_value(inside), Err(ENOENT));
         Ok(())
     }
@@ -313,7 +339,7 @@ mod tests {
         assert_eq!(by_name(&root, c"s32")? as i64, (-1 - 20 + 3 - 8) / 5); // AVG, signed
         assert_eq!(by_name(&root, c"u16")?, 2); // COUNT_ZERO
         assert_eq!(by_name(&root, c"bool")?, 0); // NONE in an aggregate
-        // The intermediate aggregate covers its own subtree only.
+                                                 // The intermediate aggregate covers its own subtree only.
         assert_eq!(by_name(&mid, c"u64")?, 5 + 7);
         assert_eq!(by_name(&mid, c"s64")? as i64, -20);
         // Simple values read directly, by descriptor in the simple group.

@@ -112,7 +112,8 @@ mod tests {
         let mut root = Source::new(c"rust_api_aggr")?;
         root.add_aggregates(&COUNTERS)?;
         let mut kids = KVec::new();
-        for (i, (packets, temperature)) in [(3u64, -5i32), (4, -2), (0, -9)].into_iter().enumerate() {
+        for (i, (packets, temperature)) in [(3u64, -5i32), (4, -2), (0, -9)].into_iter().enumerate()
+        {
             let mut kid = if i == 2 {
                 Source::new_hidden(c"hidden")?
             } else {
@@ -125,7 +126,7 @@ mod tests {
         assert_eq!(root.value(&COUNTERS, 0)?, 7);
         assert_eq!(root.value(&COUNTERS, 1)? as i64, -2);
         assert_eq!(root.value(&COUNTERS, 2)?, 3); // All drops are zero.
-        // Dropping a child takes it out of the parent's aggregates.
+                                                  // Dropping a child takes it out of the parent's aggregates.
         kids.remove(1)?;
         assert_eq!(root.value(&COUNTERS, 0)?, 3);
         assert_eq!(root.value(&COUNTERS, 1)? as i64, -5);

@@ -33,15 +33,15 @@ struct stats_fs_mount_opts {
 	kuid_t uid;
 	kgid_t gid;
 	umode_t mode;
-	unsigned int set;	/* BIT(Opt_*) given on this mount or remount */
+	unsigned int set;	/* BIT(STATS_FS_OPT_*) given on this mount or remount */
 };
 
-enum { Opt_uid, Opt_gid, Opt_mode };
+enum stats_fs_opt { STATS_FS_OPT_UID, STATS_FS_OPT_GID, STATS_FS_OPT_MODE };
 
 static const struct fs_parameter_spec stats_fs_param_specs[] = {
-	fsparam_uid("uid", Opt_uid),
-	fsparam_gid("gid", Opt_gid),
-	fsparam_u32oct("mode", Opt_mode),
+	fsparam_uid("uid", STATS_FS_OPT_UID),
+	fsparam_gid("gid", STATS_FS_OPT_GID),
+	fsparam_u32oct("mode", STATS_FS_OPT_MODE),
 	{}
 };
 
@@ -254,11 +254,11 @@ static void stats_fs_apply_options(struct super_block *sb, bool remount)
 	struct stats_fs_mount_opts *opts = sb->s_fs_info;
 	struct inode *root = d_inode(sb->s_root);
 
-	if (!remount || opts->set & BIT(Opt_mode))
+	if (!remount || opts->set & BIT(STATS_FS_OPT_MODE))
 		root->i_mode = S_IFDIR | opts->mode;
-	if (!remount || opts->set & BIT(Opt_uid))
+	if (!remount || opts->set & BIT(STATS_FS_OPT_UID))
 		root->i_uid = opts->uid;
-	if (!remount || opts->set & BIT(Opt_gid))
+	if (!remount || opts->set & BIT(STATS_FS_OPT_GID))
 		root->i_gid = opts->gid;
 }
 
@@ -295,9 +295,7 @@ static int stats_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 	/* The root directory stands for the registered sources (i_private NULL). */
 	d_inode(sb->s_root)->i_op = &stats_fs_dir_inode_operations;
 	d_inode(sb->s_root)->i_fop = &stats_fs_dir_operations;
-	/* The superblock keeps the options of the mount that created it. */
-	sb->s_fs_info = fc->s_fs_info;
-	fc->s_fs_info = NULL;
+	/* sget_fc() moved the options of the first mount to sb->s_fs_info. */
 	stats_fs_apply_options(sb, false);
 	return 0;
 }
@@ -313,13 +311,13 @@ static int stats_fs_parse_param(struct fs_context *fc, struct fs_parameter *para
 		return opt;	/* fs_parse() logged "statsfs: Unknown parameter ..." */
 
 	switch (opt) {
-	case Opt_uid:
+	case STATS_FS_OPT_UID:
 		opts->uid = result.uid;
 		break;
-	case Opt_gid:
+	case STATS_FS_OPT_GID:
 		opts->gid = result.gid;
 		break;
-	case Opt_mode:
+	case STATS_FS_OPT_MODE:
 		opts->mode = result.uint_32 & S_IALLUGO;
 		break;
 	}

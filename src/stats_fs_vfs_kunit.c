@@ -48,4 +48,5 @@ static struct kunit_suite stats_fs_vfs_suite = {
 	.name = "statsfs_vfs_c",
 	.test_cases = stats_fs_vfs_cases,
 };
+
 kunit_test_suite(stats_fs_vfs_suite);

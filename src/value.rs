@@ -155,7 +155,11 @@ impl Group {
     /// null. The array, the names, types and show functions it points to stay valid and
     /// unchanged while the group exists; if `base` is not null, so does the memory each
     /// descriptor reads at `base`, until the group is revoked.
-    pub(crate) unsafe fn new(values: *const StatsFsValue, base: *mut c_void, flags: u32) -> Result<Self> {
+    pub(crate) unsafe fn new(
+        values: *const StatsFsValue,
+        base: *mut c_void,
+        flags: u32,
+    ) -> Result<Self> {
         if values.is_null() || flags & !HIDDEN != 0 {
             return Err(EINVAL);
         }

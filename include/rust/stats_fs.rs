@@ -74,7 +74,8 @@ pub(crate) mod bindings {
     #[repr(C)]
     pub(crate) struct StatsFsType {
         /// Reads the value at `base + val->offset`.
-        pub(crate) get: Option<unsafe extern "C" fn(val: *mut StatsFsValue, base: *mut c_void) -> u64>,
+        pub(crate) get:
+            Option<unsafe extern "C" fn(val: *mut StatsFsValue, base: *mut c_void) -> u64>,
         /// Clears it, if the type can be cleared.
         pub(crate) clear: Option<unsafe extern "C" fn(val: *mut StatsFsValue, base: *mut c_void)>,
         /// Whether the value is signed.
@@ -113,7 +114,10 @@ pub(crate) mod bindings {
             base: *mut c_void,
             flags: u32,
         ) -> c_int;
-        pub(crate) fn stats_fs_source_add_subordinate(parent: *mut c_void, child: *mut c_void) -> c_int;
+        pub(crate) fn stats_fs_source_add_subordinate(
+            parent: *mut c_void,
+            child: *mut c_void,
+        ) -> c_int;
         pub(crate) fn stats_fs_source_get_value(
             source: *mut c_void,
             val: *mut StatsFsValue,
@@ -170,13 +174,13 @@ pub(crate) trait Stat: Sync {
 }
 
 macro_rules! impl_stat_for_atomic {
-    ($($t:ty => $signed:expr),*) => {$(
+    ($($t:ty => signed: $signed:expr, get: |$v:ident| $get:expr;)*) => {$(
         impl Stat for Atomic<$t> {
             const SIGNED: bool = $signed;
             const CLEARABLE: bool = true;
             fn get(&self) -> u64 {
-                // CAST: Widen as C would: sign-extend signed types.
-                self.load(Relaxed) as i64 as u64
+                let $v = self.load(Relaxed);
+                $get
             }
             fn clear(&self) {
                 self.store(0, Relaxed);
@@ -184,17 +188,13 @@ macro_rules! impl_stat_for_atomic {
         }
     )*};
 }
-impl_stat_for_atomic!(u64 => false, i64 => true, i32 => true);
 
-impl Stat for Atomic<u32> {
-    const SIGNED: bool = false;
-    const CLEARABLE: bool = true;
-    fn get(&self) -> u64 {
-        u64::from(self.load(Relaxed))
-    }
-    fn clear(&self) {
-        self.store(0, Relaxed);
-    }
+// Widened as C would: signed types are sign-extended.
+impl_stat_for_atomic! {
+    u64 => signed: false, get: |v| v;
+    u32 => signed: false, get: |v| u64::from(v);
+    i64 => signed: true, get: |v| v as u64;
+    i32 => signed: true, get: |v| i64::from(v) as u64;
 }
 
 /// The object-safe part of [`Stat`], for reading a field through `&dyn`.
@@ -275,7 +275,7 @@ impl<T: 'static> Value<T> {
         self
     }
 
-    const fn to_c(&self, index: usize) -> StatsFsValue {
+    const fn to_c(self, index: usize) -> StatsFsValue {
         StatsFsValue {
             name: kernel::str::as_char_ptr_in_const_context(self.name).cast_mut(),
             // Rust groups read through their binding: the "offset" is the index.
@@ -348,7 +348,9 @@ impl<T: 'static, const N: usize> Table<T, N> {
 
     fn as_c(&'static self) -> *mut StatsFsValue {
         // `c` and `end` are adjacent (`repr(C)`, same type): one NULL-terminated array.
-        core::ptr::from_ref(&self.c).cast::<StatsFsValue>().cast_mut()
+        core::ptr::from_ref(&self.c)
+            .cast::<StatsFsValue>()
+            .cast_mut()
     }
 
     fn desc(&'static self, index: usize) -> Result<*mut StatsFsValue> {
@@ -445,7 +447,8 @@ static RUST_SIGNED_CLEARABLE: StatsFsType = StatsFsType {
     sign: true,
 };
 
-unsafe extern "C" fn show_trampoline<S: Show>(value: u64) -> *mut c_char {
+/// Calls `S::show` for C; the strings are `'static`, as statsfs requires.
+extern "C" fn show_trampoline<S: Show>(value: u64) -> *mut c_char {
     S::show(value).as_char_ptr().cast_mut()
 }
 
@@ -545,7 +548,9 @@ impl Source {
                     },
                     GFP_KERNEL,
                 )?;
-                let base = core::ptr::from_ref(&binding.header).cast_mut().cast::<c_void>();
+                let base = core::ptr::from_ref(&binding.header)
+                    .cast_mut()
+                    .cast::<c_void>();
                 self.bindings.push(binding, GFP_KERNEL)?;
                 base
             }
@@ -561,7 +566,11 @@ impl Source {
     }
 
     /// Reads value `index` of `table` in this source (an aggregate if added as one).
-    pub(crate) fn value<T: 'static, const N: usize>(&self, table: &'static Table<T, N>, index: usize) -> Result<u64> {
+    pub(crate) fn value<T: 'static, const N: usize>(
+        &self,
+        table: &'static Table<T, N>,
+        index: usize,
+    ) -> Result<u64> {
         let mut ret = 0;
         // SAFETY: `raw` is live, the descriptor belongs to `table`, `ret` is writable.
         to_result(unsafe {
@@ -581,7 +590,11 @@ impl Source {
     }
 
     /// Resets value `index` of `table` (the whole subtree for an aggregate).
-    pub(crate) fn clear<T: 'static, const N: usize>(&self, table: &'static Table<T, N>, index: usize) -> Result {
+    pub(crate) fn clear<T: 'static, const N: usize>(
+        &self,
+        table: &'static Table<T, N>,
+        index: usize,
+    ) -> Result {
         // SAFETY: `raw` is live and the descriptor belongs to `table`.
         to_result(unsafe { bindings::stats_fs_source_clear(self.raw(), table.desc(index)?) })
     }

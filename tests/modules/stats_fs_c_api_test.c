@@ -373,6 +373,7 @@ static struct kunit_suite stats_fs_c_api_suite = {
 	.name = "statsfs_c_api",
 	.test_cases = stats_fs_c_api_cases,
 };
+
 kunit_test_suite(stats_fs_c_api_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the statsfs C API");

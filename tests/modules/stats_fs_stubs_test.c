@@ -46,4 +46,5 @@ static struct kunit_suite stats_fs_stub_suite = {
 	.name = "statsfs_c_stubs",
 	.test_cases = stats_fs_stub_cases,
 };
+
 kunit_test_suite(stats_fs_stub_suite);
