@@ -121,7 +121,10 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_lookup(
     let (dir, name) = unsafe { (dir_source(dir), name_bytes(name, len)) };
     let found = {
         let g = tree::read();
-        if let Some(child) = Source::visible_child(dir, &g, name) {
+        if dir.is_some_and(|d| !d.in_tree(&g)) {
+            // A directory held open after its source left the tree: it is empty.
+            Err(ENOENT)
+        } else if let Some(child) = Source::visible_child(dir, &g, name) {
             Ok((
                 NODE_DIR,
                 0o555,
@@ -188,21 +191,22 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_revalidate(
     // SAFETY: The caller passes a live directory and the dentry's name (safety requirement).
     let (dir, name) = unsafe { (dir_source(dir), name_bytes(name, len)) };
     let g = tree::read();
-    let valid = match kind {
-        NODE_DIR => {
-            // SAFETY: A live directory inode's `i_private` (safety requirement).
-            let source = unsafe { &*node.cast::<Source>() };
-            source.is_entry_of(dir, &g, name)
-        }
-        _ => {
-            // SAFETY: A live value inode's `i_private` (safety requirement).
-            let node = unsafe { &*node.cast::<ValueNode>() };
-            dir.is_some_and(|d| core::ptr::eq(d, &*node.source))
-                && node.source.visible_value(&g, name).is_some_and(|(grp, i)| {
-                    grp.array() == node.array && grp.base() == node.base && i == node.index
-                })
-        }
-    };
+    let valid = dir.is_none_or(|d| d.in_tree(&g))
+        && match kind {
+            NODE_DIR => {
+                // SAFETY: A live directory inode's `i_private` (safety requirement).
+                let source = unsafe { &*node.cast::<Source>() };
+                source.is_entry_of(dir, &g, name)
+            }
+            _ => {
+                // SAFETY: A live value inode's `i_private` (safety requirement).
+                let node = unsafe { &*node.cast::<ValueNode>() };
+                dir.is_some_and(|d| core::ptr::eq(d, &*node.source))
+                    && node.source.visible_value(&g, name).is_some_and(|(grp, i)| {
+                        grp.array() == node.array && grp.base() == node.base && i == node.index
+                    })
+            }
+        };
     c_int::from(valid)
 }
 
@@ -244,6 +248,9 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_readdir(
     let collected = {
         let g = tree::read();
         let mut index = 0;
+        if dir.is_some_and(|d| !d.in_tree(&g)) {
+            return 0;
+        }
         Source::for_each_entry(dir, &g, |name, is_dir| {
             if index >= first {
                 let bytes = name.to_bytes();

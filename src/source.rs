@@ -380,6 +380,19 @@ impl Source {
             .find(|grp| grp.array() == array && grp.base() == base)
     }
 
+    /// Whether this source has a directory in the file system right now: it and all its
+    /// ancestors are visible, and the topmost is registered.
+    pub(crate) fn in_tree(&self, g: &impl Held) -> bool {
+        let mut top = self;
+        for s in ancestors(self, g) {
+            if !s.is_visible() {
+                return false;
+            }
+            top = s;
+        }
+        top.inner.get(g).place == Place::Root
+    }
+
     /// Whether this source is, right now, the entry called `name` of `dir` (the top of the
     /// file system when `dir` is `None`).
     pub(crate) fn is_entry_of(&self, dir: Option<&Source>, g: &impl Held, name: &[u8]) -> bool {
@@ -452,6 +465,10 @@ impl Source {
 
     /// Clears descriptor `i` of `group`, one of this source's groups.
     pub(crate) fn clear_in(&self, g: &impl Held, group: &Group, i: usize) -> Result {
+        if group.is_revoked() {
+            // Nothing of it may be touched, and nothing is left to clear.
+            return Ok(());
+        }
         let desc = group.desc(i).ok_or(ENOENT)?;
         if !desc.clearable() {
             return Err(EPERM);

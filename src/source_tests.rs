@@ -432,7 +432,9 @@ mod tests {
         c2.revoke();
         // The revoked source reads 0, aggregates included: no empty-set sentinel.
         assert_eq!(c2.get_value(&values[0])?, 0);
-        assert_eq!(by_name(&c2, c"u8")?, 0);
+        assert_eq!(c2.get_value(&values[6])?, 0);
+        // Its descriptors are not read either, so names no longer find its values.
+        assert_eq!(by_name(&c2, c"u8"), Err(ENOENT));
         // And it drops out of the parent's aggregates.
         assert_eq!(by_name(&parent, c"u64")?, 3);
         assert_eq!(by_name(&parent, c"u8")?, 9);

@@ -127,8 +127,10 @@ impl<'a> Desc<'a> {
 /// # Invariants
 ///
 /// - `values` points to `len` descriptors that passed the checks of [`Group::new`] and, by
-///   the contract of `stats_fs_source_add_values()`, stay valid and unchanged while the
-///   group exists.
+///   the contract of `stats_fs_source_add_values()`, stay valid and unchanged until the
+///   group is revoked. The descriptors belong to the publisher like the values do (they
+///   often live in its module's memory), so after revocation they are never touched again:
+///   only their address is compared.
 /// - If `base` is not null and `revoked` is false, the memory at `base` that the
 ///   descriptors read is valid (the registration contract, until revocation).
 pub(crate) struct Group {
@@ -232,12 +234,14 @@ impl Group {
         self.len
     }
 
-    /// Descriptor `i`, if `i < len`.
+    /// Descriptor `i`, if `i < len` and the group is not revoked.
     pub(crate) fn desc(&self, i: usize) -> Option<Desc<'_>> {
-        if i >= self.len {
+        if i >= self.len || self.revoked {
             return None;
         }
-        // SAFETY: `i < len`, and the array is valid while the group exists (type invariant).
+        // SAFETY: `i < len`, and the array is valid until revocation (type invariant); the
+        // caller holds the tree lock (it has `&self` from a `TreeLocked`), so the group
+        // cannot be revoked while the returned reference lives.
         // INVARIANT: It was checked by `Group::new`.
         Some(Desc(unsafe { &*self.values.add(i) }))
     }
@@ -254,7 +258,7 @@ impl Group {
         (0..self.len).find(|&i| self.desc(i).is_some_and(|d| d.name().to_bytes() == name))
     }
 
-    /// Reads simple value `i`: 0 if revoked.
+    /// Reads simple value `i`: 0 if revoked (without touching the descriptor).
     ///
     /// The tree lock must be held (shared is enough); that is what keeps revocation from
     /// completing while the value is read.
