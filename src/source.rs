@@ -395,8 +395,16 @@ impl Source {
 
     /// Whether this source is, right now, the entry called `name` of `dir` (the top of the
     /// file system when `dir` is `None`).
+    ///
+    /// Constant time: visible siblings have distinct names, so a visible source hanging
+    /// from `dir` with that name is the entry.
     pub(crate) fn is_entry_of(&self, dir: Option<&Source>, g: &impl Held, name: &[u8]) -> bool {
-        Self::visible_child(dir, g, name).is_some_and(|s| ptr::eq(&**s, self))
+        let placed = match (self.inner.get(g).place, dir) {
+            (Place::Root, None) => true,
+            (Place::Child(p), Some(dir)) => ptr::eq(p.as_ptr(), dir),
+            _ => false,
+        };
+        placed && self.is_visible() && self.name().to_bytes() == name
     }
 
     /// Calls `f` with the name of every entry of directory `dir` (the top of the file system

@@ -117,10 +117,12 @@ static int stats_fs_d_revalidate(struct inode *dir, const struct qstr *name,
 					inode->i_private, stats_fs_node_kind(inode));
 }
 
+/*
+ * Unused dentries stay on the LRU like any other, where memory pressure
+ * reclaims them; d_revalidate() keeps cached ones honest.
+ */
 static const struct dentry_operations stats_fs_dentry_operations = {
 	.d_revalidate	= stats_fs_d_revalidate,
-	/* Unused dentries are freed at once: nothing is cached for nobody. */
-	.d_delete	= always_delete_dentry,
 };
 
 static const struct inode_operations stats_fs_dir_inode_operations = {

@@ -117,7 +117,7 @@ static void fs_test_drop(struct stats_fs_source **src)
 	*src = NULL;
 }
 
-/* Builds @n sources of the 11 test values, hidden or not, under @parent, and drops them. */
+/* Builds @n sources of the 11 test values under fs_test/churn, and drops them. */
 static int fs_test_churn_once(int n)
 {
 	struct stats_fs_source **srcs;
@@ -141,8 +141,11 @@ static int fs_test_churn_once(int n)
 	for (i = n - 1; i >= 0; i--) {
 		if (IS_ERR_OR_NULL(srcs[i]))
 			continue;
+		/* Both ways out of the parent. */
 		if (i % 2)
 			stats_fs_source_remove_subordinate(fs_test_churn, srcs[i]);
+		else
+			stats_fs_source_remove(srcs[i]);
 		stats_fs_source_revoke(srcs[i]);
 		stats_fs_source_put(srcs[i]);
 	}
