@@ -39,7 +39,7 @@ results=$OUT/guest-results.ktap
 append="console=ttyS0 panic=-1 kunit.enable=1 kunit.autorun=1 statsfs_mode=$mode"
 append+=" ${GUEST_APPEND:-}"
 qemu=(
-	qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2048
+	qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 1024
 	-kernel "$KBUILD/arch/x86/boot/bzImage" -initrd "$OUT/initramfs.cpio"
 	-append "$append" -nographic -no-reboot
 )

@@ -401,7 +401,7 @@ static void stress(void)
 		if (readers[i] == 0) {
 			int j, b = 0;
 
-			for (j = 0; j < 40; j++)
+			for (j = 0; j < 12; j++)
 				b += walk(MNT);
 			_exit(b ? 1 : 0);
 		}
