@@ -20,45 +20,12 @@
 #include <unistd.h>
 
 #include "ktap.h"
+#include "util.h"
 
 #define MNT "/sys/kernel/stats"
 #define T MNT "/fs_test"
 #define MODS "/lib/modules/tests/"
 #define ACTION "/sys/module/stats_fs_fs_test/parameters/action"
-
-static int load(const char *ko)
-{
-	int fd = open(ko, O_RDONLY | O_CLOEXEC);
-	int r;
-
-	if (fd < 0)
-		return -1;
-	r = syscall(SYS_finit_module, fd, "", 0);
-	close(fd);
-	return r;
-}
-
-static int unload(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK);
-}
-
-/* Reads a whole small file into @buf; returns its length or -errno. */
-static int slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		n = -errno;
-	else
-		buf[n] = '\0';
-	close(fd);
-	return n;
-}
 
 static int has_text(const char *path, const char *want)
 {
@@ -340,7 +307,7 @@ static void lifetimes(void)
 	fd = open(T "/dev1/u64", O_RDONLY);
 	fd2 = open(T "/u64", O_RDONLY);
 	dfd = open(T, O_RDONLY | O_DIRECTORY);
-	KTAP_EXPECT_OK("rmmod_publisher_with_open_files", unload("stats_fs_fs_test"));
+	KTAP_EXPECT_OK("rmmod_publisher_with_open_files", unload_module("stats_fs_fs_test"));
 	n = pread(fd, buf, sizeof(buf) - 1, 0);
 	buf[n > 0 ? n : 0] = '\0';
 	ktap_case(n == 2 && !strcmp(buf, "0\n") && pread(fd2, buf, 8, 0) == 2,
@@ -348,7 +315,7 @@ static void lifetimes(void)
 	ktap_case(!exists(T), "unloaded_tree_gone", "fs_test still listed");
 	ktap_case(close(fd) == 0 && close(fd2) == 0 && close(dfd) == 0,
 		  "open_then_rmmod_closes", "close failed");
-	ktap_case(load(MODS "stats_fs_fs_test.ko") == 0 && has_text(T "/dev1/u64", "20\n"),
+	ktap_case(load_module(MODS "stats_fs_fs_test.ko") == 0 && has_text(T "/dev1/u64", "20\n"),
 		  "publisher_reloads", "reload failed");
 }
 
@@ -359,7 +326,7 @@ static void busy(void)
 
 	KTAP_EXPECT_ERRNO("umount_busy_with_open_file", umount(MNT), EBUSY);
 	KTAP_EXPECT_OK("lazy_umount", umount2(MNT, MNT_DETACH));
-	KTAP_EXPECT_ERRNO("rmmod_statsfs_refused_with_open_file", unload("statsfs"),
+	KTAP_EXPECT_ERRNO("rmmod_statsfs_refused_with_open_file", unload_module("statsfs"),
 			  EWOULDBLOCK);
 	close(fd);
 	KTAP_EXPECT_OK("mount_again", mount("statsfs", MNT, "statsfs", 0, NULL));
@@ -423,9 +390,9 @@ int main(void)
 {
 	ktap_suite_begin("guest_fs");
 
-	KTAP_EXPECT_OK("load_fs_test", load(MODS "stats_fs_fs_test.ko"));
-	KTAP_EXPECT_OK("load_rust_sample", load(MODS "rust_stats_fs_sample.ko"));
-	KTAP_EXPECT_OK("load_c_sample", load(MODS "stats_fs_c_sample.ko"));
+	KTAP_EXPECT_OK("load_fs_test", load_module(MODS "stats_fs_fs_test.ko"));
+	KTAP_EXPECT_OK("load_rust_sample", load_module(MODS "rust_stats_fs_sample.ko"));
+	KTAP_EXPECT_OK("load_c_sample", load_module(MODS "stats_fs_c_sample.ko"));
 	KTAP_EXPECT_OK("mount", mount("statsfs", MNT, "statsfs", 0, NULL));
 
 	layout_and_contents();
@@ -435,9 +402,9 @@ int main(void)
 	lifetimes();
 	stress();
 
-	KTAP_EXPECT_OK("unload_fs_test", unload("stats_fs_fs_test"));
-	KTAP_EXPECT_OK("unload_rust_sample", unload("rust_stats_fs_sample"));
-	KTAP_EXPECT_OK("unload_c_sample", unload("stats_fs_c_sample"));
+	KTAP_EXPECT_OK("unload_fs_test", unload_module("stats_fs_fs_test"));
+	KTAP_EXPECT_OK("unload_rust_sample", unload_module("rust_stats_fs_sample"));
+	KTAP_EXPECT_OK("unload_c_sample", unload_module("stats_fs_c_sample"));
 	expect_list("root_empty_after_unloads", MNT, "");
 	busy();
 	KTAP_EXPECT_OK("umount", umount(MNT));

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ktap.h"
+#include "util.h"
 
 #define VALUES 60
 
@@ -116,7 +117,6 @@ int main(void)
 	struct mem m0, m1, m2, m3;
 	double t0, t1, t2, t3;
 	long n1, n2;
-	int fd;
 
 	char cmd[32];
 
@@ -124,9 +124,7 @@ int main(void)
 		sources = atoi(getenv("statsfs_bench"));
 	ktap_suite_begin("guest_bench");
 	printf("    # bench: %d sources x %d values\n", sources, VALUES);
-	fd = open("/lib/modules/tests/stats_fs_fs_test.ko", O_RDONLY | O_CLOEXEC);
-	KTAP_EXPECT_OK("load_fs_test", syscall(SYS_finit_module, fd, "", 0));
-	close(fd);
+	KTAP_EXPECT_OK("load_fs_test", load_module("/lib/modules/tests/stats_fs_fs_test.ko"));
 	KTAP_EXPECT_OK("mount", mount("statsfs", "/sys/kernel/stats", "statsfs", 0, NULL));
 
 	m0 = sample();
@@ -160,7 +158,6 @@ int main(void)
 	}
 
 	KTAP_EXPECT_OK("umount", umount("/sys/kernel/stats"));
-	KTAP_EXPECT_OK("unload_fs_test",
-		       syscall(SYS_delete_module, "stats_fs_fs_test", O_NONBLOCK));
+	KTAP_EXPECT_OK("unload_fs_test", unload_module("stats_fs_fs_test"));
 	return ktap_suite_end("guest_bench");
 }

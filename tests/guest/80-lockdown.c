@@ -12,24 +12,9 @@
 #include <unistd.h>
 
 #include "ktap.h"
+#include "util.h"
 
 #define MNT "/sys/kernel/stats"
-
-static int slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		n = -errno;
-	else
-		buf[n] = '\0';
-	close(fd);
-	return n;
-}
 
 static int lock_down(void)
 {
@@ -47,12 +32,10 @@ static int lock_down(void)
 int main(void)
 {
 	char buf[4096];
-	int fd, r;
+	int r;
 
 	ktap_suite_begin("guest_lockdown");
-	fd = open("/lib/modules/tests/rust_stats_fs_sample.ko", O_RDONLY | O_CLOEXEC);
-	KTAP_EXPECT_OK("load_rust_sample", syscall(SYS_finit_module, fd, "", 0));
-	close(fd);
+	KTAP_EXPECT_OK("load_rust_sample", load_module("/lib/modules/tests/rust_stats_fs_sample.ko"));
 	KTAP_EXPECT_OK("mount", mount("statsfs", MNT, "statsfs", 0, NULL));
 	r = slurp("/sys/kernel/debug/kmemleak", buf, sizeof(buf));
 	ktap_case(r >= 0, "debugfs_readable_before", "debugfs read gave %d", r);
@@ -68,7 +51,6 @@ int main(void)
 		  "read %d \"%s\"", r, r > 0 ? buf : "");
 
 	KTAP_EXPECT_OK("umount", umount(MNT));
-	KTAP_EXPECT_OK("unload_rust_sample",
-		       syscall(SYS_delete_module, "rust_stats_fs_sample", O_NONBLOCK));
+	KTAP_EXPECT_OK("unload_rust_sample", unload_module("rust_stats_fs_sample"));
 	return ktap_suite_end("guest_lockdown");
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ktap.h"
+#include "util.h"
 
 #define MNT "/sys/kernel/stats"
 
@@ -49,11 +50,6 @@ static int count_entries(const char *dir)
 	return n;
 }
 
-static long unload(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK);
-}
-
 int main(void)
 {
 	struct stat st;
@@ -72,11 +68,11 @@ int main(void)
 	ktap_case(n == 0, "empty_root_lists", "readdir(%s) gave %d entries (%s)", MNT, n,
 		  n < 0 ? strerror(errno) : "want none: no publisher is loaded");
 	/* A mounted superblock holds a module reference: delete_module says EWOULDBLOCK. */
-	KTAP_EXPECT_ERRNO("unload_refused_while_mounted", unload("statsfs"), EWOULDBLOCK);
+	KTAP_EXPECT_ERRNO("unload_refused_while_mounted", unload_module("statsfs"), EWOULDBLOCK);
 	ktap_case(file_has_line("/proc/modules", "statsfs "), "still_loaded_while_mounted",
 		  "statsfs vanished from /proc/modules");
 	KTAP_EXPECT_OK("umount_succeeds", umount(MNT));
-	KTAP_EXPECT_OK("unload_succeeds", unload("statsfs"));
+	KTAP_EXPECT_OK("unload_succeeds", unload_module("statsfs"));
 	KTAP_EXPECT_ERRNO("mount_point_removed", stat(MNT, &st), ENOENT);
 	KTAP_EXPECT_ERRNO("mount_after_unload_is_enodev",
 			  mount("statsfs", "/tmp", "statsfs", 0, NULL), ENODEV);
