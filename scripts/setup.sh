@@ -10,6 +10,7 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 
 PKGS=(
 	bc bison flex cpio kmod rsync libelf-dev libssl-dev make python3 xz-utils
+	gcc libc6-dev perl git
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	qemu-system-x86 busybox-static
 	debian-archive-keyring
