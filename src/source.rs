@@ -62,6 +62,15 @@ use crate::{
 /// reference is put.
 static ROOTS: TreeLocked<KVec<Arc<Source>>> = TreeLocked::new(KVec::new());
 
+/// What [`Source::unlink`] took out: the root list's `Arc`, or the parent's reference.
+///
+/// Only held to be dropped later, without the tree lock, hence the leading underscores.
+#[derive(Default)]
+struct Unlinked {
+    _root: Option<Arc<Source>>,
+    _child: Option<SourceRef>,
+}
+
 /// Where a source hangs in the forest.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
@@ -254,14 +263,9 @@ impl Source {
     pub(crate) fn remove_subordinate(&self, child: &Source) {
         let removed = {
             let mut guard = tree::write();
-            let g = &mut guard;
-            let (place, pos) = {
-                let inner = child.inner.get(g);
-                (inner.place, inner.pos)
-            };
-            match place {
-                Place::Child(p) if ptr::eq(p.as_ptr(), self) => take_child(self, g, pos),
-                _ => None,
+            match child.inner.get(&guard).place {
+                Place::Child(p) if ptr::eq(p.as_ptr(), self) => child.unlink(&mut guard),
+                _ => Unlinked::default(),
             }
         };
         // Dropped here, without the tree lock: the last reference tears the child down.
@@ -272,26 +276,34 @@ impl Source {
     /// removes it from its parent, putting the parent's reference. See
     /// `stats_fs_source_remove()`.
     pub(crate) fn remove(&self) {
-        let removed = {
-            let mut guard = tree::write();
-            let g = &mut guard;
-            let (place, pos) = {
-                let inner = self.inner.get(g);
-                (inner.place, inner.pos)
-            };
-            match place {
-                Place::Root => (take_root(g, pos), None),
-                Place::Child(p) => {
-                    // SAFETY: By the invariant of `SourceInner` the parent is live while
-                    // `place` says so, and we hold the tree lock.
-                    let parent = unsafe { p.as_ref() };
-                    (None, take_child(parent, g, pos))
-                }
-                Place::Detached => (None, None),
-            }
-        };
+        let removed = self.unlink(&mut tree::write());
         // Dropped here, without the tree lock: the parent's reference may be the last.
         drop(removed);
+    }
+
+    /// Takes the source out of the root list or its parent. What comes out must be dropped
+    /// after the tree lock is released.
+    fn unlink(&self, g: &mut WriteGuard) -> Unlinked {
+        let (place, pos) = {
+            let inner = self.inner.get(g);
+            (inner.place, inner.pos)
+        };
+        match place {
+            Place::Root => Unlinked {
+                _root: take_root(g, pos),
+                _child: None,
+            },
+            Place::Child(p) => {
+                // SAFETY: By the invariant of `SourceInner` the parent is live while `place`
+                // says so, and we hold the tree lock.
+                let parent = unsafe { p.as_ref() };
+                Unlinked {
+                    _root: None,
+                    _child: take_child(parent, g, pos),
+                }
+            }
+            Place::Detached => Unlinked::default(),
+        }
     }
 
     /// Revokes all of the source's groups: their memory is never touched again.
