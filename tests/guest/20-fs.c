@@ -163,12 +163,20 @@ static void layout_and_contents(void)
 	expect_text("aggr_count_zero", T "/u16", "3\n");
 	expect_text("aggr_min_unsigned", T "/u8", "1\n");
 	expect_text("aggr_sum_signed", T "/s8", "-3\n");
-	/* The Rust sample: two workers, aggregates at the top. */
+	/* The Rust sample: two workers and a hidden one, aggregates at the top. */
 	expect_list("rust_tree_layout", MNT "/rust_sample",
-		    "errors jobs queue_depth worker0 worker1");
+		    "balance busy errors jobs queue_depth worker0 worker1");
+	expect_list("rust_subdir_layout", MNT "/rust_sample/worker0",
+		    "balance busy errors jobs queue_depth");
+	ktap_case(!exists(MNT "/rust_sample/worker2"), "rust_hidden_absent",
+		  "the hidden worker has a directory");
 	expect_text("rust_value", MNT "/rust_sample/worker1/jobs", "20\n");
-	expect_text("rust_aggr_sum", MNT "/rust_sample/jobs", "30\n");
-	expect_text("rust_aggr_max", MNT "/rust_sample/queue_depth", "2\n");
+	expect_text("rust_signed_value", MNT "/rust_sample/worker0/balance", "-5\n");
+	expect_text("rust_show_string", MNT "/rust_sample/worker0/busy", "busy\n");
+	expect_text("rust_show_string_idle", MNT "/rust_sample/worker1/busy", "idle\n");
+	expect_text("rust_aggr_sum", MNT "/rust_sample/jobs", "60\n");
+	expect_text("rust_aggr_max", MNT "/rust_sample/queue_depth", "3\n");
+	expect_text("rust_aggr_min_signed", MNT "/rust_sample/balance", "-7\n");
 	expect_text("c_sample_aggr", MNT "/c_sample/rx_packets", "300\n");
 
 	ktap_case(mode_of(MNT) == 0700, "root_mode_0700", "mode %o", mode_of(MNT));
