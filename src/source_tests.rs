@@ -38,6 +38,7 @@ mod tests {
             Source,
             SourceRef, //
         },
+        stats_fs::bindings::END,
         value::{
             stats_fs_type_bool,
             stats_fs_type_s16,
@@ -93,17 +94,6 @@ mod tests {
         }
     }
 
-    fn end() -> StatsFsValue {
-        StatsFsValue {
-            name: core::ptr::null_mut(),
-            offset: 0,
-            type_: core::ptr::null(),
-            aggr_kind: 0,
-            value_flag: 0,
-            show: None,
-        }
-    }
-
     /// An array of every default type, one aggregation each.
     fn all_types() -> Result<KBox<[StatsFsValue; 10]>> {
         Ok(KBox::new(
@@ -122,7 +112,7 @@ mod tests {
                 desc(c"u8", offset_of!(Stats, u8_), &stats_fs_type_u8, MIN),
                 desc(c"s8", offset_of!(Stats, s8_), &stats_fs_type_s8, MAX),
                 desc(c"bool", offset_of!(Stats, bool_), &stats_fs_type_bool, NONE),
-                end(),
+                END,
             ],
             GFP_KERNEL,
         )?)
@@ -222,12 +212,12 @@ mod tests {
         assert!(matches!(source(c"flags", 0x80), Err(e) if e == EINVAL));
         let s = source(c"core_einval", 0)?;
         let stats = Mem::new(Stats::default());
-        let bad_name = KBox::new([desc(c"..", 0, &stats_fs_type_u64, SUM), end()], GFP_KERNEL)?;
+        let bad_name = KBox::new([desc(c"..", 0, &stats_fs_type_u64, SUM), END], GFP_KERNEL)?;
         assert_eq!(add(&s, &*bad_name, stats.base(), 0), Err(EINVAL));
-        let mut bad_aggr = KBox::new([desc(c"x", 0, &stats_fs_type_u64, SUM), end()], GFP_KERNEL)?;
+        let mut bad_aggr = KBox::new([desc(c"x", 0, &stats_fs_type_u64, SUM), END], GFP_KERNEL)?;
         bad_aggr[0].aggr_kind = 6;
         assert_eq!(add(&s, &*bad_aggr, stats.base(), 0), Err(EINVAL));
-        let mut no_type = KBox::new([desc(c"x", 0, &stats_fs_type_u64, SUM), end()], GFP_KERNEL)?;
+        let mut no_type = KBox::new([desc(c"x", 0, &stats_fs_type_u64, SUM), END], GFP_KERNEL)?;
         no_type[0].type_ = core::ptr::null();
         assert_eq!(add(&s, &*no_type, stats.base(), 0), Err(EINVAL));
         let no_get = KBox::new(
@@ -238,7 +228,7 @@ mod tests {
             },
             GFP_KERNEL,
         )?;
-        let mut typeless = KBox::new([desc(c"x", 0, &stats_fs_type_u64, SUM), end()], GFP_KERNEL)?;
+        let mut typeless = KBox::new([desc(c"x", 0, &stats_fs_type_u64, SUM), END], GFP_KERNEL)?;
         typeless[0].type_ = &*no_get;
         assert_eq!(add(&s, &*typeless, stats.base(), 0), Err(EINVAL));
         assert_eq!(add(&s, &*bad_name, stats.base(), 0x4), Err(EINVAL));
@@ -251,7 +241,7 @@ mod tests {
         let other = KBox::new(
             [
                 desc(c"u64", offset_of!(Stats, u32_), &stats_fs_type_u32, SUM),
-                end(),
+                END,
             ],
             GFP_KERNEL,
         )?;
@@ -274,7 +264,7 @@ mod tests {
         let only_in_child = KBox::new(
             [
                 desc(c"kidonly", offset_of!(Stats, s8_), &stats_fs_type_s8, SUM),
-                end(),
+                END,
             ],
             GFP_KERNEL,
         )?;
@@ -562,7 +552,7 @@ mod tests {
             [
                 desc(c"scaled", offset_of!(Stats, u64_), &stats_fs_type_u64, SUM),
                 desc(c"state", offset_of!(Stats, u8_), &stats_fs_type_u8, NONE),
-                end(),
+                END,
             ],
             GFP_KERNEL,
         )?;

@@ -100,6 +100,16 @@ pub(crate) mod bindings {
         pub(crate) show: Option<unsafe extern "C" fn(value: u64) -> *mut c_char>,
     }
 
+    /// The entry that ends an array of descriptors: its `name` is NULL.
+    pub(crate) const END: StatsFsValue = StatsFsValue {
+        name: core::ptr::null_mut(),
+        offset: 0,
+        type_: core::ptr::null(),
+        aggr_kind: 0,
+        value_flag: 0,
+        show: None,
+    };
+
     /// `STATS_FS_HIDDEN`.
     pub(crate) const HIDDEN: u32 = 0x1;
     /// `STATS_FS_FLOATING_VALUE`.
@@ -137,7 +147,8 @@ pub(crate) mod bindings {
 
 use bindings::{
     StatsFsType,
-    StatsFsValue, //
+    StatsFsValue,
+    END, //
 };
 
 /// How an aggregate combines a value over a subtree.
@@ -305,15 +316,6 @@ macro_rules! stats_fs_value {
     };
 }
 pub(crate) use stats_fs_value;
-
-const END: StatsFsValue = StatsFsValue {
-    name: core::ptr::null_mut(),
-    offset: 0,
-    type_: core::ptr::null(),
-    aggr_kind: 0,
-    value_flag: 0,
-    show: None,
-};
 
 /// A table of the values of a `T`, in the form statsfs reads; make it a `static`.
 ///
