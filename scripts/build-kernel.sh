@@ -29,10 +29,11 @@ kversion=$(make -s -C "$KSRC" kernelversion)
 # Reverted and re-patched files get fresh mtimes, so make rebuilds exactly those.
 applied=$KSRC/.statsfs-patches
 mkdir -p "$applied"
+# The series in name order; a file with no diff (the cover letter) is not applied.
 series=()
-if compgen -G "$series_dir/*.patch" >/dev/null; then
-	series=("$series_dir"/*.patch)
-fi
+for p in "$series_dir"/*.patch; do
+	[ -e "$p" ] && grep -q '^diff --git ' "$p" && series+=("$p")
+done
 want=$(cat "${series[@]}" /dev/null | sha256sum | cut -d' ' -f1)
 have=$(cat "$applied/.sum" 2>/dev/null || true)
 if [ "$want" != "$have" ]; then

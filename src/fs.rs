@@ -4,18 +4,17 @@
 //!
 //! Every answer comes from the live tree, under the tree lock, so lookup, revalidation and
 //! readdir agree with the tree at every instant and sources come and go without any VFS
-//! work. An inode's `i_private` keeps the memory of what it stands for alive:
-//!
-//! - a directory holds an `Arc<Source>` (memory only: no reference, so the source is torn
-//!   down when its users are done, whatever is open);
-//! - a file holds a [`ValueNode`]: the source's `Arc` and which value of which group it
-//!   shows. Groups are never freed while their source is, and a revoked or torn down one
-//!   reads 0.
+//! work. An inode's `i_private` is the [`Node`] it stands for (NULL for the root
+//! directory), owned by the inode until it is evicted. A node keeps the memory of what it
+//! shows alive, but no reference: a source is torn down when its users are done, whatever
+//! is open, and its groups are never freed while their source's memory lives. A revoked
+//! or torn down group reads 0.
 //!
 //! C header: [`src/stats_fs_internal.h`](../src/stats_fs_internal.h)
 
 use core::fmt::Write;
 use kernel::{
+    bindings,
     ffi::{
         c_int,
         c_void, //
@@ -31,26 +30,33 @@ use crate::{
         Held, //
     },
     value::{
+        Desc,
         Group,
         StatsFsValue, //
     },
 };
 
-/// `STATS_FS_NODE_DIR`: `i_private` is an `Arc<Source>` from `Arc::into_raw`.
-const NODE_DIR: c_int = 1;
-/// `STATS_FS_NODE_VALUE`: `i_private` is a `KBox<ValueNode>` from `KBox::into_raw`.
-const NODE_VALUE: c_int = 2;
-
 /// `struct stats_fs_node_info`: what a lookup found.
 #[repr(C)]
 pub(crate) struct NodeInfo {
-    kind: c_int,
+    is_dir: bool,
     mode: u16,
     private: *mut c_void,
 }
 
-/// What a value file stands for.
-pub(crate) struct ValueNode {
+/// What an inode stands for.
+pub(crate) enum Node {
+    /// The directory of a source.
+    Dir(Arc<Source>),
+    /// The directory of a histogram: one file per bucket.
+    Histogram(ValueRef),
+    /// The file of a value: a single number (bucket 0), or one bucket of a histogram.
+    Value(ValueRef, usize),
+}
+
+/// One value of one group of a source, identified the way it stays stable: by the group's
+/// (array, base) pair and the descriptor's index.
+pub(crate) struct ValueRef {
     source: Arc<Source>,
     array: *const StatsFsValue,
     base: *mut c_void,
@@ -59,40 +65,65 @@ pub(crate) struct ValueNode {
 
 // SAFETY: `array` and `base` are only compared, or used through the source's group, which
 // owns the right to read them under the tree lock; `Arc<Source>` is `Send`.
-unsafe impl Send for ValueNode {}
+unsafe impl Send for ValueRef {}
 // SAFETY: As for `Send`.
-unsafe impl Sync for ValueNode {}
+unsafe impl Sync for ValueRef {}
 
-impl ValueNode {
-    /// The group this file shows, if its source still has it.
+impl ValueRef {
+    fn new(source: Arc<Source>, group: &Group, index: usize) -> Self {
+        Self {
+            source,
+            array: group.array(),
+            base: group.base(),
+            index,
+        }
+    }
+
+    /// The group this value belongs to, if its source still has it.
     fn group<'a>(&'a self, g: &'a impl Held) -> Option<&'a Group> {
         self.source.group(g, self.array, self.base)
     }
-}
 
-mod c {
-    use kernel::ffi::c_void;
+    /// Whether `group`'s descriptor `index` is this value.
+    fn is(&self, group: &Group, index: usize) -> bool {
+        group.array() == self.array && group.base() == self.base && index == self.index
+    }
 
-    extern "C" {
-        // In `stats_fs_vfs.c`; see `stats_fs_internal.h`.
-        pub(super) fn stats_fs_vfs_emit(
-            ctx: *mut c_void,
-            name: *const u8,
-            len: usize,
-            is_dir: bool,
-        ) -> bool;
+    /// The value's group and descriptor if it is still the entry of its source's directory
+    /// that has its name, and that directory is in the tree.
+    fn current<'a>(&'a self, g: &'a impl Held) -> Option<(&'a Group, Desc<'a>)> {
+        let group = self.group(g)?;
+        let desc = group.desc(self.index)?;
+        let (found, index) = self.source.visible_value(g, desc.name().to_bytes())?;
+        (self.source.in_tree(g) && self.is(found, index)).then_some((group, desc))
     }
 }
 
-/// The source a directory inode stands for: `None` for the root directory.
+/// The directory a C caller passes: its inode's `i_private`.
+enum DirNode<'a> {
+    /// The root directory: the registered sources.
+    Root,
+    /// A source's directory.
+    Source(&'a Arc<Source>),
+    /// A histogram's directory.
+    Histogram(&'a ValueRef),
+}
+
+/// The directory an inode's `i_private` stands for.
 ///
 /// # Safety
 ///
-/// `dir` is the `i_private` of a live statsfs directory inode.
-unsafe fn dir_source<'a>(dir: *const c_void) -> Option<&'a Source> {
-    // SAFETY: A directory's `i_private` is NULL (the root) or an `Arc<Source>` from
-    // `Arc::into_raw` that the inode keeps until it is evicted (safety requirement).
-    unsafe { dir.cast::<Source>().as_ref() }
+/// `dir` is the `i_private` of a live statsfs directory inode, which keeps it for `'a`.
+unsafe fn dir_node<'a>(dir: *const c_void) -> DirNode<'a> {
+    // SAFETY: A directory's `i_private` is NULL (the root) or a `Node` from `KBox::into_raw`
+    // that the inode owns until it is evicted (safety requirement).
+    match unsafe { dir.cast::<Node>().as_ref() } {
+        None => DirNode::Root,
+        Some(Node::Dir(source)) => DirNode::Source(source),
+        Some(Node::Histogram(value)) => DirNode::Histogram(value),
+        // Value nodes are never directories; answer as an empty one.
+        Some(Node::Value(value, _)) => DirNode::Histogram(value),
+    }
 }
 
 /// The name C passes as pointer and length.
@@ -105,179 +136,37 @@ unsafe fn name_bytes<'a>(name: *const u8, len: usize) -> &'a [u8] {
     unsafe { core::slice::from_raw_parts(name, len) }
 }
 
-/// Looks `name` up in directory `dir`.
-///
-/// # Safety
-///
-/// `dir` as for [`dir_source`]; `name` points to `len` bytes; `info` is writable.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_rust_lookup(
-    dir: *const c_void,
-    name: *const u8,
-    len: usize,
-    info: *mut NodeInfo,
-) -> c_int {
-    // SAFETY: The caller passes a live directory and its lookup name (safety requirement).
-    let (dir, name) = unsafe { (dir_source(dir), name_bytes(name, len)) };
-    let found = {
-        let g = tree::read();
-        if dir.is_some_and(|d| !d.in_tree(&g)) {
-            // A directory held open after its source left the tree: it is empty.
-            Err(ENOENT)
-        } else if let Some(child) = Source::visible_child(dir, &g, name) {
-            Ok((
-                NODE_DIR,
-                0o555,
-                Arc::into_raw(child.clone()).cast_mut().cast::<c_void>(),
-            ))
-        } else if let Some((grp, index)) = dir.and_then(|d| d.visible_value(&g, name)) {
-            let clearable = grp.desc(index).is_some_and(|d| d.clearable());
-            // The lookup path holds the directory inode, and so the `Arc` in it.
-            let source = dir.map(|d| {
-                // SAFETY: `d` came from `Arc::into_raw` (see `dir_source`) and is live.
-                unsafe { kernel::sync::ArcBorrow::from_raw(d) }.into()
-            });
-            match source {
-                Some(source) => KBox::new(
-                    ValueNode {
-                        source,
-                        array: grp.array(),
-                        base: grp.base(),
-                        index,
-                    },
-                    GFP_KERNEL,
-                )
-                .map(|node| {
-                    let mode = if clearable { 0o644 } else { 0o444 };
-                    (NODE_VALUE, mode, KBox::into_raw(node).cast::<c_void>())
-                })
-                .map_err(Error::from),
-                None => Err(ENOENT),
-            }
-        } else {
-            Err(ENOENT)
-        }
+/// The bucket a file of a histogram directory is called `name` for: its index in decimal,
+/// without leading zeros.
+fn parse_bucket(name: &[u8], buckets: usize) -> Option<usize> {
+    let canonical = match name {
+        [] => false,
+        [b'0'] => true,
+        [first, ..] => *first != b'0' && name.len() <= 10,
     };
-    match found {
-        Ok((kind, mode, private)) => {
-            // SAFETY: `info` is writable (safety requirement).
-            unsafe {
-                info.write(NodeInfo {
-                    kind,
-                    mode,
-                    private,
-                })
-            };
-            0
-        }
-        Err(e) => e.to_errno(),
+    if !canonical || !name.iter().all(u8::is_ascii_digit) {
+        return None;
     }
-}
-
-/// Whether the inode `node` (of `kind`) is still the entry `name` of directory `dir`.
-///
-/// # Safety
-///
-/// `dir` as for [`dir_source`]; `name` points to `len` bytes; `node` is the `i_private` of
-/// a live statsfs inode of `kind`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_rust_revalidate(
-    dir: *const c_void,
-    name: *const u8,
-    len: usize,
-    node: *const c_void,
-    kind: c_int,
-) -> c_int {
-    // SAFETY: The caller passes a live directory and the dentry's name (safety requirement).
-    let (dir, name) = unsafe { (dir_source(dir), name_bytes(name, len)) };
-    let g = tree::read();
-    let valid = dir.is_none_or(|d| d.in_tree(&g))
-        && match kind {
-            NODE_DIR => {
-                // SAFETY: A live directory inode's `i_private` (safety requirement).
-                let source = unsafe { &*node.cast::<Source>() };
-                source.is_entry_of(dir, &g, name)
-            }
-            _ => {
-                // SAFETY: A live value inode's `i_private` (safety requirement).
-                let node = unsafe { &*node.cast::<ValueNode>() };
-                dir.is_some_and(|d| core::ptr::eq(d, &*node.source))
-                    && node.source.visible_value(&g, name).is_some_and(|(grp, i)| {
-                        grp.array() == node.array && grp.base() == node.base && i == node.index
-                    })
-            }
-        };
-    c_int::from(valid)
-}
-
-/// Releases an inode's `i_private` when the inode is evicted.
-///
-/// # Safety
-///
-/// `node` came from [`stats_fs_rust_lookup`] as `kind`, and is not used again.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_rust_release(node: *mut c_void, kind: c_int) {
-    if kind == NODE_DIR {
-        // SAFETY: From `Arc::into_raw` in `stats_fs_rust_lookup` (safety requirement).
-        drop(unsafe { Arc::from_raw(node.cast::<Source>()) });
-    } else {
-        // SAFETY: From `KBox::into_raw` in `stats_fs_rust_lookup` (safety requirement).
-        drop(unsafe { KBox::from_raw(node.cast::<ValueNode>()) });
-    }
-}
-
-/// Emits the entries of directory `dir` from index `first` on.
-///
-/// The names are copied out under the tree lock and emitted after it is released: emitting
-/// copies to user memory, which may fault.
-///
-/// # Safety
-///
-/// `dir` as for [`dir_source`]; `ctx` is the `struct dir_context` of the readdir call.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_rust_readdir(
-    dir: *const c_void,
-    ctx: *mut c_void,
-    first: i64,
-) -> c_int {
-    // SAFETY: A live directory (safety requirement).
-    let dir = unsafe { dir_source(dir) };
-    let first = usize::try_from(first).unwrap_or(0);
-    let mut names: KVec<u8> = KVec::new();
-    let mut entries: KVec<(usize, usize, bool)> = KVec::new();
-    let collected = {
-        let g = tree::read();
-        let mut index = 0;
-        if dir.is_some_and(|d| !d.in_tree(&g)) {
-            return 0;
-        }
-        Source::for_each_entry(dir, &g, |name, is_dir| {
-            if index >= first {
-                let bytes = name.to_bytes();
-                entries.push((names.len(), bytes.len(), is_dir), GFP_KERNEL)?;
-                names.extend_from_slice(bytes, GFP_KERNEL)?;
-            }
-            index += 1;
-            Ok(())
-        })
-    };
-    if let Err(e) = collected {
-        return e.to_errno();
-    }
-    for &(start, len, is_dir) in entries.iter() {
-        let name = &names[start..start + len];
-        // SAFETY: `ctx` is the caller's context; `name` is valid for `len` bytes.
-        if !unsafe { c::stats_fs_vfs_emit(ctx, name.as_ptr(), len, is_dir) } {
-            break;
-        }
-    }
-    0
+    let bucket = name
+        .iter()
+        .fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
+    (bucket < buckets).then_some(bucket)
 }
 
 /// A fixed buffer that formatted text goes into.
 struct TextBuf<'a> {
     buf: &'a mut [u8],
     len: usize,
+}
+
+impl<'a> TextBuf<'a> {
+    fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf, len: 0 }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
 }
 
 impl Write for TextBuf<'_> {
@@ -290,8 +179,266 @@ impl Write for TextBuf<'_> {
     }
 }
 
-/// Writes the text of value file `node` into `buf`: the number in decimal (signed types
-/// signed) or the show string, and a newline. Returns the length.
+/// The mode of a value's file.
+fn file_mode(desc: &Desc<'_>) -> u16 {
+    if desc.clearable() {
+        0o644
+    } else {
+        0o444
+    }
+}
+
+/// What `name` is in directory `dir`: whether it is a directory, its mode, and its node.
+fn lookup(dir: &DirNode<'_>, g: &impl Held, name: &[u8]) -> Result<(bool, u16, Node)> {
+    match *dir {
+        DirNode::Root => Source::visible_child(None, g, name)
+            .map(|child| (true, 0o555, Node::Dir(child.clone())))
+            .ok_or(ENOENT),
+        DirNode::Source(source) => {
+            if !source.in_tree(g) {
+                // A directory held open after its source left the tree: it is empty.
+                return Err(ENOENT);
+            }
+            if let Some(child) = Source::visible_child(Some(source), g, name) {
+                return Ok((true, 0o555, Node::Dir(child.clone())));
+            }
+            let (group, index) = source.visible_value(g, name).ok_or(ENOENT)?;
+            let desc = group.desc(index).ok_or(ENOENT)?;
+            let value = ValueRef::new(source.clone(), group, index);
+            if desc.buckets() > 0 {
+                Ok((true, 0o555, Node::Histogram(value)))
+            } else {
+                Ok((false, file_mode(&desc), Node::Value(value, 0)))
+            }
+        }
+        DirNode::Histogram(hist) => {
+            let (group, desc) = hist.current(g).ok_or(ENOENT)?;
+            let bucket = parse_bucket(name, desc.buckets()).ok_or(ENOENT)?;
+            let value = ValueRef::new(hist.source.clone(), group, hist.index);
+            Ok((false, file_mode(&desc), Node::Value(value, bucket)))
+        }
+    }
+}
+
+/// Looks `name` up in directory `dir`.
+///
+/// # Safety
+///
+/// `dir` as for [`dir_node`]; `name` points to `len` bytes; `info` is writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_lookup(
+    dir: *const c_void,
+    name: *const u8,
+    len: usize,
+    info: *mut NodeInfo,
+) -> c_int {
+    // SAFETY: The caller passes a live directory and its lookup name (safety requirement).
+    let (dir, name) = unsafe { (dir_node(dir), name_bytes(name, len)) };
+    let found = lookup(&dir, &tree::read(), name);
+    // Allocated without the tree lock: nothing that must stay consistent with it is left.
+    let made = found.and_then(|(is_dir, mode, node)| {
+        let node = KBox::new(node, GFP_KERNEL)?;
+        Ok(NodeInfo {
+            is_dir,
+            mode,
+            private: KBox::into_raw(node).cast(),
+        })
+    });
+    match made {
+        Ok(made) => {
+            // SAFETY: `info` is writable (safety requirement).
+            unsafe { info.write(made) };
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Whether `node` is still the entry `name` of directory `dir`.
+fn is_entry(dir: &DirNode<'_>, g: &impl Held, name: &[u8], node: &Node) -> bool {
+    match (dir, node) {
+        (DirNode::Root, Node::Dir(source)) => source.is_entry_of(None, g, name),
+        (DirNode::Source(dir), Node::Dir(source)) => {
+            dir.in_tree(g) && source.is_entry_of(Some(dir), g, name)
+        }
+        (DirNode::Source(dir), Node::Histogram(value) | Node::Value(value, 0)) => {
+            let is_histogram = matches!(node, Node::Histogram(_));
+            Arc::ptr_eq(dir, &value.source)
+                && value.current(g).is_some_and(|(_, desc)| {
+                    desc.name().to_bytes() == name && (desc.buckets() > 0) == is_histogram
+                })
+        }
+        (DirNode::Histogram(hist), Node::Value(value, bucket)) => {
+            Arc::ptr_eq(&hist.source, &value.source)
+                && hist.array == value.array
+                && hist.base == value.base
+                && hist.index == value.index
+                && hist
+                    .current(g)
+                    .is_some_and(|(_, desc)| parse_bucket(name, desc.buckets()) == Some(*bucket))
+        }
+        _ => false,
+    }
+}
+
+/// Whether the inode `node` is still the entry `name` of directory `dir`.
+///
+/// # Safety
+///
+/// `dir` as for [`dir_node`]; `name` points to `len` bytes; `node` is the `i_private` of a
+/// live statsfs inode other than the root.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_revalidate(
+    dir: *const c_void,
+    name: *const u8,
+    len: usize,
+    node: *const c_void,
+) -> c_int {
+    // SAFETY: The caller passes a live directory and the dentry's name (safety requirement).
+    let (dir, name) = unsafe { (dir_node(dir), name_bytes(name, len)) };
+    // SAFETY: The `i_private` of a live inode other than the root is a `Node` that the
+    // inode owns (safety requirement).
+    let node = unsafe { &*node.cast::<Node>() };
+    c_int::from(is_entry(&dir, &tree::read(), name, node))
+}
+
+/// Releases an inode's `i_private` when the inode is evicted.
+///
+/// # Safety
+///
+/// `node` came from [`stats_fs_rust_lookup`], and is not used again.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_release(node: *mut c_void) {
+    // SAFETY: From `KBox::into_raw` in `stats_fs_rust_lookup` (safety requirement).
+    drop(unsafe { KBox::from_raw(node.cast::<Node>()) });
+}
+
+mod c {
+    use kernel::bindings::dir_context;
+
+    extern "C" {
+        // In `stats_fs_vfs.c`; see `stats_fs_internal.h`.
+        pub(super) fn stats_fs_vfs_emit(
+            ctx: *mut dir_context,
+            name: *const u8,
+            len: usize,
+            is_dir: bool,
+        ) -> bool;
+    }
+}
+
+/// The names of some directory entries, copied out of the tree so that they can be
+/// emitted without its lock.
+#[derive(Default)]
+struct Entries {
+    names: KVec<u8>,
+    /// Start in `names`, length, and whether the entry is a directory.
+    entries: KVec<(usize, usize, bool)>,
+}
+
+impl Entries {
+    fn push(&mut self, name: &[u8], is_dir: bool) -> Result {
+        self.entries
+            .push((self.names.len(), name.len(), is_dir), GFP_KERNEL)?;
+        self.names.extend_from_slice(name, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// Collects the entries of `dir` from index `first` on.
+    fn collect(dir: &DirNode<'_>, g: &impl Held, first: usize) -> Result<Self> {
+        let mut this = Self::default();
+        let mut index = 0;
+        match *dir {
+            DirNode::Root => Source::for_each_entry(None, g, |name, is_dir| {
+                if index >= first {
+                    this.push(name.to_bytes(), is_dir)?;
+                }
+                index += 1;
+                Ok(())
+            })?,
+            DirNode::Source(source) if source.in_tree(g) => {
+                Source::for_each_entry(Some(source), g, |name, is_dir| {
+                    if index >= first {
+                        this.push(name.to_bytes(), is_dir)?;
+                    }
+                    index += 1;
+                    Ok(())
+                })?
+            }
+            DirNode::Source(_) => {}
+            DirNode::Histogram(hist) => {
+                let buckets = hist.current(g).map_or(0, |(_, desc)| desc.buckets());
+                for bucket in first..buckets {
+                    let mut buf = [0u8; 12];
+                    let mut text = TextBuf::new(&mut buf);
+                    write!(text, "{bucket}").map_err(|_| EOVERFLOW)?;
+                    this.push(text.as_bytes(), false)?;
+                }
+            }
+        }
+        Ok(this)
+    }
+}
+
+/// Emits the entries of directory `dir` from index `first` on.
+///
+/// The names are copied out under the tree lock and emitted after it is released: emitting
+/// copies to user memory, which may fault.
+///
+/// # Safety
+///
+/// `dir` as for [`dir_node`]; `ctx` is the `struct dir_context` of the readdir call.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_readdir(
+    dir: *const c_void,
+    ctx: *mut bindings::dir_context,
+    first: i64,
+) -> c_int {
+    // SAFETY: A live directory (safety requirement).
+    let dir = unsafe { dir_node(dir) };
+    let first = usize::try_from(first).unwrap_or(0);
+    let collected = Entries::collect(&dir, &tree::read(), first);
+    let collected = match collected {
+        Ok(collected) => collected,
+        Err(e) => return e.to_errno(),
+    };
+    for &(start, len, is_dir) in collected.entries.iter() {
+        let name = &collected.names[start..start + len];
+        // SAFETY: `ctx` is the caller's context; `name` is valid for `len` bytes.
+        if !unsafe { c::stats_fs_vfs_emit(ctx, name.as_ptr(), len, is_dir) } {
+            break;
+        }
+    }
+    0
+}
+
+/// Writes the text of the value file `node` into `out`: the number in decimal (signed types
+/// signed) or the show string, and a newline.
+fn write_value(node: &Node, g: &impl Held, out: &mut TextBuf<'_>) -> core::fmt::Result {
+    let Node::Value(value, bucket) = node else {
+        return Err(core::fmt::Error);
+    };
+    let Some((group, desc)) = value
+        .group(g)
+        .and_then(|group| group.desc(value.index).map(|desc| (group, desc)))
+    else {
+        // A revoked group (its descriptor may not be touched) reads 0.
+        return out.write_str("0\n");
+    };
+    let number = value.source.value_of(g, group, value.index, *bucket);
+    let text = if desc.buckets() == 0 {
+        desc.show(number).and_then(|text| text.to_str().ok())
+    } else {
+        None
+    };
+    match text {
+        Some(text) => writeln!(out, "{text}"),
+        None if desc.signed() => writeln!(out, "{}", number as i64),
+        None => writeln!(out, "{number}"),
+    }
+}
+
+/// Writes the text of value file `node` into `buf` and returns its length.
 ///
 /// # Safety
 ///
@@ -303,32 +450,10 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_read_value(
     size: usize,
 ) -> isize {
     // SAFETY: A live value inode's `i_private` (safety requirement).
-    let node = unsafe { &*node.cast::<ValueNode>() };
+    let node = unsafe { &*node.cast::<Node>() };
     // SAFETY: Writable for `size` bytes (safety requirement).
-    let buf = unsafe { core::slice::from_raw_parts_mut(buf, size) };
-    let mut out = TextBuf { buf, len: 0 };
-    let written = {
-        let g = tree::read();
-        match node
-            .group(&g)
-            .and_then(|grp| grp.desc(node.index).map(|d| (grp, d)))
-        {
-            // Cannot happen (groups live as long as their source), but read as revoked.
-            None => out.write_str("0\n"),
-            Some((grp, desc)) => {
-                let value = node.source.value_of(&g, grp, node.index);
-                match desc.show(value) {
-                    Some(text) => match text.to_str() {
-                        Ok(text) => writeln!(out, "{text}"),
-                        Err(_) => writeln!(out, "{value}"),
-                    },
-                    None if desc.signed() => writeln!(out, "{}", value as i64),
-                    None => writeln!(out, "{value}"),
-                }
-            }
-        }
-    };
-    match written {
+    let mut out = TextBuf::new(unsafe { core::slice::from_raw_parts_mut(buf, size) });
+    match write_value(node, &tree::read(), &mut out) {
         Ok(()) => out.len as isize,
         Err(_) => EOVERFLOW.to_errno() as isize,
     }
@@ -342,14 +467,34 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_read_value(
 #[no_mangle]
 pub(crate) unsafe extern "C" fn stats_fs_rust_clear_value(node: *const c_void) -> c_int {
     // SAFETY: A live value inode's `i_private` (safety requirement).
-    let node = unsafe { &*node.cast::<ValueNode>() };
+    let node = unsafe { &*node.cast::<Node>() };
+    let Node::Value(value, bucket) = node else {
+        return EINVAL.to_errno();
+    };
     let g = tree::read();
-    let result = match node.group(&g) {
-        Some(grp) => node.source.clear_in(&g, grp, node.index),
+    let result = match value.group(&g) {
+        Some(group) => value.source.clear_in(&g, group, value.index, *bucket),
         None => Err(ENOENT),
     };
     match result {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
+    }
+}
+
+#[kunit_tests(statsfs_fs)]
+mod tests {
+    use super::parse_bucket;
+
+    #[test]
+    fn bucket_names_are_canonical_decimal() {
+        assert_eq!(parse_bucket(b"0", 32), Some(0));
+        assert_eq!(parse_bucket(b"31", 32), Some(31));
+        assert_eq!(parse_bucket(b"32", 32), None);
+        assert_eq!(parse_bucket(b"01", 32), None);
+        assert_eq!(parse_bucket(b"", 32), None);
+        assert_eq!(parse_bucket(b"-1", 32), None);
+        assert_eq!(parse_bucket(b"1a", 32), None);
+        assert_eq!(parse_bucket(b"99999999999999999999", 32), None);
     }
 }

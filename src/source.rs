@@ -320,7 +320,7 @@ impl Source {
     pub(crate) fn get_value(&self, val: *const StatsFsValue) -> Result<u64> {
         let guard = tree::read();
         let (group, i) = self.find(&guard, |grp| grp.index_of(val)).ok_or(ENOENT)?;
-        Ok(self.value_of(&guard, group, i))
+        Ok(self.total_of(&guard, group, i))
     }
 
     /// Reads the newest value called `name`. See `stats_fs_source_get_value_by_name()`.
@@ -329,14 +329,27 @@ impl Source {
         let (group, i) = self
             .find(&guard, |grp| grp.index_by_name(name))
             .ok_or(ENOENT)?;
-        Ok(self.value_of(&guard, group, i))
+        Ok(self.total_of(&guard, group, i))
     }
 
-    /// Clears the value described by `val`. See `stats_fs_source_clear()`.
+    /// Clears the value described by `val` (every bucket of a histogram). See
+    /// `stats_fs_source_clear()`.
     pub(crate) fn clear(&self, val: *const StatsFsValue) -> Result {
         let guard = tree::read();
         let (group, i) = self.find(&guard, |grp| grp.index_of(val)).ok_or(ENOENT)?;
-        self.clear_in(&guard, group, i)
+        let buckets = group.desc(i).map_or(1, |d| d.buckets().max(1));
+        (0..buckets).try_for_each(|bucket| self.clear_in(&guard, group, i, bucket))
+    }
+
+    /// The value of descriptor `i` of `group` as the C API reads it: a single number, or
+    /// the sum of a histogram's buckets (its number of samples).
+    fn total_of(&self, g: &impl Held, group: &Group, i: usize) -> u64 {
+        match group.desc(i).map(|d| d.buckets()) {
+            Some(buckets) if buckets > 0 => (0..buckets).fold(0u64, |sum, bucket| {
+                sum.wrapping_add(self.value_of(g, group, i, bucket))
+            }),
+            _ => self.value_of(g, group, i, 0),
+        }
     }
 
     /// The visible subordinate called `name` of `dir`, or the visible root called `name`
@@ -421,7 +434,8 @@ impl Source {
 
     /// Calls `f` with the name of every entry of directory `dir` (the top of the file system
     /// if `None`) and whether it is a directory, in the order readdir shows them: the visible
-    /// subordinates, then the files that [`Source::visible_value`] finds.
+    /// subordinates, then the values that [`Source::visible_value`] finds (histograms are
+    /// directories).
     pub(crate) fn for_each_entry<'a>(
         dir: Option<&'a Source>,
         g: &'a impl Held,
@@ -451,7 +465,7 @@ impl Source {
                 let earlier =
                     (0..i).any(|j| grp.desc(j).is_some_and(|d| d.name().to_bytes() == name));
                 if !newer && !earlier && Self::visible_child(Some(dir), g, name).is_none() {
-                    f(desc.name(), false)?;
+                    f(desc.name(), desc.buckets() > 0)?;
                 }
             }
         }
@@ -472,19 +486,20 @@ impl Source {
             .find_map(|grp| f(grp).map(|i| (grp, i)))
     }
 
-    /// The value of descriptor `i` of `group`, one of this source's groups.
-    pub(crate) fn value_of(&self, g: &impl Held, group: &Group, i: usize) -> u64 {
+    /// Element `bucket` (0 for a single number) of descriptor `i` of `group`, one of this
+    /// source's groups; an aggregate combines that element over the subtree.
+    pub(crate) fn value_of(&self, g: &impl Held, group: &Group, i: usize, bucket: usize) -> u64 {
         if group.is_simple() || group.is_revoked() {
-            return group.read(i);
+            return group.read(i, bucket);
         }
         let Some(desc) = group.desc(i) else { return 0 };
         let mut acc = Accumulator::new(desc.signed());
-        self.for_each_matching(g, group, |grp| acc.add(grp.read(i)));
+        self.for_each_matching(g, group, |grp| acc.add(grp.read(i, bucket)));
         acc.result(desc.aggregation())
     }
 
-    /// Clears descriptor `i` of `group`, one of this source's groups.
-    pub(crate) fn clear_in(&self, g: &impl Held, group: &Group, i: usize) -> Result {
+    /// Clears element `bucket` of descriptor `i` of `group`, one of this source's groups.
+    pub(crate) fn clear_in(&self, g: &impl Held, group: &Group, i: usize, bucket: usize) -> Result {
         if group.is_revoked() {
             // Nothing of it may be touched, and nothing is left to clear.
             return Ok(());
@@ -494,9 +509,9 @@ impl Source {
             return Err(EPERM);
         }
         if group.is_simple() {
-            group.clear(i);
-        } else if !group.is_revoked() {
-            self.for_each_matching(g, group, |grp| grp.clear(i));
+            group.clear(i, bucket);
+        } else {
+            self.for_each_matching(g, group, |grp| grp.clear(i, bucket));
         }
         Ok(())
     }

@@ -34,11 +34,19 @@ mod tests {
     };
 
     use crate::{
+        abi::{
+            Kind,
+            Unit,
+            UnitBase,
+            END, //
+        },
+        tree,
+    };
+    use crate::{
         source::{
             Source,
             SourceRef, //
         },
-        stats_fs::bindings::END,
         value::{
             stats_fs_type_bool,
             stats_fs_type_s16,
@@ -91,6 +99,7 @@ mod tests {
             aggr_kind: aggr,
             value_flag: 0,
             show: None,
+            ..END
         }
     }
 
@@ -225,6 +234,7 @@ mod tests {
                 get: None,
                 clear: None,
                 sign: false,
+                size: 0,
             },
             GFP_KERNEL,
         )?;
@@ -361,6 +371,7 @@ mod tests {
                 get: stats_fs_type_u64.get,
                 clear: None,
                 sign: false,
+                size: 0,
             },
             GFP_KERNEL,
         )?;
@@ -545,6 +556,7 @@ mod tests {
                 get: Some(get_scaled),
                 clear: None,
                 sign: false,
+                size: 0,
             },
             GFP_KERNEL,
         )?;
@@ -668,6 +680,140 @@ mod tests {
         }
         assert_eq!(shared.finished.load(Relaxed), READERS);
         assert_eq!(shared.errors.load(Relaxed), 0);
+        Ok(())
+    }
+
+    /// A subsystem's stats holding a histogram of four `u32` buckets.
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct HistStats {
+        buckets: [u32; 4],
+        total: u64,
+    }
+
+    /// A histogram descriptor array: `lat` (log histogram, four buckets) and `total`.
+    fn hist_values() -> Result<KBox<[StatsFsValue; 3]>> {
+        let mut values = KBox::new(
+            [
+                desc(
+                    c"lat",
+                    offset_of!(HistStats, buckets),
+                    &stats_fs_type_u32,
+                    SUM,
+                ),
+                desc(
+                    c"total",
+                    offset_of!(HistStats, total),
+                    &stats_fs_type_u64,
+                    SUM,
+                ),
+                END,
+            ],
+            GFP_KERNEL,
+        )?;
+        values[0].kind = Kind::LogHist as u8;
+        values[0].hist_buckets = 4;
+        Ok(values)
+    }
+
+    #[test]
+    fn histograms_read_aggregate_and_clear_bucket_by_bucket() -> Result {
+        let values = hist_values()?;
+        let a = KBox::new(
+            UnsafeCell::new(HistStats {
+                buckets: [1, 2, 3, 4],
+                total: 10,
+            }),
+            GFP_KERNEL,
+        )?;
+        let b = KBox::new(
+            UnsafeCell::new(HistStats {
+                buckets: [10, 0, 30, u32::MAX],
+                total: 40,
+            }),
+            GFP_KERNEL,
+        )?;
+        let parent = source(c"core_hist", 0)?;
+        let ca = source(c"a", 0)?;
+        let cb = source(c"b", 0)?;
+        add(&ca, &*values, a.get().cast(), 0)?;
+        add(&cb, &*values, b.get().cast(), 0)?;
+        add(&parent, &*values, core::ptr::null_mut(), 0)?;
+        parent.source().add_subordinate(ca.source())?;
+        parent.source().add_subordinate(cb.source())?;
+
+        let buckets = |s: &Source| -> Result<[u64; 4]> {
+            let g = tree::read();
+            let (group, i) = s.visible_value(&g, b"lat").ok_or(ENOENT)?;
+            let mut out = [0; 4];
+            for (bucket, v) in out.iter_mut().enumerate() {
+                *v = s.value_of(&g, group, i, bucket);
+            }
+            // A bucket the histogram does not have reads 0.
+            assert_eq!(s.value_of(&g, group, i, 4), 0);
+            Ok(out)
+        };
+        assert_eq!(buckets(&ca)?, [1, 2, 3, 4]);
+        assert_eq!(buckets(&parent)?, [11, 2, 33, 4 + u64::from(u32::MAX)]);
+        // The C API reads a histogram as its number of samples.
+        assert_eq!(ca.get_value(&values[0])?, 10);
+        assert_eq!(by_name(&parent, c"lat")?, 50 + u64::from(u32::MAX));
+        assert_eq!(by_name(&parent, c"total")?, 50);
+
+        // Clearing one bucket of the aggregate clears it in every histogram below.
+        {
+            let g = tree::read();
+            let (group, i) = parent.visible_value(&g, b"lat").ok_or(ENOENT)?;
+            parent.clear_in(&g, group, i, 2)?;
+        }
+        assert_eq!(buckets(&parent)?, [11, 2, 0, 4 + u64::from(u32::MAX)]);
+        // Clearing the descriptor clears every bucket, and nothing else.
+        ca.clear(&values[0])?;
+        assert_eq!(buckets(&ca)?, [0, 0, 0, 0]);
+        assert_eq!(by_name(&ca, c"total")?, 10);
+        drop((parent, ca, cb));
+        Ok(())
+    }
+
+    #[test]
+    fn histogram_and_metadata_descriptors_are_checked() -> Result {
+        let s = source(c"core_hist_einval", 0)?;
+        let stats = Mem::new(Stats::default());
+        let check = |f: &dyn Fn(&mut StatsFsValue)| -> Result {
+            let mut values = hist_values()?;
+            f(&mut values[0]);
+            add(&s, &*values, stats.base(), 0)
+        };
+        assert_eq!(check(&|v| v.hist_buckets = 0), Err(EINVAL));
+        assert_eq!(check(&|v| v.hist_buckets = 1025), Err(EINVAL));
+        assert_eq!(check(&|v| v.kind = Kind::Cumulative as u8), Err(EINVAL));
+        assert_eq!(check(&|v| v.kind = 6), Err(EINVAL));
+        assert_eq!(check(&|v| v.unit = 6), Err(EINVAL));
+        assert_eq!(check(&|v| v.unit_base = 3), Err(EINVAL));
+        let sizeless = KBox::new(
+            StatsFsType {
+                get: stats_fs_type_u32.get,
+                clear: None,
+                sign: false,
+                size: 0,
+            },
+            GFP_KERNEL,
+        )?;
+        let sizeless_ptr: *const StatsFsType = &*sizeless;
+        assert_eq!(check(&|v| v.type_ = sizeless_ptr), Err(EINVAL));
+        // Metadata alone is fine, and so is a histogram of the most buckets (as aggregates,
+        // so that no memory is promised for them).
+        let mut meta = hist_values()?;
+        meta[0].kind = Kind::Peak as u8;
+        meta[0].hist_buckets = 0;
+        meta[0].unit = Unit::Seconds as u8;
+        meta[0].unit_base = UnitBase::Pow10 as u8;
+        meta[0].exponent = -9;
+        add(&s, &*meta, stats.base(), 0)?;
+        let mut widest = hist_values()?;
+        widest[0].hist_buckets = 1024;
+        add(&s, &*widest, core::ptr::null_mut(), 0)?;
+        drop(s);
         Ok(())
     }
 }

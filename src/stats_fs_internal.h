@@ -19,14 +19,13 @@ void stats_fs_vfs_exit(void);
 
 struct dir_context;
 
-/* What a lookup found; i_private of the new inode is @private. */
-enum stats_fs_node_kind {
-	STATS_FS_NODE_DIR = 1,		/* a source: private is its Arc */
-	STATS_FS_NODE_VALUE = 2,	/* a value: private is a ValueNode */
-};
-
+/*
+ * What a lookup found. @private becomes the new inode's i_private: the node
+ * the inode stands for, owned by the inode and given back to
+ * stats_fs_rust_release() when it is evicted. The root's i_private is NULL.
+ */
 struct stats_fs_node_info {
-	int kind;
+	bool is_dir;
 	umode_t mode;
 	void *private;
 };
@@ -35,8 +34,8 @@ struct stats_fs_node_info {
 int stats_fs_rust_lookup(const void *dir, const char *name, size_t len,
 			 struct stats_fs_node_info *info);
 int stats_fs_rust_revalidate(const void *dir, const char *name, size_t len,
-			     const void *node, int kind);
-void stats_fs_rust_release(void *node, int kind);
+			     const void *node);
+void stats_fs_rust_release(void *node);
 int stats_fs_rust_readdir(const void *dir, struct dir_context *ctx, loff_t first);
 ssize_t stats_fs_rust_read_value(const void *node, char *buf, size_t size);
 int stats_fs_rust_clear_value(const void *node);
@@ -49,7 +48,7 @@ bool stats_fs_vfs_emit(struct dir_context *ctx, const char *name, size_t len,
 struct stats_fs_source *stats_fs_source_create_named(u32 flags, const char *name);
 
 /* In C (stats_fs_exports.c), read by a Rust KUnit test. */
-#define STATS_FS_C_LAYOUT_LEN 12
+#define STATS_FS_C_LAYOUT_LEN 20
 extern const size_t stats_fs_c_layout[STATS_FS_C_LAYOUT_LEN];
 
 #endif /* _STATS_FS_INTERNAL_H */

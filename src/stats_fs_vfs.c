@@ -56,13 +56,13 @@ static struct inode *stats_fs_make_inode(struct super_block *sb,
 	struct inode *inode = new_inode(sb);
 
 	if (!inode) {
-		stats_fs_rust_release(info->private, info->kind);
+		stats_fs_rust_release(info->private);
 		return NULL;
 	}
 	inode->i_ino = get_next_ino();
 	simple_inode_init_ts(inode);
 	inode->i_private = info->private;
-	if (info->kind == STATS_FS_NODE_DIR) {
+	if (info->is_dir) {
 		inode->i_mode = S_IFDIR | info->mode;
 		inode->i_op = &stats_fs_dir_inode_operations;
 		inode->i_fop = &stats_fs_dir_operations;
@@ -72,12 +72,6 @@ static struct inode *stats_fs_make_inode(struct super_block *sb,
 		inode->i_fop = &stats_fs_value_operations;
 	}
 	return inode;
-}
-
-/* What an inode's i_private is: a source (directories) or a value (files). */
-static int stats_fs_node_kind(const struct inode *inode)
-{
-	return S_ISDIR(inode->i_mode) ? STATS_FS_NODE_DIR : STATS_FS_NODE_VALUE;
 }
 
 static struct dentry *stats_fs_lookup(struct inode *dir, struct dentry *dentry,
@@ -114,7 +108,7 @@ static int stats_fs_d_revalidate(struct inode *dir, const struct qstr *name,
 	if (!inode)
 		return 0;
 	return stats_fs_rust_revalidate(dir->i_private, name->name, name->len,
-					inode->i_private, stats_fs_node_kind(inode));
+					inode->i_private);
 }
 
 /*
@@ -248,7 +242,7 @@ static void stats_fs_evict_inode(struct inode *inode)
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
 	if (inode->i_private)
-		stats_fs_rust_release(inode->i_private, stats_fs_node_kind(inode));
+		stats_fs_rust_release(inode->i_private);
 }
 
 static void stats_fs_apply_options(struct super_block *sb, bool remount)

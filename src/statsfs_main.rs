@@ -10,6 +10,9 @@
 
 use kernel::prelude::*;
 
+#[path = "../include/rust/stats_fs_abi.rs"]
+#[allow(dead_code)]
+mod abi;
 mod ffi;
 mod fs;
 mod name;

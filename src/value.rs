@@ -9,10 +9,7 @@
 
 use core::ptr;
 use kernel::{
-    ffi::{
-        c_int,
-        c_void, //
-    },
+    ffi::c_void,
     prelude::*,
     str::CStr,
     sync::atomic::{
@@ -23,47 +20,21 @@ use kernel::{
 
 use crate::name;
 
-pub(crate) use crate::stats_fs::bindings::{
+pub(crate) use crate::abi::{
+    Aggregation,
+    Kind,
     StatsFsType,
     StatsFsValue,
+    Unit,
+    UnitBase,
     FLOATING,
-    HIDDEN, //
+    HIDDEN,
+    HIST_MAX_BUCKETS, //
 };
 
 /// Upper bound on the length of one descriptor array, to stop a runaway scan of an array
 /// whose terminator is missing before it walks off into unrelated memory for long.
 const MAX_VALUES_PER_GROUP: usize = 4096;
-
-/// How an aggregate combines a value over a subtree (`enum stat_aggr`).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Aggregation {
-    /// `STATS_FS_NONE`.
-    None,
-    /// `STATS_FS_SUM`.
-    Sum,
-    /// `STATS_FS_MIN`.
-    Min,
-    /// `STATS_FS_MAX`.
-    Max,
-    /// `STATS_FS_COUNT_ZERO`.
-    CountZero,
-    /// `STATS_FS_AVG`.
-    Avg,
-}
-
-impl Aggregation {
-    fn from_c(kind: c_int) -> Result<Self> {
-        Ok(match kind {
-            0 => Self::None,
-            1 => Self::Sum,
-            2 => Self::Min,
-            3 => Self::Max,
-            4 => Self::CountZero,
-            5 => Self::Avg,
-            _ => return Err(EINVAL),
-        })
-    }
-}
 
 /// A checked view of one descriptor.
 ///
@@ -96,7 +67,12 @@ impl<'a> Desc<'a> {
     /// How aggregates combine this value.
     pub(crate) fn aggregation(&self) -> Aggregation {
         // `Group::new` checked the kind (type invariant), so the fallback is never taken.
-        Aggregation::from_c(self.0.aggr_kind).unwrap_or(Aggregation::None)
+        Aggregation::try_from(self.0.aggr_kind).unwrap_or(Aggregation::None)
+    }
+
+    /// The number of buckets if the value is a histogram, 0 if it is a single number.
+    pub(crate) fn buckets(&self) -> usize {
+        self.0.hist_buckets as usize
     }
 
     /// Whether the value can be cleared: not floating, and the type has a `clear`.
@@ -183,10 +159,22 @@ impl Group {
                 return Err(EINVAL);
             }
             // SAFETY: Non-null, and valid by the safety requirement.
-            if unsafe { (*v.type_).get }.is_none() {
+            let ty = unsafe { &*v.type_ };
+            if ty.get.is_none() {
                 return Err(EINVAL);
             }
-            Aggregation::from_c(v.aggr_kind)?;
+            Aggregation::try_from(v.aggr_kind)?;
+            Unit::try_from(v.unit)?;
+            UnitBase::try_from(v.unit_base)?;
+            let histogram = Kind::try_from(v.kind)?.is_histogram();
+            let buckets_ok = if histogram {
+                (1..=HIST_MAX_BUCKETS).contains(&v.hist_buckets) && ty.size != 0
+            } else {
+                v.hist_buckets == 0
+            };
+            if !buckets_ok {
+                return Err(EINVAL);
+            }
             len += 1;
         }
         // INVARIANT: Every descriptor was checked above; validity is the caller's promise.
@@ -258,31 +246,51 @@ impl Group {
         (0..self.len).find(|&i| self.desc(i).is_some_and(|d| d.name().to_bytes() == name))
     }
 
-    /// Reads simple value `i`: 0 if revoked (without touching the descriptor).
+    /// The address that bucket `bucket` of descriptor `desc` is read at, as a base address
+    /// for the type's `get` and `clear`: the group's base for a single number, shifted by
+    /// whole elements for a histogram. `None` for a bucket the value does not have.
+    fn element_base(&self, desc: &Desc<'_>, bucket: usize) -> Option<*mut c_void> {
+        if bucket >= desc.buckets().max(1) {
+            return None;
+        }
+        let stride = desc.ty().size as usize;
+        // Cannot overflow: `bucket < HIST_MAX_BUCKETS` and `stride <= u32::MAX`.
+        Some(self.base.wrapping_byte_add(bucket * stride))
+    }
+
+    /// Reads element `bucket` of simple value `i` (0 for a single number): 0 if revoked,
+    /// without touching the descriptor.
     ///
     /// The tree lock must be held (shared is enough); that is what keeps revocation from
     /// completing while the value is read.
-    pub(crate) fn read(&self, i: usize) -> u64 {
+    pub(crate) fn read(&self, i: usize, bucket: usize) -> u64 {
         let Some(desc) = self.desc(i) else { return 0 };
         if self.revoked || self.base.is_null() {
             return 0;
         }
+        let Some(base) = self.element_base(&desc, bucket) else {
+            return 0;
+        };
         // PANIC: `Group::new` checked that `get` is set (invariant of `Desc`).
         let Some(get) = desc.ty().get else { return 0 };
-        // SAFETY: `base` is valid and not revoked (type invariant, checked just above); the
-        // caller holds the tree lock, so revocation cannot complete before this returns.
-        unsafe { get(desc.as_ptr(), self.base) }
+        // SAFETY: `base` is valid and not revoked (type invariant, checked just above), and
+        // for a histogram the registration covers all its buckets; the caller holds the
+        // tree lock, so revocation cannot complete before this returns.
+        unsafe { get(desc.as_ptr(), base) }
     }
 
-    /// Clears simple value `i`; nothing if revoked or not clearable.
-    pub(crate) fn clear(&self, i: usize) {
+    /// Clears element `bucket` of simple value `i`; nothing if revoked or not clearable.
+    pub(crate) fn clear(&self, i: usize, bucket: usize) {
         let Some(desc) = self.desc(i) else { return };
         if self.revoked || self.base.is_null() || !desc.clearable() {
             return;
         }
+        let Some(base) = self.element_base(&desc, bucket) else {
+            return;
+        };
         if let Some(clear) = desc.ty().clear {
             // SAFETY: As for `read`.
-            unsafe { clear(desc.as_ptr(), self.base) };
+            unsafe { clear(desc.as_ptr(), base) };
         }
     }
 }
@@ -391,6 +399,7 @@ macro_rules! default_type {
             get: Some($get),
             clear: Some($clear),
             sign: $signed,
+            size: core::mem::size_of::<$c>() as u32,
         };
     };
 }
@@ -421,6 +430,7 @@ pub(crate) static stats_fs_type_bool: StatsFsType = StatsFsType {
     get: Some(get_bool),
     clear: Some(clear_8),
     sign: false,
+    size: core::mem::size_of::<bool>() as u32,
 };
 
 #[kunit_tests(statsfs_value)]
@@ -434,7 +444,7 @@ mod tests {
     mod c {
         // Defined in `stats_fs_exports.c` from the C header's own declarations.
         extern "C" {
-            pub(super) static stats_fs_c_layout: [usize; 12];
+            pub(super) static stats_fs_c_layout: [usize; 20];
         }
     }
 
@@ -450,11 +460,19 @@ mod tests {
             offset_of!(StatsFsValue, aggr_kind),
             offset_of!(StatsFsValue, value_flag),
             offset_of!(StatsFsValue, show),
+            offset_of!(StatsFsValue, kind),
+            offset_of!(StatsFsValue, unit),
+            offset_of!(StatsFsValue, unit_base),
+            offset_of!(StatsFsValue, exponent),
+            offset_of!(StatsFsValue, hist_buckets),
+            offset_of!(StatsFsValue, hist_bucket_size),
             size_of::<StatsFsType>(),
             offset_of!(StatsFsType, get),
             offset_of!(StatsFsType, clear),
             offset_of!(StatsFsType, sign),
-            size_of::<c_int>(),
+            offset_of!(StatsFsType, size),
+            size_of::<Aggregation>(),
+            HIST_MAX_BUCKETS as usize,
         ];
         assert_eq!(c, &rust);
     }

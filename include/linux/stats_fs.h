@@ -62,6 +62,66 @@ enum stat_fs_value_flag {
 	STATS_FS_FLOATING_VALUE = 0x1,
 };
 
+/**
+ * enum stats_fs_kind - What kind of statistic a value is.
+ * @STATS_FS_KIND_UNKNOWN: Not said (statsfs v3 descriptors).
+ * @STATS_FS_KIND_CUMULATIVE: A count that only grows, until cleared.
+ * @STATS_FS_KIND_INSTANT: A level that goes up and down.
+ * @STATS_FS_KIND_PEAK: The highest level seen, until cleared.
+ * @STATS_FS_KIND_LINEAR_HIST: A histogram; bucket i counts the samples in
+ *	[i * &stats_fs_value.hist_bucket_size, (i + 1) * hist_bucket_size),
+ *	the last bucket also those above.
+ * @STATS_FS_KIND_LOG_HIST: A histogram; bucket 0 counts the samples equal
+ *	to 0, bucket i > 0 those in [2^(i-1), 2^i), the last bucket also those
+ *	above.
+ *
+ * The kinds are those of KVM's binary statistics (KVM_STATS_TYPE_*).
+ */
+enum stats_fs_kind {
+	STATS_FS_KIND_UNKNOWN = 0,
+	STATS_FS_KIND_CUMULATIVE,
+	STATS_FS_KIND_INSTANT,
+	STATS_FS_KIND_PEAK,
+	STATS_FS_KIND_LINEAR_HIST,
+	STATS_FS_KIND_LOG_HIST,
+};
+
+/**
+ * enum stats_fs_unit - The unit of a value.
+ * @STATS_FS_UNIT_UNKNOWN: Not said (statsfs v3 descriptors).
+ * @STATS_FS_UNIT_NONE: A plain number of things or events.
+ * @STATS_FS_UNIT_BYTES: Bytes.
+ * @STATS_FS_UNIT_SECONDS: Seconds.
+ * @STATS_FS_UNIT_CYCLES: Clock cycles.
+ * @STATS_FS_UNIT_BOOLEAN: 0 or 1.
+ *
+ * The value is in the unit times &stats_fs_value.unit_base raised to
+ * &stats_fs_value.exponent: nanoseconds are SECONDS, POW10, -9.
+ */
+enum stats_fs_unit {
+	STATS_FS_UNIT_UNKNOWN = 0,
+	STATS_FS_UNIT_NONE,
+	STATS_FS_UNIT_BYTES,
+	STATS_FS_UNIT_SECONDS,
+	STATS_FS_UNIT_CYCLES,
+	STATS_FS_UNIT_BOOLEAN,
+};
+
+/**
+ * enum stats_fs_unit_base - The base of &stats_fs_value.exponent.
+ * @STATS_FS_BASE_UNKNOWN: Not said; the exponent is then 0.
+ * @STATS_FS_BASE_POW10: Powers of 10.
+ * @STATS_FS_BASE_POW2: Powers of 2.
+ */
+enum stats_fs_unit_base {
+	STATS_FS_BASE_UNKNOWN = 0,
+	STATS_FS_BASE_POW10,
+	STATS_FS_BASE_POW2,
+};
+
+/* The most buckets a histogram may have. */
+#define STATS_FS_HIST_MAX_BUCKETS	1024
+
 struct stats_fs_value;
 
 /**
@@ -73,11 +133,15 @@ struct stats_fs_value;
  *	Same context as @get.
  * @sign: True if the value is signed: it is printed as signed and MIN, MAX
  *	and AVG compare and divide it as s64.
+ * @size: Size in bytes of one value of the type, or 0 if unknown. Only
+ *	histograms need it: bucket i is read as a value of the type at
+ *	@base + i * @size. Set in all the default types (an extension of v3).
  */
 struct stats_fs_type {
 	u64 (*get)(struct stats_fs_value *val, void *base);
 	void (*clear)(struct stats_fs_value *val, void *base);
 	bool sign;
+	u32 size;
 };
 
 /**
@@ -90,6 +154,22 @@ struct stats_fs_type {
  * @value_flag: Flags from enum stat_fs_value_flag.
  * @show: Optional. Returns the text to show for a value instead of the
  *	number; the string must stay valid while the descriptor is registered.
+ * @kind: What kind of statistic it is (enum stats_fs_kind).
+ * @unit: Its unit (enum stats_fs_unit).
+ * @unit_base: The base of @exponent (enum stats_fs_unit_base).
+ * @exponent: The value is in @unit times @unit_base to the @exponent.
+ * @hist_buckets: For a histogram (@kind STATS_FS_KIND_LINEAR_HIST or
+ *	STATS_FS_KIND_LOG_HIST): its number of buckets, 1 to
+ *	STATS_FS_HIST_MAX_BUCKETS, stored as an array of @type at @offset
+ *	(@type must have a @size). 0 otherwise.
+ * @hist_bucket_size: For a linear histogram, the width of a bucket.
+ *
+ * The fields from @kind on are an extension of the v3 descriptor: left zero
+ * they mean "unknown" and "not a histogram", so v3 code builds and behaves
+ * unchanged. They are metadata for readers (units, kinds), except for a
+ * histogram, which has a directory of its own holding one file per bucket,
+ * named by the bucket's index; an aggregate of a histogram combines each
+ * bucket separately.
  *
  * Arrays of descriptors must stay valid and unchanged while any group built
  * from them is registered. Aggregates match values by the identity of the
@@ -102,6 +182,12 @@ struct stats_fs_value {
 	enum stat_aggr aggr_kind;
 	u32 value_flag;
 	char *(*show)(u64 value);
+	u8 kind;
+	u8 unit;
+	u8 unit_base;
+	s16 exponent;
+	u32 hist_buckets;
+	u32 hist_bucket_size;
 };
 
 /* Opaque: a source is only handled through the functions below. */
@@ -169,7 +255,9 @@ int stats_fs_source_register(struct stats_fs_source *source);
  *
  * Context: Process context; may sleep.
  * Return: 0; -EINVAL for a NULL or error @source, a NULL @val, or an invalid
- * descriptor (bad name, NULL type or get, unknown aggregation); -EEXIST if
+ * descriptor (bad name, NULL type or get, unknown aggregation, kind, unit or
+ * base, a histogram with no bucket or too many, or whose type has no size,
+ * hist_buckets set on a value that is not a histogram); -EEXIST if
  * this (@val, @base_ptr) pair was already added to @source; -ENOMEM.
  */
 int stats_fs_source_add_values(struct stats_fs_source *source,
@@ -227,7 +315,8 @@ void stats_fs_source_remove(struct stats_fs_source *source);
  *
  * Looks @val up among @source's own groups (not its subordinates'), newest
  * group first. A simple value is read directly; an aggregate is computed over
- * @source's subtree. Values of a revoked group read 0.
+ * @source's subtree. Values of a revoked group read 0. A histogram reads as
+ * the sum of its buckets (the number of samples).
  *
  * Context: Process context; may sleep.
  * Return: 0; -ENOENT if @val is not in @source; -EINVAL for NULL arguments.
@@ -258,7 +347,8 @@ int stats_fs_source_get_value_by_name(struct stats_fs_source *source,
  * @val: The descriptor, as for stats_fs_source_get_value().
  *
  * Clearing an aggregate clears every matching simple value in @source's
- * subtree. Revoked groups are left alone.
+ * subtree; clearing a histogram clears all its buckets. Revoked groups are
+ * left alone.
  *
  * Context: Process context; may sleep.
  * Return: 0; -ENOENT if @val is not in @source; -EPERM if the value is

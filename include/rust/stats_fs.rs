@@ -62,7 +62,13 @@ use kernel::{
     },
 };
 
-/// The C interface: layouts of `include/linux/stats_fs.h` and the exported functions.
+/// The C types, shared with the statsfs core: one copy of the ABI. A user of the API
+/// needs only some of them.
+#[path = "stats_fs_abi.rs"]
+#[allow(dead_code)]
+pub(crate) mod abi;
+
+/// The C interface: the types of `include/linux/stats_fs.h` and the exported functions.
 pub(crate) mod bindings {
     use kernel::ffi::{
         c_char,
@@ -70,50 +76,13 @@ pub(crate) mod bindings {
         c_void, //
     };
 
-    /// `struct stats_fs_type`.
-    #[repr(C)]
-    pub(crate) struct StatsFsType {
-        /// Reads the value at `base + val->offset`.
-        pub(crate) get:
-            Option<unsafe extern "C" fn(val: *mut StatsFsValue, base: *mut c_void) -> u64>,
-        /// Clears it, if the type can be cleared.
-        pub(crate) clear: Option<unsafe extern "C" fn(val: *mut StatsFsValue, base: *mut c_void)>,
-        /// Whether the value is signed.
-        pub(crate) sign: bool,
-    }
-
-    /// `struct stats_fs_value`.
-    #[repr(C)]
-    #[derive(Clone, Copy)]
-    pub(crate) struct StatsFsValue {
-        /// File name; NULL ends an array.
-        pub(crate) name: *mut c_char,
-        /// Offset of the value from the group's base address.
-        pub(crate) offset: c_int,
-        /// How to read it.
-        pub(crate) type_: *const StatsFsType,
-        /// `enum stat_aggr`.
-        pub(crate) aggr_kind: c_int,
-        /// `enum stat_fs_value_flag` bits.
-        pub(crate) value_flag: u32,
-        /// Optional text to show instead of the number.
-        pub(crate) show: Option<unsafe extern "C" fn(value: u64) -> *mut c_char>,
-    }
-
-    /// The entry that ends an array of descriptors: its `name` is NULL.
-    pub(crate) const END: StatsFsValue = StatsFsValue {
-        name: core::ptr::null_mut(),
-        offset: 0,
-        type_: core::ptr::null(),
-        aggr_kind: 0,
-        value_flag: 0,
-        show: None,
+    pub(crate) use super::abi::{
+        StatsFsType,
+        StatsFsValue,
+        END,
+        FLOATING,
+        HIDDEN, //
     };
-
-    /// `STATS_FS_HIDDEN`.
-    pub(crate) const HIDDEN: u32 = 0x1;
-    /// `STATS_FS_FLOATING_VALUE`.
-    pub(crate) const FLOATING: u32 = 0x1;
 
     extern "C" {
         pub(crate) fn stats_fs_source_create(flags: u32, fmt: *const c_char, ...) -> *mut c_void;
@@ -151,22 +120,7 @@ use bindings::{
     END, //
 };
 
-/// How an aggregate combines a value over a subtree.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Aggregation {
-    /// Not aggregated (reads 0 in an aggregate group).
-    None = 0,
-    /// Sum, modulo 2^64.
-    Sum = 1,
-    /// Minimum.
-    Min = 2,
-    /// Maximum.
-    Max = 3,
-    /// Number of zero values.
-    CountZero = 4,
-    /// Average (signed for signed statistics).
-    Avg = 5,
-}
+pub(crate) use abi::Aggregation;
 
 /// A statistic statsfs can read as a number.
 ///
@@ -300,6 +254,7 @@ impl<T: 'static> Value<T> {
             aggr_kind: self.aggregation as c_int,
             value_flag: if self.floating { bindings::FLOATING } else { 0 },
             show: self.show,
+            ..END
         }
     }
 }
@@ -432,21 +387,29 @@ static RUST_UNSIGNED: StatsFsType = StatsFsType {
     get: Some(rust_get),
     clear: None,
     sign: false,
+    // A binding is not an array of values: no histograms.
+    size: 0,
 };
 static RUST_UNSIGNED_CLEARABLE: StatsFsType = StatsFsType {
     get: Some(rust_get),
     clear: Some(rust_clear),
     sign: false,
+    // A binding is not an array of values: no histograms.
+    size: 0,
 };
 static RUST_SIGNED: StatsFsType = StatsFsType {
     get: Some(rust_get),
     clear: None,
     sign: true,
+    // A binding is not an array of values: no histograms.
+    size: 0,
 };
 static RUST_SIGNED_CLEARABLE: StatsFsType = StatsFsType {
     get: Some(rust_get),
     clear: Some(rust_clear),
     sign: true,
+    // A binding is not an array of values: no histograms.
+    size: 0,
 };
 
 /// Calls `S::show` for C; the strings are `'static`, as statsfs requires.

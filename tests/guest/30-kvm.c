@@ -1,0 +1,1225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM in statsfs, with real VMs running real guest code.
+ *
+ * Several VMs with several vCPUs run real-mode code that makes a known number
+ * of port I/O exits, MMIO exits and HLTs; one VM has an in-kernel irqchip and
+ * a vCPU that halts in the kernel until a signal wakes it, which fills the
+ * halt histograms. Then, with no vCPU running, every statsfs value of every VM
+ * and vCPU is compared with the same statistic read through KVM_GET_STATS_FD,
+ * and the per-VM and global aggregates with KVM's debugfs files and with the
+ * values of the stats fds combined the way statsfs documents (sum, or maximum
+ * for peaks; histograms bucket by bucket). Also: the layout follows the
+ * descriptor tables, kvm_stat's rule that every listed file in kvm/ and in a
+ * VM's directory is one integer, the vCPU extras against debugfs, mp_state by
+ * name, clearing, destruction with files held open, a directory name
+ * collision, VM and vCPU creation with each allocation failed in turn, and
+ * unloading KVM with files open.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ktap.h"
+#include "util.h"
+
+/* Paths here are short; at worst a truncated path shortens a failure message. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+#define MNT "/sys/kernel/stats"
+#define KVM_DIR MNT "/kvm"
+#define DBG_DIR "/sys/kernel/debug/kvm"
+
+#define MAX_VCPUS 4
+#define MAX_VMS 8
+#define GUEST_CODE_GPA 0x1000
+#define MMIO_GPA 0x8000
+#define IO_PORT 0x10
+#define DONE_PORT 0x11
+
+/*
+ * Real mode, at GUEST_CODE_GPA: BX port writes, DX MMIO writes, SI HLTs, then
+ * a write to DONE_PORT, forever.
+ *
+ *	mov cx, bx; jcxz 1f; 0: out 0x10, al; loop 0b
+ *	1: mov cx, dx; jcxz 1f; 0: mov [0x8000], al; loop 0b
+ *	1: mov cx, si; jcxz 1f; 0: hlt; loop 0b
+ *	1: out 0x11, al; jmp 1b
+ */
+static const uint8_t guest_code[] = {
+	0x89, 0xd9, 0xe3, 0x04, 0xe6, IO_PORT, 0xe2, 0xfc,
+	0x89, 0xd1, 0xe3, 0x05, 0xa2, 0x00, 0x80, 0xe2, 0xfb,
+	0x89, 0xf1, 0xe3, 0x03, 0xf4, 0xe2, 0xfd,
+	0xe6, DONE_PORT, 0xeb, 0xfc,
+};
+
+struct vcpu {
+	int fd;
+	int id;
+	struct kvm_run *run;
+	int n_io, n_mmio, n_hlt;	/* what its guest code does */
+	int seen_io, seen_mmio, seen_hlt;
+};
+
+struct vm {
+	int fd;
+	char name[32];		/* <pid>-<fd>, as KVM names its debugfs directory */
+	bool irqchip;
+	int nr_vcpus;
+	struct vcpu vcpu[MAX_VCPUS];
+	void *mem;
+};
+
+static int kvm_fd;
+static int run_size;
+
+/* One read of a stats fd: header, descriptors, data. */
+struct stats {
+	struct kvm_stats_header h;
+	size_t desc_size;
+	char *descs;
+	uint64_t *data;
+	size_t data_len;
+};
+
+static struct kvm_stats_desc *stats_desc(const struct stats *s, unsigned int i)
+{
+	return (struct kvm_stats_desc *)(s->descs + i * s->desc_size);
+}
+
+static uint64_t *stats_data(const struct stats *s, const struct kvm_stats_desc *d)
+{
+	return s->data + d->offset / sizeof(uint64_t);
+}
+
+static void stats_free(struct stats *s)
+{
+	free(s->descs);
+	free(s->data);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Reads a whole stats fd the way KVM documents it; 0 or -errno. */
+static int stats_read(int fd, struct stats *s)
+{
+	size_t n, max_end = 0;
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	if (pread(fd, &s->h, sizeof(s->h), 0) != sizeof(s->h))
+		return -EIO;
+	s->desc_size = sizeof(struct kvm_stats_desc) + s->h.name_size;
+	n = s->desc_size * s->h.num_desc;
+	s->descs = malloc(n);
+	if (!s->descs || pread(fd, s->descs, n, s->h.desc_offset) != (ssize_t)n)
+		return -EIO;
+	for (i = 0; i < s->h.num_desc; i++) {
+		struct kvm_stats_desc *d = stats_desc(s, i);
+		size_t end = d->offset + d->size * sizeof(uint64_t);
+
+		if (end > max_end)
+			max_end = end;
+	}
+	s->data_len = max_end;
+	s->data = malloc(max_end);
+	if (!s->data || pread(fd, s->data, max_end, s->h.data_offset) != (ssize_t)max_end)
+		return -EIO;
+	return 0;
+}
+
+static bool is_hist(const struct kvm_stats_desc *d)
+{
+	unsigned int type = d->flags & KVM_STATS_TYPE_MASK;
+
+	return type == KVM_STATS_TYPE_LINEAR_HIST || type == KVM_STATS_TYPE_LOG_HIST;
+}
+
+static bool is_peak(const struct kvm_stats_desc *d)
+{
+	return (d->flags & KVM_STATS_TYPE_MASK) == KVM_STATS_TYPE_PEAK;
+}
+
+/* Parses exactly one decimal integer and a newline; true on success. */
+static bool parse_value(const char *text, int64_t *out, bool *negative)
+{
+	const char *p = text;
+	char *end;
+
+	if (*p == '-')
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return false;
+	errno = 0;
+	if (negative)
+		*negative = text[0] == '-';
+	*out = text[0] == '-' ? strtoll(text, &end, 10) : (int64_t)strtoull(text, &end, 10);
+	return !errno && end[0] == '\n' && end[1] == '\0';
+}
+
+/* Reads one integer file; 0 or -errno (-EINVAL if it is not one integer). */
+static int read_u64(const char *path, uint64_t *v)
+{
+	char buf[64];
+	int64_t x;
+	int r = slurp(path, buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	if (!parse_value(buf, &x, NULL))
+		return -EINVAL;
+	*v = (uint64_t)x;
+	return 0;
+}
+
+/* Mismatch bookkeeping for one comparison case. */
+struct tally {
+	unsigned int compared;
+	unsigned int bad;
+	char first[384];
+};
+
+static void tally_check(struct tally *t, const char *path, int r, uint64_t got,
+			uint64_t want)
+{
+	t->compared++;
+	if (r == 0 && got == want)
+		return;
+	if (!t->bad++)
+		snprintf(t->first, sizeof(t->first), "%s: read %d, got %" PRIu64
+			 ", want %" PRIu64, path, r, got, want);
+	if (t->bad <= 8)
+		printf("    # mismatch %s: read %d, got %" PRIu64 ", want %" PRIu64 "\n", path,
+		       r, got, want);
+}
+
+static void tally_report(const char *name, const struct tally *t)
+{
+	ktap_case(t->bad == 0 && t->compared > 0, name,
+		  "%u of %u values differ; first: %s", t->bad, t->compared,
+		  t->compared ? t->first : "nothing compared");
+}
+
+/* Compares the statsfs file(s) of @d under @dir with @vals (one per bucket). */
+static void compare_stat(struct tally *t, const char *dir, const struct kvm_stats_desc *d,
+			 const uint64_t *vals)
+{
+	char path[512];
+	uint64_t got = 0;
+	unsigned int b;
+	int r;
+
+	if (!is_hist(d)) {
+		snprintf(path, sizeof(path), "%s/%s", dir, d->name);
+		r = read_u64(path, &got);
+		tally_check(t, path, r, got, vals[0]);
+		return;
+	}
+	for (b = 0; b < d->size; b++) {
+		snprintf(path, sizeof(path), "%s/%s/%u", dir, d->name, b);
+		got = 0;
+		r = read_u64(path, &got);
+		tally_check(t, path, r, got, vals[b]);
+	}
+}
+
+/* Folds @vals into @acc the way statsfs aggregates @d: max for peaks, else sum. */
+static void aggregate(const struct kvm_stats_desc *d, uint64_t *acc, const uint64_t *vals)
+{
+	unsigned int b;
+
+	for (b = 0; b < d->size; b++) {
+		if (is_peak(d))
+			acc[b] = vals[b] > acc[b] ? vals[b] : acc[b];
+		else
+			acc[b] += vals[b];
+	}
+}
+
+static int vcpu_stats(struct vcpu *v, struct stats *s)
+{
+	int fd = ioctl(v->fd, KVM_GET_STATS_FD, NULL);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = stats_read(fd, s);
+	close(fd);
+	return r;
+}
+
+static int vm_stats(struct vm *vm, struct stats *s)
+{
+	int fd = ioctl(vm->fd, KVM_GET_STATS_FD, NULL);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = stats_read(fd, s);
+	close(fd);
+	return r;
+}
+
+static int create_vcpu(struct vm *vm, int id)
+{
+	struct vcpu *v = &vm->vcpu[vm->nr_vcpus];
+	struct kvm_sregs sregs;
+
+	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
+	if (v->fd < 0)
+		return -errno;
+	v->id = id;
+	v->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED)
+		return -errno;
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs))
+		return -errno;
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs))
+		return -errno;
+	vm->nr_vcpus++;
+	return 0;
+}
+
+/* Loads the guest code's counts into @v's registers and points it at the code. */
+static int program_vcpu(struct vcpu *v, int n_io, int n_mmio, int n_hlt)
+{
+	struct kvm_regs regs = {
+		.rip = GUEST_CODE_GPA,
+		.rflags = 2,
+		.rbx = n_io,
+		.rdx = n_mmio,
+		.rsi = n_hlt,
+	};
+
+	v->n_io = n_io;
+	v->n_mmio = n_mmio;
+	v->n_hlt = n_hlt;
+	return ioctl(v->fd, KVM_SET_REGS, &regs) ? -errno : 0;
+}
+
+static int create_vm(struct vm *vm, bool irqchip, int nr_vcpus)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0,
+		.guest_phys_addr = GUEST_CODE_GPA,
+		.memory_size = 4096,
+	};
+	int i, r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0)
+		return -errno;
+	snprintf(vm->name, sizeof(vm->name), "%d-%d", getpid(), vm->fd);
+	vm->irqchip = irqchip;
+	vm->mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (vm->mem == MAP_FAILED)
+		return -errno;
+	memcpy(vm->mem, guest_code, sizeof(guest_code));
+	region.userspace_addr = (uintptr_t)vm->mem;
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region))
+		return -errno;
+	/* A split irqchip: the local APICs in the kernel, the rest (none) outside. */
+	if (irqchip) {
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 } };
+
+		if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap))
+			return -errno;
+	}
+	for (i = 0; i < nr_vcpus; i++) {
+		r = create_vcpu(vm, i);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static void destroy_vm(struct vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		munmap(vm->vcpu[i].run, run_size);
+		close(vm->vcpu[i].fd);
+	}
+	if (vm->mem && vm->mem != MAP_FAILED)
+		munmap(vm->mem, 4096);
+	close(vm->fd);
+	vm->nr_vcpus = 0;
+	vm->fd = -1;
+}
+
+/*
+ * Runs @v until its guest code reaches DONE_PORT, counting the exits; with no
+ * in-kernel irqchip, HLT exits to userspace. Returns 0 or a description.
+ */
+static const char *run_to_done(struct vcpu *v)
+{
+	int guard;
+
+	for (guard = 0; guard < 100000; guard++) {
+		if (ioctl(v->fd, KVM_RUN, NULL))
+			return "KVM_RUN failed";
+		switch (v->run->exit_reason) {
+		case KVM_EXIT_IO:
+			if (v->run->io.port == DONE_PORT)
+				return NULL;
+			if (v->run->io.port != IO_PORT)
+				return "I/O to an unexpected port";
+			v->seen_io++;
+			break;
+		case KVM_EXIT_MMIO:
+			if (v->run->mmio.phys_addr != MMIO_GPA)
+				return "MMIO at an unexpected address";
+			v->seen_mmio++;
+			break;
+		case KVM_EXIT_HLT:
+			v->seen_hlt++;
+			break;
+		case KVM_EXIT_INTR:
+			break;
+		default:
+			return "unexpected exit reason";
+		}
+	}
+	return "the guest never finished";
+}
+
+static void wake(int sig)
+{
+	(void)sig;
+}
+
+/* Runs a vCPU whose guest halts in the kernel: KVM_RUN returns when signalled. */
+static void *halting_vcpu(void *arg)
+{
+	struct vcpu *v = arg;
+	intptr_t r = 0;
+	int guard;
+
+	for (guard = 0; guard < 1000; guard++) {
+		if (ioctl(v->fd, KVM_RUN, NULL)) {
+			r = errno == EINTR ? 0 : errno;
+			break;
+		}
+		if (v->run->exit_reason == KVM_EXIT_IO && v->run->io.port == IO_PORT)
+			v->seen_io++;
+	}
+	return (void *)r;
+}
+
+static struct vm vms[MAX_VMS];
+static int nr_vms;
+
+/* Creates and runs the VMs; every vCPU ends outside KVM_RUN. False on failure. */
+static bool create_and_run(void)
+{
+	static const int plain_vcpus[] = { 2, 3, 2 };
+	struct sigaction sa = { .sa_handler = wake };
+	struct vm *vm;
+	pthread_t thread;
+	void *thread_ret = NULL;
+	const char *err = NULL;
+	int i, j, r = 0;
+
+	for (i = 0; i < 3 && !r; i++) {
+		r = create_vm(&vms[i], false, plain_vcpus[i]);
+		nr_vms++;
+	}
+	ktap_case(r == 0, "create_vms", "VM %d: %s", nr_vms - 1, strerror(-r));
+	if (r)
+		return false;
+	vm = &vms[nr_vms++];
+	r = create_vm(vm, true, 2);
+	ktap_case(r == 0, "create_vm_with_irqchip", "%s", strerror(-r));
+	if (r)
+		return false;
+
+	/* Distinct counts per vCPU, so that a value read from the wrong one shows. */
+	for (i = 0; i < 3 && !err; i++) {
+		for (j = 0; j < vms[i].nr_vcpus && !err; j++) {
+			struct vcpu *v = &vms[i].vcpu[j];
+
+			if (program_vcpu(v, 2 + 3 * j + 7 * i, 1 + j + i, 1 + (i + j) % 3))
+				err = "KVM_SET_REGS failed";
+			else
+				err = run_to_done(v);
+		}
+	}
+	ktap_case(!err, "guest_code_runs", "%s", err);
+	for (i = 0, r = 0; i < 3; i++)
+		for (j = 0; j < vms[i].nr_vcpus; j++) {
+			struct vcpu *v = &vms[i].vcpu[j];
+
+			r |= v->seen_io != v->n_io || v->seen_mmio != v->n_mmio ||
+			     v->seen_hlt != v->n_hlt;
+		}
+	ktap_case(!r, "guest_code_exits_as_written", "an exit count differs from the code's");
+
+	/* vCPU 0 of the irqchip VM halts in the kernel until a signal. */
+	sigaction(SIGUSR1, &sa, NULL);
+	r = program_vcpu(&vm->vcpu[0], 3, 0, 1);
+	if (!r)
+		r = pthread_create(&thread, NULL, halting_vcpu, &vm->vcpu[0]);
+	if (!r) {
+		usleep(300 * 1000);
+		pthread_kill(thread, SIGUSR1);
+		pthread_join(thread, &thread_ret);
+	}
+	ktap_case(!r && !thread_ret, "vcpu_halts_in_kernel_until_signalled",
+		  "create %d, KVM_RUN errno %ld", r, (long)(intptr_t)thread_ret);
+	return !err && !r && !thread_ret;
+}
+
+/* The entries of @dir, sorted, NUL separated, in @out; returns their count. */
+static int list_dir(const char *dir, char out[][64], int max, bool *dirs)
+{
+	struct dirent **names;
+	char path[512];
+	struct stat st;
+	int i, k = 0, n = scandir(dir, &names, NULL, alphasort);
+
+	if (n < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..") &&
+		    k < max) {
+			snprintf(out[k], 64, "%.63s", names[i]->d_name);
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+			dirs[k] = !stat(path, &st) && S_ISDIR(st.st_mode);
+			k++;
+		}
+		free(names[i]);
+	}
+	free(names);
+	return k;
+}
+
+static int find_name(char names[][64], int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return -1;
+}
+
+#define MAX_ENTRIES 256
+static char entries[MAX_ENTRIES][64];
+static bool entry_is_dir[MAX_ENTRIES];
+
+/*
+ * Checks that @dir holds exactly: the statistics of @tables (histograms as
+ * directories of @size files named 0..size-1, the others as files), and the
+ * names in @extra (files unless they start with "vcpu" or contain '-'). Other
+ * VM directories at the top are allowed through @allow_vms.
+ */
+static void check_layout(const char *name, const char *dir, struct stats **tables,
+			 int nr_tables, const char *const *extra, bool allow_vms)
+{
+	bool seen[MAX_ENTRIES] = {};
+	char why[256] = "";
+	int n = list_dir(dir, entries, MAX_ENTRIES, entry_is_dir);
+	int i, t, k;
+
+	if (n < 0) {
+		ktap_case(0, name, "%s: %s", dir, strerror(-n));
+		return;
+	}
+	for (t = 0; t < nr_tables; t++) {
+		for (i = 0; i < (int)tables[t]->h.num_desc; i++) {
+			const struct kvm_stats_desc *d = stats_desc(tables[t], i);
+			char sub[512];
+			bool sub_dirs[64];
+			char (*buckets)[64] = malloc(64 * 64);
+			int nb;
+
+			k = find_name(entries, n, d->name);
+			if (k < 0 || entry_is_dir[k] != is_hist(d)) {
+				snprintf(why, sizeof(why), "%s: %s %s", dir, d->name,
+					 k < 0 ? "missing" : "of the wrong type");
+				free(buckets);
+				goto out;
+			}
+			seen[k] = true;
+			if (is_hist(d)) {
+				snprintf(sub, sizeof(sub), "%s/%s", dir, d->name);
+				nb = list_dir(sub, buckets, 64, sub_dirs);
+				for (k = 0; k < nb; k++) {
+					char want[16];
+
+					snprintf(want, sizeof(want), "%d", k);
+					if (find_name(buckets, nb, want) < 0)
+						break;
+				}
+				if (nb != d->size || k != nb) {
+					snprintf(why, sizeof(why), "%s: %d buckets, want %u",
+						 sub, nb, d->size);
+					free(buckets);
+					goto out;
+				}
+			}
+			free(buckets);
+		}
+	}
+	for (i = 0; extra && extra[i]; i++) {
+		k = find_name(entries, n, extra[i]);
+		if (k < 0) {
+			snprintf(why, sizeof(why), "%s: %s missing", dir, extra[i]);
+			goto out;
+		}
+		seen[k] = true;
+	}
+	for (k = 0; k < n; k++) {
+		bool vm_dir = entry_is_dir[k] && isdigit((unsigned char)entries[k][0]) &&
+			      strchr(entries[k], '-');
+
+		if (!seen[k] && !(allow_vms && vm_dir)) {
+			snprintf(why, sizeof(why), "%s: unexpected entry %s", dir, entries[k]);
+			goto out;
+		}
+	}
+out:
+	ktap_case(!why[0], name, "%s", why);
+}
+
+/* kvm_stat's debugfs rule: every regular file listed in @dir is one integer. */
+static int files_are_integers(const char *dir, char *why, size_t size)
+{
+	char path[512], buf[128];
+	int i, n = list_dir(dir, entries, MAX_ENTRIES, entry_is_dir);
+	int64_t v;
+
+	if (n <= 0) {
+		snprintf(why, size, "%s: %d entries", dir, n);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (entry_is_dir[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, entries[i]);
+		if (slurp(path, buf, sizeof(buf)) < 0 || !parse_value(buf, &v, NULL)) {
+			snprintf(why, size, "%s: \"%s\"", path, buf);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Every statsfs value of every VM and vCPU against KVM's own stats fds. */
+static void compare_everything(void)
+{
+	struct tally vm_values = {}, vcpu_values = {}, vm_aggr = {}, vm_aggr_dbg = {};
+	struct tally global = {}, global_dbg = {}, extras = {};
+	struct stats vm_s, vc_s, first_vm = {}, first_vcpu = {};
+	uint64_t *vm_total = NULL, *vcpu_total = NULL;
+	char dir[256], path[512], dpath[512], why[512] = "";
+	int i, j, r = 0;
+	unsigned int k;
+
+	for (i = 0; i < nr_vms; i++) {
+		struct vm *vm = &vms[i];
+		uint64_t *per_vm;
+		const char *const vm_extra_dirs[MAX_VCPUS + 1] = {
+			"vcpu0", "vcpu1", "vcpu2", "vcpu3", NULL,
+		};
+		const char *vm_extra[MAX_VCPUS + 1] = {};
+		struct stats *tables[2];
+
+		r = vm_stats(vm, &vm_s);
+		if (r)
+			break;
+		if (!vm_total) {
+			first_vm = vm_s;
+			vm_total = calloc(vm_s.data_len / 8 + 1, 8);
+		}
+		snprintf(dir, sizeof(dir), "%s/%s", KVM_DIR, vm->name);
+		for (k = 0; k < vm_s.h.num_desc; k++) {
+			struct kvm_stats_desc *d = stats_desc(&vm_s, k);
+
+			compare_stat(&vm_values, dir, d, stats_data(&vm_s, d));
+			aggregate(d, vm_total + d->offset / 8, stats_data(&vm_s, d));
+		}
+		per_vm = NULL;
+		for (j = 0; j < vm->nr_vcpus; j++) {
+			char vdir[300];
+
+			r = vcpu_stats(&vm->vcpu[j], &vc_s);
+			if (r)
+				break;
+			if (!per_vm)
+				per_vm = calloc(vc_s.data_len / 8 + 1, 8);
+			if (!vcpu_total) {
+				first_vcpu = vc_s;
+				vcpu_total = calloc(vc_s.data_len / 8 + 1, 8);
+			}
+			snprintf(vdir, sizeof(vdir), "%s/vcpu%d", dir, vm->vcpu[j].id);
+			for (k = 0; k < vc_s.h.num_desc; k++) {
+				struct kvm_stats_desc *d = stats_desc(&vc_s, k);
+
+				compare_stat(&vcpu_values, vdir, d, stats_data(&vc_s, d));
+				aggregate(d, per_vm + d->offset / 8, stats_data(&vc_s, d));
+				aggregate(d, vcpu_total + d->offset / 8, stats_data(&vc_s, d));
+			}
+			/*
+			 * Each file of the vCPU's debugfs directory has the same value
+			 * in statsfs; those, mp_state and the statistics are all the
+			 * vCPU's directory holds.
+			 */
+			{
+				char dvdir[300], dnames[16][64];
+				const char *extra[18];
+				int m, nd = 0, n2;
+
+				snprintf(dvdir, sizeof(dvdir), "%s/%s/vcpu%d", DBG_DIR,
+					 vm->name, vm->vcpu[j].id);
+				n2 = list_dir(dvdir, entries, MAX_ENTRIES, entry_is_dir);
+				for (m = 0; m < n2 && nd < 16; m++)
+					snprintf(dnames[nd++], 64, "%s", entries[m]);
+				for (m = 0; m < nd; m++) {
+					uint64_t got = 0;
+					int64_t sv;
+					char buf[64];
+
+					extra[m] = dnames[m];
+					snprintf(dpath, sizeof(dpath), "%s/%s", dvdir, dnames[m]);
+					snprintf(path, sizeof(path), "%s/%s", vdir, dnames[m]);
+					if (slurp(dpath, buf, sizeof(buf)) < 0 ||
+					    !parse_value(buf, &sv, NULL))
+						continue;
+					int rr = read_u64(path, &got);
+
+					tally_check(&extras, path, rr, got, (uint64_t)sv);
+				}
+				extra[nd] = "mp_state";
+				extra[nd + 1] = NULL;
+				tables[0] = &vc_s;
+				snprintf(path, sizeof(path), "vcpu_layout_vm%d_vcpu%d", i, j);
+				check_layout(path, vdir, tables, 1, extra, false);
+			}
+			if (vc_s.descs != first_vcpu.descs)
+				stats_free(&vc_s);
+		}
+		if (r)
+			break;
+		/* The VM's aggregates of its vCPUs' statistics. */
+		for (k = 0; k < first_vcpu.h.num_desc; k++) {
+			struct kvm_stats_desc *d = stats_desc(&first_vcpu, k);
+			uint64_t dbg = 0;
+
+			compare_stat(&vm_aggr, dir, d, per_vm + d->offset / 8);
+			if (is_peak(d))
+				continue;
+			/* debugfs sums, and shows a histogram's bucket 0 only. */
+			snprintf(dpath, sizeof(dpath), "%s/%s/%s", DBG_DIR, vm->name, d->name);
+			r = read_u64(dpath, &dbg);
+			snprintf(path, sizeof(path), "%s/%s%s", dir, d->name,
+				 is_hist(d) ? "/0" : "");
+			{
+				uint64_t got = 0;
+				int r2 = read_u64(path, &got);
+
+				tally_check(&vm_aggr_dbg, path, r ? r : r2, got, dbg);
+			}
+			r = 0;
+		}
+		free(per_vm);
+		for (j = 0; j < vm->nr_vcpus; j++)
+			vm_extra[j] = vm_extra_dirs[vm->vcpu[j].id];
+		tables[0] = &vm_s;
+		tables[1] = &first_vcpu;
+		snprintf(path, sizeof(path), "vm_layout_vm%d", i);
+		check_layout(path, dir, tables, 2, vm_extra, false);
+		if (!why[0])
+			files_are_integers(dir, why, sizeof(why));
+		if (vm_s.descs != first_vm.descs)
+			stats_free(&vm_s);
+	}
+	ktap_case(r == 0, "stats_fds_read", "%s", strerror(-r));
+	if (r || !vm_total || !vcpu_total)
+		return;
+	tally_report("vm_values_match_stats_fd", &vm_values);
+	tally_report("vcpu_values_match_stats_fd", &vcpu_values);
+	tally_report("vm_aggregates_match_stats_fds", &vm_aggr);
+	tally_report("vm_aggregates_match_debugfs", &vm_aggr_dbg);
+	tally_report("vcpu_extras_match_debugfs", &extras);
+
+	/* kvm/: every VM statistic over all VMs, every vCPU one over all vCPUs. */
+	for (i = 0; i < 2; i++) {
+		struct stats *s = i ? &first_vcpu : &first_vm;
+		uint64_t *total = i ? vcpu_total : vm_total;
+
+		for (k = 0; k < s->h.num_desc; k++) {
+			struct kvm_stats_desc *d = stats_desc(s, k);
+			uint64_t dbg = 0, got = 0;
+
+			compare_stat(&global, KVM_DIR, d, total + d->offset / 8);
+			if (is_peak(d))
+				continue;
+			snprintf(dpath, sizeof(dpath), "%s/%s", DBG_DIR, d->name);
+			snprintf(path, sizeof(path), "%s/%s%s", KVM_DIR, d->name,
+				 is_hist(d) ? "/0" : "");
+			r = read_u64(dpath, &dbg);
+			if (!r)
+				r = read_u64(path, &got);
+			tally_check(&global_dbg, path, r, got, dbg);
+		}
+	}
+	tally_report("global_aggregates_match_stats_fds", &global);
+	tally_report("global_aggregates_match_debugfs", &global_dbg);
+	{
+		struct stats *tables[2] = { &first_vm, &first_vcpu };
+
+		check_layout("global_layout", KVM_DIR, tables, 2, NULL, true);
+	}
+	if (!why[0])
+		files_are_integers(KVM_DIR, why, sizeof(why));
+	ktap_case(!why[0], "kvm_stat_rule_every_listed_file_is_one_integer", "%s", why);
+
+	/* The figures the guest code makes are what statsfs shows. */
+	{
+		uint64_t io = 0, mmio = 0, hlt = 0;
+
+		snprintf(path, sizeof(path), "%s/%s/vcpu1/io_exits", KVM_DIR, vms[1].name);
+		read_u64(path, &io);
+		snprintf(path, sizeof(path), "%s/%s/vcpu1/mmio_exits", KVM_DIR, vms[1].name);
+		read_u64(path, &mmio);
+		snprintf(path, sizeof(path), "%s/%s/vcpu1/halt_exits", KVM_DIR, vms[1].name);
+		read_u64(path, &hlt);
+		/* vCPU 1 of VM 1: 2 + 3 + 7 port writes plus the one to DONE_PORT. */
+		ktap_case(io == 13 && mmio == 3 && hlt == 3, "known_exit_counts",
+			  "io_exits %" PRIu64 " (want 13), mmio_exits %" PRIu64
+			  " (want 3), halt_exits %" PRIu64 " (want 3)", io, mmio, hlt);
+	}
+	{
+		/* Halting in the kernel filled a histogram bucket other than 0. */
+		uint64_t v, sum = 0;
+
+		for (k = 1; k < 64; k++) {
+			snprintf(path, sizeof(path), "%s/%s/vcpu0/halt_wait_hist/%u",
+				 KVM_DIR, vms[3].name, k);
+			if (read_u64(path, &v))
+				break;
+			sum += v;
+		}
+		ktap_case(sum > 0, "halt_wait_hist_has_samples",
+			  "no sample above bucket 0 in %s", path);
+	}
+	free(vm_total);
+	free(vcpu_total);
+	stats_free(&first_vm);
+	stats_free(&first_vcpu);
+}
+
+static const char *mp_state_name(unsigned int s)
+{
+	static const char *const names[] = {
+		"RUNNABLE", "UNINITIALIZED", "INIT_RECEIVED", "HALTED", "SIPI_RECEIVED",
+		"STOPPED", "CHECK_STOP", "OPERATING", "LOAD", "AP_RESET_HOLD", "SUSPENDED",
+	};
+
+	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+static void expect_mp_state(const char *name, struct vm *vm, int j, const char *want)
+{
+	struct kvm_mp_state mp = { .mp_state = 99 };
+	char path[512], buf[64] = "", wantnl[64];
+
+	snprintf(path, sizeof(path), "%s/%s/vcpu%d/mp_state", KVM_DIR, vm->name, j);
+	ioctl(vm->vcpu[j].fd, KVM_GET_MP_STATE, &mp);
+	slurp(path, buf, sizeof(buf));
+	snprintf(wantnl, sizeof(wantnl), "%s\n", want);
+	ktap_case(!strcmp(buf, wantnl) && !strcmp(mp_state_name(mp.mp_state), want), name,
+		  "%s: \"%s\", KVM_GET_MP_STATE %s, want %s", path, buf,
+		  mp_state_name(mp.mp_state), want);
+}
+
+static void mp_state_by_name(void)
+{
+	struct kvm_mp_state halted = { .mp_state = KVM_MP_STATE_HALTED };
+
+	expect_mp_state("mp_state_runnable", &vms[0], 1, "RUNNABLE");
+	/* With an in-kernel irqchip, an AP waits for INIT/SIPI. */
+	expect_mp_state("mp_state_uninitialized", &vms[3], 1, "UNINITIALIZED");
+	ioctl(vms[3].vcpu[1].fd, KVM_SET_MP_STATE, &halted);
+	expect_mp_state("mp_state_follows_set", &vms[3], 1, "HALTED");
+}
+
+/* Writes @text to @path; returns 0 or errno. */
+static int put(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	int e = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		e = errno ? errno : EIO;
+	close(fd);
+	return e;
+}
+
+/* The value of statistic @name in the stats fd of @vm's vCPU @j (or the VM if -1). */
+static uint64_t fd_value(struct vm *vm, int j, const char *name, unsigned int bucket)
+{
+	struct stats s;
+	uint64_t v = UINT64_MAX;
+	unsigned int k;
+
+	if (j < 0 ? vm_stats(vm, &s) : vcpu_stats(&vm->vcpu[j], &s))
+		return v;
+	for (k = 0; k < s.h.num_desc; k++)
+		if (!strcmp(stats_desc(&s, k)->name, name))
+			v = stats_data(&s, stats_desc(&s, k))[bucket];
+	stats_free(&s);
+	return v;
+}
+
+static void clearing(void)
+{
+	char path[512];
+	struct vm *vm = &vms[1];
+	uint64_t before, other;
+	int e, j;
+
+	before = fd_value(vm, 2, "io_exits", 0);
+	snprintf(path, sizeof(path), "%s/%s/vcpu0/io_exits", KVM_DIR, vm->name);
+	e = put(path, "0\n");
+	ktap_case(!e && fd_value(vm, 0, "io_exits", 0) == 0 &&
+		  fd_value(vm, 2, "io_exits", 0) == before, "clear_vcpu_value",
+		  "write: %s; stats fd after: vcpu0 %" PRIu64 ", vcpu2 %" PRIu64 " (was %" PRIu64
+		  ")", strerror(e), fd_value(vm, 0, "io_exits", 0),
+		  fd_value(vm, 2, "io_exits", 0), before);
+
+	/* An aggregate clears the value in every vCPU of the VM, and no other VM's. */
+	other = fd_value(&vms[0], 0, "exits", 0);
+	snprintf(path, sizeof(path), "%s/%s/exits", KVM_DIR, vm->name);
+	e = put(path, "0");
+	for (j = 0; j < vm->nr_vcpus && !e; j++)
+		if (fd_value(vm, j, "exits", 0))
+			e = -1;
+	ktap_case(!e && fd_value(&vms[0], 0, "exits", 0) == other, "clear_vm_aggregate",
+		  "write or clear failed (%d)", e);
+
+	/* One bucket of a histogram. */
+	before = fd_value(&vms[3], 0, "halt_wait_hist", 0);
+	for (j = 1; j < 64; j++)
+		if (fd_value(&vms[3], 0, "halt_wait_hist", j))
+			break;
+	snprintf(path, sizeof(path), "%s/%s/vcpu0/halt_wait_hist/%d", KVM_DIR, vms[3].name, j);
+	e = put(path, "0");
+	ktap_case(!e && fd_value(&vms[3], 0, "halt_wait_hist", j) == 0 &&
+		  fd_value(&vms[3], 0, "halt_wait_hist", 0) == before, "clear_histogram_bucket",
+		  "%s: %s", path, strerror(e));
+
+	/* Instant values are read-only: root may open them, but not clear them. */
+	snprintf(path, sizeof(path), "%s/%s/vcpu0/blocking", KVM_DIR, vm->name);
+	e = put(path, "0");
+	ktap_case(e == EPERM, "instant_value_not_clearable", "%s: %s", path, strerror(e));
+	snprintf(path, sizeof(path), "%s/%s/vcpu0/exits", KVM_DIR, vm->name);
+	e = put(path, "7");
+	ktap_case(e == EINVAL, "only_zero_clears", "%s: %s", path, strerror(e));
+}
+
+/* A directory name collision: a VM lives on after its fd closes, a new VM reuses the fd. */
+static void name_collision(void)
+{
+	struct vm first, second;
+	char kmsg[1024], path[512], want[64];
+	uint64_t global = 0, sum = 0;
+	int fd, found = 0, r, i, j;
+	const char *err;
+	ssize_t n;
+
+	r = create_vm(&first, false, 1);
+	ktap_case(!r, "collision_first_vm", "%s", strerror(-r));
+	if (r)
+		return;
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	lseek(fd, 0, SEEK_END);
+	close(first.fd);	/* the vCPU fd keeps the VM alive; the next VM gets its fd */
+	r = create_vm(&second, false, 1);
+	ktap_case(!r && !strcmp(second.name, first.name), "collision_second_vm_works",
+		  "create: %s, names %s and %s", strerror(-r), first.name, second.name);
+	if (r)
+		goto out;
+	err = program_vcpu(&second.vcpu[0], 5, 0, 0) ? "KVM_SET_REGS" :
+	      run_to_done(&second.vcpu[0]);
+	ktap_case(!err, "collision_second_vm_runs", "%s", err);
+	snprintf(want, sizeof(want), "statsfs: duplicate directory %s", second.name);
+	while ((n = read(fd, kmsg, sizeof(kmsg) - 1)) > 0) {
+		kmsg[n] = '\0';
+		found += strstr(kmsg, want) != NULL;
+	}
+	ktap_case(found == 1, "collision_logged_once", "\"%s\" seen %d times", want, found);
+	/* The hidden VM still counts in kvm/. */
+	for (i = 0; i < nr_vms; i++)
+		for (j = 0; j < vms[i].nr_vcpus; j++)
+			sum += fd_value(&vms[i], j, "io_exits", 0);
+	sum += fd_value(&first, 0, "io_exits", 0) + fd_value(&second, 0, "io_exits", 0);
+	r = read_u64(KVM_DIR "/io_exits", &global);
+	ktap_case(!r && global == sum, "collision_vm_counts_in_aggregates",
+		  "kvm/io_exits %" PRIu64 ", sum of the stats fds %" PRIu64, global, sum);
+	snprintf(path, sizeof(path), "%s/%s/vcpu0/io_exits", KVM_DIR, first.name);
+	ktap_case(fd_value(&first, 0, "io_exits", 0) == 0 &&
+		  !read_u64(path, &global) && global == 0, "collision_directory_is_the_first_vm",
+		  "%s reads %" PRIu64, path, global);
+	destroy_vm(&second);
+out:
+	first.fd = -1;
+	destroy_vm(&first);
+	close(fd);
+}
+
+static bool readdir_is_empty(DIR *d)
+{
+	struct dirent *e;
+
+	rewinddir(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			return false;
+	return true;
+}
+
+/* Files held open across the destruction of their VM read 0 and close cleanly. */
+static void destruction_with_open_files(void)
+{
+	struct vm *vm = &vms[2];
+	char path[512], buf[64] = "";
+	const char *files[] = { "exits", "vcpu0/exits", "vcpu1/halt_wait_hist/0",
+				"vcpu0/pid", "vcpu0/mp_state", "remote_tlb_flush" };
+	int fds[6], i, ok = 1;
+	DIR *d;
+
+	for (i = 0; i < 6; i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s", KVM_DIR, vm->name, files[i]);
+		fds[i] = open(path, O_RDONLY);
+		ok &= fds[i] >= 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s/vcpu1", KVM_DIR, vm->name);
+	d = opendir(path);
+	ktap_case(ok && d, "open_files_of_a_vm", "an open failed: %s", strerror(errno));
+	destroy_vm(vm);
+	snprintf(path, sizeof(path), "%s/%s", KVM_DIR, vm->name);
+	ktap_case(access(path, F_OK) && errno == ENOENT, "destroyed_vm_directory_is_gone",
+		  "%s still there", path);
+	for (i = 0; i < 6 && ok; i++) {
+		ssize_t n = pread(fds[i], buf, sizeof(buf) - 1, 0);
+
+		buf[n > 0 ? n : 0] = '\0';
+		if (n != 2 || strcmp(buf, "0\n")) {
+			ok = 0;
+			ktap_case(0, "open_files_read_0_after_destruction", "%s: %zd \"%s\"",
+				  files[i], n, buf);
+		}
+	}
+	if (ok)
+		ktap_case(1, "open_files_read_0_after_destruction", "");
+	ktap_case(d && readdir_is_empty(d), "open_vcpu_directory_is_empty", "");
+	for (i = 0; i < 6; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (d)
+		closedir(d);
+}
+
+/* The VM directories under kvm/. */
+static int count_vm_dirs(void)
+{
+	int i, k = 0, n = list_dir(KVM_DIR, entries, MAX_ENTRIES, entry_is_dir);
+
+	for (i = 0; i < n; i++)
+		k += entry_is_dir[i] && isdigit((unsigned char)entries[i][0]);
+	return n < 0 ? n : k;
+}
+
+/*
+ * Arms /proc/thread-self/fail-nth to fail the @nth fault-injection point from
+ * now on (a slab allocation here); 0 disarms it. Returns its fd, or -1.
+ */
+static int fail_nth(int nth)
+{
+	char buf[16];
+	int fd = open("/proc/thread-self/fail-nth", O_RDWR);
+
+	if (fd < 0)
+		return -1;
+	snprintf(buf, sizeof(buf), "%d", nth);
+	if (write(fd, buf, strlen(buf)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Whether the failure armed on @fd was injected; disarms it and closes @fd. */
+static bool fail_nth_injected(int fd)
+{
+	char buf[16] = "";
+	bool injected;
+
+	/* It reads "0\n" once the failure was injected, the count left otherwise. */
+	injected = pread(fd, buf, sizeof(buf) - 1, 0) > 0 && atoi(buf) == 0;
+	if (write(fd, "0", 1) < 0)
+		injected = false;
+	close(fd);
+	return injected;
+}
+
+/*
+ * VM and vCPU creation with the 1st, 2nd, ... slab allocation failed, until
+ * creation needs no more: each attempt fails with ENOMEM or works, and leaves
+ * no directory behind; kmemleak, run after this program, finds no leak.
+ */
+static void creation_under_failed_allocations(void)
+{
+	char path[512], why[256] = "";
+	int nth, fd, e, vm_runs = 0, vcpu_runs = 0, vm_failures = 0, vcpu_failures = 0;
+	int dirs = count_vm_dirs();
+	bool injected = true;
+	struct vm vm;
+
+	if (put("/sys/kernel/debug/failslab/ignore-gfp-wait", "N") ||
+	    put("/sys/kernel/debug/failslab/verbose", "0")) {
+		ktap_case(0, "failslab_configured", "%s", strerror(errno));
+		return;
+	}
+	for (nth = 1; nth < 3000 && injected && !why[0]; nth++, vm_runs++) {
+		int nfd = fail_nth(nth);
+
+		if (nfd < 0) {
+			snprintf(why, sizeof(why), "fail-nth: %s", strerror(errno));
+			break;
+		}
+		fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+		e = errno;
+		injected = fail_nth_injected(nfd);
+		if (fd >= 0)
+			close(fd);
+		else if (e != ENOMEM)
+			snprintf(why, sizeof(why), "VM creation, allocation %d: %s", nth,
+				 strerror(e));
+		else
+			vm_failures++;
+		if (count_vm_dirs() != dirs)
+			snprintf(why, sizeof(why), "allocation %d: %d VM directories, want %d",
+				 nth, count_vm_dirs(), dirs);
+	}
+	ktap_case(!why[0] && !injected && vm_failures > 0, "vm_creation_with_failed_allocations",
+		  "%s (%d runs, %d failed)", why, vm_runs, vm_failures);
+
+	injected = true;
+	for (nth = 1; nth < 3000 && injected && !why[0]; nth++, vcpu_runs++) {
+		int nfd, r = create_vm(&vm, false, 0);
+
+		if (r) {
+			snprintf(why, sizeof(why), "VM: %s", strerror(-r));
+			break;
+		}
+		nfd = fail_nth(nth);
+		fd = ioctl(vm.fd, KVM_CREATE_VCPU, 0);
+		e = errno;
+		injected = nfd >= 0 && fail_nth_injected(nfd);
+		snprintf(path, sizeof(path), "%s/%s/vcpu0", KVM_DIR, vm.name);
+		if (fd >= 0) {
+			if (access(path, F_OK))
+				snprintf(why, sizeof(why), "allocation %d: %.200s missing", nth, path);
+			close(fd);
+		} else if (e != ENOMEM) {
+			snprintf(why, sizeof(why), "vCPU creation, allocation %d: %s", nth,
+				 strerror(e));
+		} else {
+			vcpu_failures++;
+			if (!access(path, F_OK))
+				snprintf(why, sizeof(why), "allocation %d: %.200s left behind", nth,
+					 path);
+		}
+		destroy_vm(&vm);
+	}
+	ktap_case(!why[0] && !injected && vcpu_failures > 0,
+		  "vcpu_creation_with_failed_allocations", "%s (%d runs, %d failed)", why,
+		  vcpu_runs, vcpu_failures);
+	printf("    # failed allocations: %d VM creations (%d failed), %d vCPU creations (%d failed)\n",
+	       vm_runs, vm_failures, vcpu_runs, vcpu_failures);
+}
+
+/* kvm.ko goes away while files of kvm/ are open: they read 0 and close cleanly. */
+static void unload_kvm_with_open_files(void)
+{
+	int fds[3], i, ok = 1, r;
+	char buf[64];
+
+	fds[0] = open(KVM_DIR "/exits", O_RDONLY);
+	fds[1] = open(KVM_DIR "/halt_wait_hist/3", O_RDONLY);
+	fds[2] = open(KVM_DIR, O_RDONLY | O_DIRECTORY);
+	r = unload_module("kvm_amd");
+	if (!r)
+		r = unload_module("kvm");
+	ktap_case(!r, "unload_kvm_with_open_files", "%s", strerror(errno));
+	ktap_case(access(KVM_DIR, F_OK) && errno == ENOENT, "kvm_directory_gone_after_unload",
+		  "kvm/ still there");
+	for (i = 0; i < 2; i++) {
+		ssize_t n = pread(fds[i], buf, sizeof(buf) - 1, 0);
+
+		buf[n > 0 ? n : 0] = '\0';
+		ok &= n == 2 && !strcmp(buf, "0\n");
+	}
+	ktap_case(ok, "files_read_0_after_kvm_unload", "got \"%s\"", buf);
+	for (i = 0; i < 3; i++)
+		close(fds[i]);
+}
+
+int main(void)
+{
+	int i;
+
+	ktap_suite_begin("guest_kvm");
+	if (mount("statsfs", MNT, "statsfs", 0, NULL) && errno != EBUSY)
+		ktap_case(0, "mount", "%s", strerror(errno));
+	/* modprobe resolves kvm's symbols from statsfs (already loaded). */
+	i = system("modprobe kvm_amd");
+	ktap_case(i == 0 && !access("/sys/module/statsfs/holders/kvm", F_OK),
+		  "kvm_loads_and_depends_on_statsfs", "modprobe: %d", i);
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	run_size = kvm_fd < 0 ? -1 : ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	ktap_case(kvm_fd >= 0 && run_size > 0, "dev_kvm", "%s", strerror(errno));
+	if (kvm_fd < 0 || run_size <= 0)
+		return ktap_suite_end("guest_kvm");
+	ktap_case(count_vm_dirs() == 0, "no_vm_directories_at_first", "%d", count_vm_dirs());
+
+	if (create_and_run()) {
+		compare_everything();
+		mp_state_by_name();
+		clearing();
+		name_collision();
+		destruction_with_open_files();
+	}
+	creation_under_failed_allocations();
+	for (i = 0; i < nr_vms; i++)
+		if (vms[i].fd >= 0)
+			destroy_vm(&vms[i]);
+	ktap_case(count_vm_dirs() == 0, "no_vm_directories_at_the_end", "%d", count_vm_dirs());
+	close(kvm_fd);
+	unload_kvm_with_open_files();
+	KTAP_EXPECT_OK("umount", umount(MNT));
+	return ktap_suite_end("guest_kvm");
+}
