@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM benchmark, in one boot: N VMs x 4 vCPUs (statsfs_kvm_bench=N, 50 for
+ * `make bench`; 2 in `make check`, to keep it working). Prints "# bench:"
+ * lines and asserts nothing about the figures.
+ *
+ * - Creation: the time to create and destroy the VMs and vCPUs with kvm
+ *   loaded with stats_fs=0 and with stats_fs=1, alternately.
+ * - Memory: the growth of Slab + used pages for the VMs with stats_fs=0 (KVM
+ *   and its debugfs), with stats_fs=1 (plus statsfs), and, for debugfs's share,
+ *   for a second generation of VMs whose debugfs names collide with live VMs
+ *   of the first (debugfs then creates nothing for them).
+ * - Reads, all VMs' vCPUs having run: kvm/exits in statsfs against debugfs;
+ *   every value debugfs has for the VMs through debugfs files against the same
+ *   names in statsfs; every value of every VM and vCPU through statsfs files
+ *   against preads of every VM and vCPU stats fd (opened beforehand).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "kvm_util.h"
+#include "ktap.h"
+#include "util.h"
+
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+#define MNT "/sys/kernel/stats"
+#define KVM_DIR MNT "/kvm"
+#define DBG_DIR "/sys/kernel/debug/kvm"
+#define VCPUS 4
+
+static int nr_vms = 2;
+static struct vm *gen1, *gen2;
+
+struct mem {
+	long slab_kb;
+	long used_kb;
+};
+
+static long meminfo(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			v = strtol(line + strlen(key), NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static struct mem sample(void)
+{
+	struct mem m;
+
+	sync();
+	usleep(500000);
+	m.slab_kb = meminfo("Slab:");
+	m.used_kb = meminfo("MemTotal:") - meminfo("MemFree:");
+	return m;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Reloads kvm and kvm-amd with kvm.stats_fs=@on; 0 on success. */
+static int load_kvm(bool on)
+{
+	char cmd[128];
+
+	if (kvm_fd >= 0)
+		close(kvm_fd);
+	kvm_fd = -1;
+	unload_module("kvm_amd");
+	unload_module("kvm");
+	snprintf(cmd, sizeof(cmd), "modprobe kvm stats_fs=%d && modprobe kvm_amd", on);
+	if (system(cmd))
+		return -1;
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	return kvm_fd < 0 || run_size <= 0;
+}
+
+static int create_all(struct vm *vms)
+{
+	int i, r = 0;
+
+	for (i = 0; i < nr_vms && !r; i++)
+		r = create_vm(&vms[i], false, VCPUS);
+	return r;
+}
+
+static void destroy_all(struct vm *vms)
+{
+	int i;
+
+	for (i = 0; i < nr_vms; i++)
+		if (vms[i].fd >= 0 || vms[i].nr_vcpus)
+			destroy_vm(&vms[i]);
+}
+
+/*
+ * Creates gen2 VMs whose names are those of gen1's VMs, whose fds were closed
+ * while their vCPUs keep them alive: each new VM gets the lowest free fd, so
+ * the vCPUs' fds are moved out of the way as they come.
+ */
+static int create_colliding(void)
+{
+	int i, j, r = 0;
+
+	for (i = 0; i < nr_vms; i++) {
+		close(gen1[i].fd);
+		gen1[i].fd = -1;
+	}
+	for (i = 0; i < nr_vms && !r; i++) {
+		r = create_vm(&gen2[i], false, 0);
+		for (j = 0; j < VCPUS && !r; j++) {
+			struct vcpu *v = &gen2[i].vcpu[j];
+			int high;
+
+			r = create_vcpu(&gen2[i], j);
+			high = r ? -1 : fcntl(v->fd, F_DUPFD_CLOEXEC, 2000);
+			if (high < 0)
+				r = r ? r : -errno;
+			else {
+				close(v->fd);
+				v->fd = high;
+			}
+		}
+		if (!r && strcmp(gen2[i].name, gen1[i].name))
+			r = -EEXIST;
+	}
+	return r;
+}
+
+/* Opens, reads and closes @path; 1 if it gave something. */
+static int read_file(const char *path)
+{
+	char buf[64];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n > 0;
+}
+
+/* Every regular file under @dir, recursively; returns how many were read. */
+static long read_tree(const char *dir)
+{
+	struct dirent *e;
+	char path[512];
+	long n = 0;
+	DIR *d = opendir(dir);
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (e->d_type == DT_DIR)
+			n += read_tree(path);
+		else
+			n += read_file(path);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* The regular files in @dbg (a VM's debugfs directory), read in statsfs's @dir too. */
+static long read_debugfs_names(const char *dbg, const char *dir, bool in_statsfs)
+{
+	struct dirent *e;
+	struct stat st;
+	char path[512];
+	long n = 0;
+	DIR *d = opendir(dbg);
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || e->d_type == DT_DIR)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", in_statsfs ? dir : dbg, e->d_name);
+		/* A histogram is a directory in statsfs; debugfs shows its bucket 0. */
+		if (in_statsfs && !stat(path, &st) && S_ISDIR(st.st_mode))
+			strncat(path, "/0", sizeof(path) - strlen(path) - 1);
+		n += read_file(path);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void reads(void)
+{
+	char dir[256], dbg[256];
+	int fds[1024], nfds = 0, i, j, reps = 20;
+	double t0, t1, t2, t3;
+	long n_s = 0, n_d = 0, bytes = 0;
+	struct stats s;
+
+	/* kvm/exits, open+read+close, both ways. */
+	t0 = now();
+	for (i = 0; i < 200; i++)
+		n_s += read_file(KVM_DIR "/exits");
+	t1 = now();
+	for (i = 0; i < 200; i++)
+		n_d += read_file(DBG_DIR "/exits");
+	t2 = now();
+	ktap_case(n_s == 200 && n_d == 200, "global_exits_reads", "%ld and %ld", n_s, n_d);
+	printf("    # bench: kvm/exits over %d VMs x %d vCPUs: statsfs %.1f us, debugfs %.1f us per read: %.2fx\n",
+	       nr_vms, VCPUS, (t1 - t0) * 1e6 / 200, (t2 - t1) * 1e6 / 200,
+	       (t1 - t0) / (t2 - t1));
+
+	/* What debugfs has for every VM, both ways. */
+	n_s = n_d = 0;
+	t0 = now();
+	for (i = 0; i < nr_vms; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", KVM_DIR, gen1[i].name);
+		snprintf(dbg, sizeof(dbg), "%s/%s", DBG_DIR, gen1[i].name);
+		n_s += read_debugfs_names(dbg, dir, true);
+	}
+	t1 = now();
+	for (i = 0; i < nr_vms; i++) {
+		snprintf(dbg, sizeof(dbg), "%s/%s", DBG_DIR, gen1[i].name);
+		n_d += read_debugfs_names(dbg, NULL, false);
+	}
+	t2 = now();
+	ktap_case(n_s == n_d && n_s > 0, "per_vm_reads", "statsfs %ld, debugfs %ld", n_s, n_d);
+	printf("    # bench: every VM's debugfs values (%ld files): statsfs %.3f s, debugfs %.3f s: %.2fx\n",
+	       n_d, t1 - t0, t2 - t1, (t1 - t0) / (t2 - t1));
+
+	/* Everything: statsfs files against preads of the stats fds. */
+	for (i = 0; i < nr_vms && nfds < 1024; i++) {
+		fds[nfds++] = ioctl(gen1[i].fd, KVM_GET_STATS_FD, NULL);
+		for (j = 0; j < gen1[i].nr_vcpus && nfds < 1024; j++)
+			fds[nfds++] = ioctl(gen1[i].vcpu[j].fd, KVM_GET_STATS_FD, NULL);
+	}
+	n_s = 0;
+	t0 = now();
+	for (i = 0; i < nr_vms; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", KVM_DIR, gen1[i].name);
+		n_s += read_tree(dir);
+	}
+	t1 = now();
+	for (i = 0; i < reps; i++) {
+		for (j = 0; j < nfds; j++) {
+			if (stats_read(fds[j], &s) == 0)
+				bytes += s.data_len;
+			stats_free(&s);
+		}
+	}
+	t2 = now();
+	/* What a tool that keeps the fds open does each time: pread the data block. */
+	for (i = 0; i < reps; i++) {
+		for (j = 0; j < nfds; j++) {
+			static char data[8192];
+			struct kvm_stats_header h;
+
+			if (pread(fds[j], &h, sizeof(h), 0) == sizeof(h))
+				bytes += pread(fds[j], data, sizeof(data), h.data_offset);
+		}
+	}
+	t3 = now();
+	ktap_case(n_s > 0 && bytes > 0, "everything_reads", "%ld files, %ld bytes", n_s, bytes);
+	printf("    # bench: every value of every VM and vCPU (%ld statsfs files, %d stats fds): statsfs files %.3f s, stats fds (header, descriptors, data) %.4f s, stats fds (data only) %.4f s: %.1fx, %.1fx\n",
+	       n_s, nfds, t1 - t0, (t2 - t1) / reps, (t3 - t2) / reps,
+	       (t1 - t0) / ((t2 - t1) / reps), (t1 - t0) / ((t3 - t2) / reps));
+	for (j = 0; j < nfds; j++)
+		close(fds[j]);
+	(void)t3;
+}
+
+int main(void)
+{
+	struct rlimit nofile = { 8192, 8192 };
+	double t_create[2] = {}, t0;
+	struct mem m0, m1, m2, m3, m4;
+	int i, j, rep, on, r = 0;
+	long a, b, c;
+
+	if (getenv("statsfs_kvm_bench"))
+		nr_vms = atoi(getenv("statsfs_kvm_bench"));
+	setrlimit(RLIMIT_NOFILE, &nofile);
+	gen1 = calloc(nr_vms, sizeof(*gen1));
+	gen2 = calloc(nr_vms, sizeof(*gen2));
+	kvm_fd = -1;
+	ktap_suite_begin("guest_kvm_bench");
+	printf("    # bench: kvm: %d VMs x %d vCPUs\n", nr_vms, VCPUS);
+	if (mount("statsfs", MNT, "statsfs", 0, NULL) && errno != EBUSY)
+		ktap_case(0, "mount", "%s", strerror(errno));
+
+	/* Creation, alternating kvm.stats_fs=0 and 1. */
+	for (rep = 0; rep < 2 && !r; rep++) {
+		for (on = 0; on < 2 && !r; on++) {
+			r = load_kvm(on);
+			t0 = now();
+			r = r ? r : create_all(gen1);
+			destroy_all(gen1);
+			t_create[on] += now() - t0;
+		}
+	}
+	ktap_case(!r, "create_and_destroy", "%s", strerror(-r));
+	printf("    # bench: creating and destroying %d VMs x %d vCPUs: %.3f s without statsfs, %.3f s with: %+.1f%%\n",
+	       nr_vms, VCPUS, t_create[0] / 2, t_create[1] / 2,
+	       100.0 * (t_create[1] - t_create[0]) / t_create[0]);
+
+	/* Memory: kvm.stats_fs=0, then the colliding generation, then stats_fs=1. */
+	r = load_kvm(false);
+	m0 = sample();
+	r = r ? r : create_all(gen1);
+	m1 = sample();
+	r = r ? r : create_colliding();
+	m2 = sample();
+	destroy_all(gen2);
+	destroy_all(gen1);
+	ktap_case(!r, "colliding_generation", "%s", strerror(-r));
+	r = load_kvm(true);
+	m3 = sample();
+	r = r ? r : create_all(gen1);
+	m4 = sample();
+	a = m1.used_kb - m0.used_kb;	/* KVM + debugfs */
+	c = m2.used_kb - m1.used_kb;	/* KVM */
+	b = m4.used_kb - m3.used_kb;	/* KVM + debugfs + statsfs */
+	printf("    # bench: memory per VM of %d vCPUs (used pages; slab): KVM %ld KiB (%ld); debugfs %ld KiB (%ld); statsfs %ld KiB (%ld): statsfs/debugfs %.1f%%\n",
+	       VCPUS, c / nr_vms, (m2.slab_kb - m1.slab_kb) / nr_vms, (a - c) / nr_vms,
+	       ((m1.slab_kb - m0.slab_kb) - (m2.slab_kb - m1.slab_kb)) / nr_vms,
+	       (b - a) / nr_vms,
+	       ((m4.slab_kb - m3.slab_kb) - (m1.slab_kb - m0.slab_kb)) / nr_vms,
+	       a - c > 0 ? 100.0 * (b - a) / (a - c) : -1.0);
+
+	/* Reads, once every vCPU has run. */
+	for (i = 0; i < nr_vms && !r; i++)
+		for (j = 0; j < VCPUS && !r; j++)
+			r = program_vcpu(&gen1[i].vcpu[j], 3, 1, 1) || run_to_done(&gen1[i].vcpu[j]);
+	ktap_case(!r, "vcpus_run", "%d", r);
+	if (!r)
+		reads();
+	destroy_all(gen1);
+	close(kvm_fd);
+	unload_module("kvm_amd");
+	unload_module("kvm");
+	KTAP_EXPECT_OK("umount", umount(MNT));
+	return ktap_suite_end("guest_kvm_bench");
+}
