@@ -3,7 +3,7 @@
 #
 # Static checks, printed as KTAP (suite "lint"): rustfmt with the kernel's config, clippy
 # with the kernel's lints (CLIPPY=1 build, warnings are failures), checkpatch --strict on
-# the C files and the header, kernel-doc on the header.
+# the C files, the header and the KVM patch series, kernel-doc on the header.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 OUT=${OUT:-$STATSFS_ROOT/out}
@@ -52,6 +52,19 @@ checkpatch_strict() {
 		--ignore FILE_PATH_CHANGES,EXPORT_SYMBOL -f $c_files
 }
 
+# The KVM series as posted: every patch but the cover letter (no diff). New files
+# always draw "does MAINTAINERS need updating?"; they fall under KVM's entries.
+checkpatch_series() {
+	local p rc=0
+	for p in kernel/patches/*.patch; do
+		grep -q '^diff --git ' "$p" || continue
+		# On stdin: a file of this git tree would be checked as a source file.
+		"$KSRC/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types \
+			--ignore FILE_PATH_CHANGES - <"$p" || rc=1
+	done
+	return $rc
+}
+
 kernel_doc() {
 	"$KSRC/scripts/kernel-doc" -Wall -none include/linux/stats_fs.h 2>&1 | tee /dev/stderr |
 		{ ! grep -q .; }
@@ -62,6 +75,7 @@ touch src/statsfs_main.rs samples/rust_stats_fs_sample.rs
 check rustfmt rustfmt_check
 check clippy clippy_check
 check checkpatch_strict checkpatch_strict
+check checkpatch_kvm_series checkpatch_series
 check kernel_doc kernel_doc
 
 echo "KTAP version 1"
