@@ -13,6 +13,8 @@ for c in "$STATSFS_ROOT"/tests/guest/*.c; do
 	gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/guest-bin/$(basename "$c" .c)" "$c"
 done
 
+"$STATSFS_ROOT/scripts/stage-python.sh"
+
 log "building statsfs out of tree against $KBUILD"
 make -s -C "$STATSFS_ROOT" KDIR="$KBUILD" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
 

@@ -31,6 +31,11 @@ done
 for ko in "$OUT"/modules/demo/*.ko; do
 	[ -e "$ko" ] && cp "$ko" "$root/lib/modules/demo/"
 done
+# A minimal python and the kernel's kvm_stat, unmodified, for the KVM test.
+if [ -d "$OUT/python-root" ]; then
+	cp -a "$OUT/python-root/." "$root/"
+	install -D -m 0755 "$KSRC/tools/kvm/kvm_stat/kvm_stat" "$root/usr/bin/kvm_stat"
+fi
 for t in "$OUT"/guest-bin/*; do
 	[ -e "$t" ] && cp "$t" "$root/tests/"
 done

@@ -570,6 +570,84 @@ static void compare_everything(void)
 	stats_free(&first_vcpu);
 }
 
+struct kvm_stat_row {
+	char name[64];
+	uint64_t value;
+};
+
+/* Parses kvm_stat -1 output ("name value delta" lines); returns the row count. */
+static int read_kvm_stat(const char *path, struct kvm_stat_row *rows, int max)
+{
+	char line[256];
+	int n = 0;
+	FILE *f = fopen(path, "r");
+
+	while (f && n < max && fgets(line, sizeof(line), f)) {
+		unsigned long long v, delta;
+
+		if (sscanf(line, "%63s %llu %llu", rows[n].name, &v, &delta) == 3) {
+			rows[n].value = v;
+			n++;
+		}
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * The kernel's kvm_stat, unmodified, in its debugfs mode with past values
+ * (-d -i -1), once on debugfs and once on statsfs's kvm/ bind-mounted over
+ * debugfs's: every field it shows on statsfs has debugfs's value, and the
+ * only fields missing are the histograms, which are directories in statsfs.
+ */
+static void kvm_stat_unmodified(void)
+{
+	static struct kvm_stat_row dbg[256], sfs[256];
+	struct stats s = {};
+	char why[256] = "";
+	int r1, r2 = -1, nd, ns, i, k, missing = 0;
+	uint64_t total;
+
+	r1 = system("/usr/bin/python3 /usr/bin/kvm_stat -d -i -1 >/tmp/kvm_stat.debugfs 2>&1");
+	if (!mount(KVM_DIR, DBG_DIR, NULL, MS_BIND, NULL)) {
+		r2 = system("/usr/bin/python3 /usr/bin/kvm_stat -d -i -1 >/tmp/kvm_stat.statsfs 2>&1");
+		umount(DBG_DIR);
+	}
+	nd = read_kvm_stat("/tmp/kvm_stat.debugfs", dbg, 256);
+	ns = read_kvm_stat("/tmp/kvm_stat.statsfs", sfs, 256);
+	ktap_case(r1 == 0 && r2 == 0 && ns > 30, "kvm_stat_runs_on_statsfs",
+		  "exit %d and %d, %d fields on statsfs, %d on debugfs", r1, r2, ns, nd);
+	if (vcpu_stats(&vms[0].vcpu[0], &s))
+		return;
+	for (i = 0; i < nd && !why[0]; i++) {
+		for (k = 0; k < ns && strcmp(sfs[k].name, dbg[i].name); k++)
+			;
+		if (k < ns) {
+			if (sfs[k].value != dbg[i].value)
+				snprintf(why, sizeof(why), "%s: %" PRIu64 " on statsfs, %" PRIu64
+					 " on debugfs", dbg[i].name, sfs[k].value, dbg[i].value);
+			continue;
+		}
+		/* Not on statsfs: it must be a histogram. */
+		for (k = 0; k < (int)s.h.num_desc; k++)
+			if (!strcmp(stats_desc(&s, k)->name, dbg[i].name) &&
+			    is_hist(stats_desc(&s, k)))
+				break;
+		if (k == (int)s.h.num_desc)
+			snprintf(why, sizeof(why), "%s missing on statsfs", dbg[i].name);
+		missing++;
+	}
+	for (k = 0, total = 0; k < ns; k++)
+		total += sfs[k].value;
+	printf("    # kvm_stat -d -i -1: %d fields on debugfs, %d on statsfs (the %d others are histograms), values summing to %" PRIu64 "\n",
+	       nd, ns, missing, total);
+	ktap_case(!why[0] && nd > 0 && ns + missing == nd && total > 0,
+		  "kvm_stat_values_match_debugfs",
+		  "%s (%d fields on debugfs, %d on statsfs, %d histograms)", why, nd, ns, missing);
+	stats_free(&s);
+}
+
 static const char *mp_state_name(unsigned int s)
 {
 	static const char *const names[] = {
@@ -972,6 +1050,7 @@ int main(void)
 
 	if (create_and_run()) {
 		compare_everything();
+		kvm_stat_unmodified();
 		mp_state_by_name();
 		clearing();
 		name_collision();

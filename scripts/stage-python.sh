@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Stage a minimal CPython for the guest in $OUT/python-root, so that the kernel's own
+# kvm_stat (tools/kvm/kvm_stat/kvm_stat, unmodified) runs there: Debian's python3.11,
+# the shared libraries it and its extension modules need, and the standard-library
+# files that kvm_stat's imports load (found by importing them on the host).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+OUT=${OUT:-$STATSFS_ROOT/out}
+dest=$OUT/python-root
+py=/usr/bin/python3.11
+
+[ -x "$py" ] || die "$py is missing (Debian's python3 package)"
+rm -rf "$dest"
+mkdir -p "$dest/usr/bin"
+
+# Every file the interpreter loads to run kvm_stat's imports.
+files=$("$py" - <<'PY'
+import importlib, sys
+for name in ("curses", "locale", "os", "time", "argparse", "ctypes", "fcntl", "resource",
+             "struct", "re", "subprocess", "signal", "collections", "functools",
+             "datetime", "__future__", "encodings.ascii", "encodings.latin_1"):
+    importlib.import_module(name)
+for mod in list(sys.modules.values()):
+    f = getattr(mod, "__file__", None)
+    if f and f.startswith("/"):
+        print(f)
+PY
+)
+for f in $files; do
+	mkdir -p "$dest$(dirname "$f")"
+	cp "$f" "$dest$f"
+done
+cp "$py" "$dest/usr/bin/python3"
+
+# The shared libraries of the interpreter and of the extension modules, and the loader.
+for elf in "$py" $(printf '%s\n' $files | grep '\.so$'); do
+	ldd "$elf" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'
+done | sort -u | while read -r lib; do
+	mkdir -p "$dest$(dirname "$lib")"
+	cp -L "$lib" "$dest$lib"
+done
+log "staged python for the guest: $(du -sh "$dest" | cut -f1)"
