@@ -35,7 +35,6 @@ use stats_fs::{
 module! {
     type: RustStatsFsSample,
     name: "rust_stats_fs_sample",
-    authors: ["The statsfs developers"],
     description: "Rust sample publishing counters in statsfs",
     license: "GPL",
 }

@@ -25,6 +25,7 @@ t1=$(date +%s)
 # Host tests: each writes KTAP, counted with the rest.
 python3 "$STATSFS_ROOT/tests/harness/selftest.py" >"$OUT/host-harness.ktap" || true
 "$STATSFS_ROOT/scripts/lint.sh" >"$OUT/host-lint.ktap" || true
+"$STATSFS_ROOT/tests/host/build-without-statsfs.sh" >"$OUT/host-oot-build.ktap" || true
 
 "$STATSFS_ROOT/scripts/run-guest.sh" check
 t2=$(date +%s)
@@ -38,4 +39,5 @@ exec python3 "$STATSFS_ROOT/tests/harness/results.py" \
 	--ktap "$OUT/guest-results.ktap" \
 	--ktap "$OUT/host-harness.ktap" \
 	--ktap "$OUT/host-lint.ktap" \
+	--ktap "$OUT/host-oot-build.ktap" \
 	--expect "$STATSFS_ROOT/tests/expected-suites" --quiet

@@ -29,6 +29,7 @@ pub(crate) fn validate(name: &[u8]) -> Result {
     }
 }
 
+#[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
 #[kunit_tests(statsfs_name)]
 mod tests {
     use super::*;

@@ -36,11 +36,14 @@ use kernel::{
     },
     sync::{
         Arc,
+        ArcBorrow,
         Refcount, //
     },
+    types::ForeignOwnable,
 };
 
 use crate::{
+    accumulator::Accumulator,
     name,
     tree::{
         self,
@@ -49,7 +52,6 @@ use crate::{
         WriteGuard, //
     },
     value::{
-        Accumulator,
         Group,
         StatsFsValue,
         HIDDEN, //
@@ -161,14 +163,14 @@ impl Source {
     }
 
     /// Takes a new reference.
-    pub(crate) fn new_ref(self: &Arc<Self>) -> SourceRef {
+    pub(crate) fn new_ref(self: ArcBorrow<'_, Self>) -> SourceRef {
         self.refs.inc();
         // INVARIANT: We just counted the new reference.
-        SourceRef(self.clone())
+        SourceRef(self.into())
     }
 
     /// Registers the source at the top of the file system.
-    pub(crate) fn register(self: &Arc<Self>) -> Result {
+    pub(crate) fn register(self: ArcBorrow<'_, Self>) -> Result {
         let mut guard = tree::write();
         let g = &mut guard;
         if self.inner.get(g).place != Place::Detached {
@@ -178,8 +180,8 @@ impl Source {
             return Err(EEXIST);
         }
         let roots = ROOTS.get_mut(g);
-        // Not the last `Arc` if this fails: `self` is another.
-        roots.push(self.clone(), GFP_KERNEL)?;
+        // Not the last `Arc` if this fails: the caller's is another.
+        roots.push(self.into(), GFP_KERNEL)?;
         let pos = roots.len() - 1;
         let inner = self.inner.get_mut(g);
         // INVARIANT: `ROOTS[pos]` is this source.
@@ -215,7 +217,10 @@ impl Source {
     }
 
     /// Makes `child` a subordinate of `self`, which takes a reference to it.
-    pub(crate) fn add_subordinate(self: &Arc<Self>, child: &Arc<Source>) -> Result {
+    pub(crate) fn add_subordinate(
+        self: ArcBorrow<'_, Self>,
+        child: ArcBorrow<'_, Source>,
+    ) -> Result {
         let child_ref = child.new_ref();
         let result = self.add_subordinate_ref(child_ref);
         // On failure the reference is dropped here, with the tree lock released.
@@ -223,7 +228,7 @@ impl Source {
     }
 
     fn add_subordinate_ref(
-        self: &Arc<Self>,
+        self: ArcBorrow<'_, Self>,
         child: SourceRef,
     ) -> core::result::Result<(), (Error, SourceRef)> {
         let mut guard = tree::write();
@@ -232,7 +237,7 @@ impl Source {
             return Err((EBUSY, child));
         }
         // No cycles: `child` must not be `self` or one of its ancestors.
-        if ancestors(self, g).any(|s| ptr::eq(s, &*child)) {
+        if ancestors(&self, g).any(|s| ptr::eq(s, &*child)) {
             return Err((EINVAL, child));
         }
         if child.is_visible() && visible_name_taken(&self.inner.get(g).children, child.name()) {
@@ -251,7 +256,7 @@ impl Source {
         let inner = child_arc.inner.get_mut(g);
         // INVARIANT: `self.children[pos]` is the child, and `self` stays live while it is
         // there (it holds a reference only dropped after detaching its children).
-        inner.place = Place::Child(NonNull::from(&**self));
+        inner.place = Place::Child(NonNull::from(&*self));
         inner.pos = pos;
         drop(guard);
         // Not the last `Arc`: `self.children` holds another.
@@ -352,45 +357,6 @@ impl Source {
         }
     }
 
-    /// The visible subordinate called `name` of `dir`, or the visible root called `name`
-    /// when `dir` is `None` (the top of the file system).
-    pub(crate) fn visible_child<'a>(
-        dir: Option<&'a Source>,
-        g: &'a impl Held,
-        name: &[u8],
-    ) -> Option<&'a Arc<Source>> {
-        let matches = |s: &Arc<Source>| s.is_visible() && s.name().to_bytes() == name;
-        match dir {
-            None => ROOTS.get(g).iter().find(|s| matches(s)),
-            Some(dir) => dir
-                .inner
-                .get(g)
-                .children
-                .iter()
-                .map(SourceRef::source)
-                .find(|s| matches(s)),
-        }
-    }
-
-    /// The file `name` of this directory: the newest visible group with a value called
-    /// `name`, and the value's index, unless a visible subordinate has that name.
-    pub(crate) fn visible_value<'a>(
-        &'a self,
-        g: &'a impl Held,
-        name: &[u8],
-    ) -> Option<(&'a Group, usize)> {
-        if Self::visible_child(Some(self), g, name).is_some() {
-            return None;
-        }
-        self.inner
-            .get(g)
-            .groups
-            .iter()
-            .rev()
-            .filter(|grp| grp.is_visible())
-            .find_map(|grp| grp.index_by_name(name).map(|i| (grp, i)))
-    }
-
     /// This source's group added from `array` with `base`, if any.
     pub(crate) fn group<'a>(
         &'a self,
@@ -405,71 +371,29 @@ impl Source {
             .find(|grp| grp.array() == array && grp.base() == base)
     }
 
-    /// Whether this source has a directory in the file system right now: it and all its
-    /// ancestors are visible, and the topmost is registered.
-    pub(crate) fn in_tree(&self, g: &impl Held) -> bool {
-        let mut top = self;
-        for s in ancestors(self, g) {
-            if !s.is_visible() {
-                return false;
-            }
-            top = s;
-        }
-        top.inner.get(g).place == Place::Root
+    /// The source's value groups, oldest first.
+    pub(crate) fn groups<'a>(&'a self, g: &'a impl Held) -> &'a [Group] {
+        &self.inner.get(g).groups
     }
 
-    /// Whether this source is, right now, the entry called `name` of `dir` (the top of the
-    /// file system when `dir` is `None`).
-    ///
-    /// Constant time: visible siblings have distinct names, so a visible source hanging
-    /// from `dir` with that name is the entry.
-    pub(crate) fn is_entry_of(&self, dir: Option<&Source>, g: &impl Held, name: &[u8]) -> bool {
-        let placed = match (self.inner.get(g).place, dir) {
-            (Place::Root, None) => true,
-            (Place::Child(p), Some(dir)) => ptr::eq(p.as_ptr(), dir),
-            _ => false,
-        };
-        placed && self.is_visible() && self.name().to_bytes() == name
+    /// The source's subordinates, oldest first.
+    pub(crate) fn children<'a>(&'a self, g: &'a impl Held) -> &'a [SourceRef] {
+        &self.inner.get(g).children
     }
 
-    /// Calls `f` with the name of every entry of directory `dir` (the top of the file system
-    /// if `None`) and whether it is a directory, in the order readdir shows them: the visible
-    /// subordinates, then the values that [`Source::visible_value`] finds (histograms are
-    /// directories).
-    pub(crate) fn for_each_entry<'a>(
-        dir: Option<&'a Source>,
-        g: &'a impl Held,
-        mut f: impl FnMut(&'a CStr, bool) -> Result,
-    ) -> Result {
-        let Some(dir) = dir else {
-            for root in ROOTS.get(g).iter().filter(|s| s.is_visible()) {
-                f(root.name(), true)?;
-            }
-            return Ok(());
-        };
-        let inner = dir.inner.get(g);
-        for child in inner.children.iter().filter(|c| c.is_visible()) {
-            f(child.name(), true)?;
-        }
-        for (n, grp) in inner.groups.iter().enumerate().rev() {
-            if !grp.is_visible() {
-                continue;
-            }
-            for i in 0..grp.len() {
-                let Some(desc) = grp.desc(i) else { continue };
-                let name = desc.name().to_bytes();
-                // Show a name once: as the subordinate, or the newest value with it.
-                let newer = inner.groups[n + 1..]
-                    .iter()
-                    .any(|o| o.is_visible() && o.index_by_name(name).is_some());
-                let earlier =
-                    (0..i).any(|j| grp.desc(j).is_some_and(|d| d.name().to_bytes() == name));
-                if !newer && !earlier && Self::visible_child(Some(dir), g, name).is_none() {
-                    f(desc.name(), desc.buckets() > 0)?;
-                }
-            }
-        }
-        Ok(())
+    /// The registered sources, the entries of the top of the file system.
+    pub(crate) fn roots<'a>(g: &'a impl Held) -> &'a [Arc<Source>] {
+        ROOTS.get(g)
+    }
+
+    /// Whether the source is registered at the top of the file system.
+    pub(crate) fn is_root(&self, g: &impl Held) -> bool {
+        self.inner.get(g).place == Place::Root
+    }
+
+    /// Whether the source is a subordinate of `dir`.
+    pub(crate) fn is_child_of(&self, dir: &Source, g: &impl Held) -> bool {
+        matches!(self.inner.get(g).place, Place::Child(p) if ptr::eq(p.as_ptr(), dir))
     }
 
     /// The newest group for which `f` finds a descriptor, and that descriptor's index.
@@ -534,24 +458,31 @@ impl SourceRef {
         &self.0
     }
 
-    /// Gives the reference to C as a `struct stats_fs_source *`.
-    pub(crate) fn into_raw(self) -> *const Source {
+    /// Borrows the source's `Arc`, for the methods that take one.
+    pub(crate) fn borrow(&self) -> ArcBorrow<'_, Source> {
+        self.0.as_arc_borrow()
+    }
+
+    /// Gives the reference to C as a `struct stats_fs_source *`: the source's `Arc` in
+    /// foreign form, which C code borrows with `<Arc<Source> as ForeignOwnable>::borrow`.
+    pub(crate) fn into_foreign(self) -> *mut c_void {
         let this = ManuallyDrop::new(self);
         // SAFETY: `this` is never used or dropped again, so the `Arc` is moved out once.
         let arc = unsafe { ptr::read(&this.0) };
-        Arc::into_raw(arc)
+        arc.into_foreign()
     }
 
-    /// Takes back a reference given to C by [`SourceRef::into_raw`].
+    /// Takes back a reference given to C by [`SourceRef::into_foreign`].
     ///
     /// # Safety
     ///
-    /// `ptr` came from [`SourceRef::into_raw`], and the reference it stands for is not used
-    /// again by whoever gave it.
-    pub(crate) unsafe fn from_raw(ptr: *const Source) -> Self {
-        // SAFETY: `ptr` came from `Arc::into_raw` in `into_raw` (safety requirement).
+    /// `ptr` came from [`SourceRef::into_foreign`], and the reference it stands for is not
+    /// used again by whoever gave it.
+    pub(crate) unsafe fn from_foreign(ptr: *mut c_void) -> Self {
+        // SAFETY: `ptr` came from `Arc::into_foreign` in `into_foreign`, and is given back
+        // once (safety requirement).
         // INVARIANT: The reference was counted when it was made and has not been dropped.
-        SourceRef(unsafe { Arc::from_raw(ptr) })
+        SourceRef(unsafe { Arc::from_foreign(ptr) })
     }
 
     /// Gives up the reference without the teardown that dropping the last one does, and
@@ -677,7 +608,10 @@ fn parent<'a>(source: &'a Source, g: &'a impl Held) -> Option<&'a Source> {
 }
 
 /// `source` and then each of its ancestors.
-fn ancestors<'a>(source: &'a Source, g: &'a impl Held) -> impl Iterator<Item = &'a Source> {
+pub(crate) fn ancestors<'a>(
+    source: &'a Source,
+    g: &'a impl Held,
+) -> impl Iterator<Item = &'a Source> {
     core::iter::successors(Some(source), move |s| parent(s, g))
 }
 
@@ -709,3 +643,6 @@ pub(crate) fn for_each_in_subtree<'a, H: Held>(
         return;
     }
 }
+
+#[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
+mod tests;

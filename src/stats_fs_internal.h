@@ -3,8 +3,8 @@
  * The private contract between the statsfs Rust crate and its C glue.
  *
  * Not a public header and not an input to bindgen: the Rust side declares
- * these by hand (src/vfs.rs, src/ffi.rs, src/value.rs), and the two must be
- * kept in step.
+ * these by hand (src/vfs.rs, src/c_api.rs, src/value.rs), and the two must be
+ * kept in step; the KUnit layout tests check the structs.
  */
 #ifndef _STATS_FS_INTERNAL_H
 #define _STATS_FS_INTERNAL_H
@@ -13,11 +13,15 @@
 
 struct stats_fs_source;
 
+/* The file system's magic number, in statfs(2)'s f_type: "stfs". */
+#define STATS_FS_MAGIC		0x73746673
+
 /* Implemented in C (stats_fs_vfs.c), called from Rust. */
 int stats_fs_vfs_init(void);
 void stats_fs_vfs_exit(void);
 
 struct dir_context;
+struct seq_file;
 
 /*
  * What a lookup found. @private becomes the new inode's i_private: the node
@@ -30,25 +34,29 @@ struct stats_fs_node_info {
 	void *private;
 };
 
-/* Implemented in Rust (src/fs.rs), called by the VFS glue. */
+/* Implemented in Rust (src/vfs.rs), called by the VFS glue. */
 int stats_fs_rust_lookup(const void *dir, const char *name, size_t len,
 			 struct stats_fs_node_info *info);
 int stats_fs_rust_revalidate(const void *dir, const char *name, size_t len,
 			     const void *node);
 void stats_fs_rust_release(void *node);
 int stats_fs_rust_readdir(const void *dir, struct dir_context *ctx, loff_t first);
-ssize_t stats_fs_rust_read_value(const void *node, char *buf, size_t size);
+int stats_fs_rust_show_value(struct seq_file *m, const void *node);
 int stats_fs_rust_clear_value(const void *node);
 
-/* Implemented in C (stats_fs_vfs.c), called from Rust (src/fs.rs). */
+/* Implemented in C (stats_fs_vfs.c), called from Rust (src/vfs.rs). */
 bool stats_fs_vfs_emit(struct dir_context *ctx, const char *name, size_t len,
 		       bool is_dir);
 
-/* Implemented in Rust (src/ffi.rs), called by stats_fs_source_create(). */
+/* Implemented in Rust (src/c_api.rs), called by stats_fs_source_create(). */
 struct stats_fs_source *stats_fs_source_create_named(u32 flags, const char *name);
 
 /* In C (stats_fs_exports.c), read by a Rust KUnit test. */
 #define STATS_FS_C_LAYOUT_LEN 20
 extern const size_t stats_fs_c_layout[STATS_FS_C_LAYOUT_LEN];
+
+/* In C (stats_fs_vfs.c): the layout of struct stats_fs_node_info, for a Rust KUnit test. */
+#define STATS_FS_VFS_LAYOUT_LEN 4
+extern const size_t stats_fs_vfs_layout[STATS_FS_VFS_LAYOUT_LEN];
 
 #endif /* _STATS_FS_INTERNAL_H */

@@ -26,7 +26,6 @@
 
 #include "stats_fs_internal.h"
 
-#define STATS_FS_MAGIC		0x73746673	/* "stfs" */
 #define STATS_FS_DEFAULT_MODE	0700
 
 struct stats_fs_mount_opts {
@@ -157,46 +156,23 @@ static const struct file_operations stats_fs_dir_operations = {
 	.fsync		= noop_fsync,
 };
 
-/* The text of a value: a u64 or s64 in decimal, or a show string, and "\n". */
-#define STATS_FS_VALUE_TEXT_MAX	256
-
-struct stats_fs_value_file {
-	struct mutex lock;	/* Protects len and text. */
-	ssize_t len;		/* -1 until the first read. */
-	char text[STATS_FS_VALUE_TEXT_MAX];
-};
+/* A value file is a seq_file: every read from offset 0 shows a fresh value. */
+static int stats_fs_value_show(struct seq_file *m, void *v)
+{
+	return stats_fs_rust_show_value(m, m->private);
+}
 
 static int stats_fs_value_open(struct inode *inode, struct file *file)
 {
-	struct stats_fs_value_file *vf = kzalloc_obj(*vf);
+	int err = single_open(file, stats_fs_value_show, inode->i_private);
 
-	if (!vf)
-		return -ENOMEM;
-	mutex_init(&vf->lock);
-	vf->len = -1;
-	file->private_data = vf;
-	return 0;
-}
-
-static ssize_t stats_fs_value_read(struct file *file, char __user *buf,
-				   size_t count, loff_t *ppos)
-{
-	struct stats_fs_value_file *vf = file->private_data;
-	ssize_t ret;
-
-	mutex_lock(&vf->lock);
-	/* Like simple_attr: a read from the start takes a fresh value. */
-	if (*ppos == 0 || vf->len < 0) {
-		ret = stats_fs_rust_read_value(file_inode(file)->i_private,
-					       vf->text, sizeof(vf->text));
-		if (ret < 0)
-			goto out;
-		vf->len = ret;
-	}
-	ret = simple_read_from_buffer(buf, count, ppos, vf->text, vf->len);
-out:
-	mutex_unlock(&vf->lock);
-	return ret;
+	/*
+	 * seq_open() turns pwrite() off; writes are ours, not the seq_file's,
+	 * and answer any offset but 0 with -EINVAL.
+	 */
+	if (!err)
+		file->f_mode |= FMODE_PWRITE;
+	return err;
 }
 
 static ssize_t stats_fs_value_write(struct file *file, const char __user *buf,
@@ -219,22 +195,13 @@ static ssize_t stats_fs_value_write(struct file *file, const char __user *buf,
 	return count;
 }
 
-static int stats_fs_value_release(struct inode *inode, struct file *file)
-{
-	struct stats_fs_value_file *vf = file->private_data;
-
-	mutex_destroy(&vf->lock);
-	kfree(vf);
-	return 0;
-}
-
 static const struct file_operations stats_fs_value_operations = {
 	.owner		= THIS_MODULE,
 	.open		= stats_fs_value_open,
-	.read		= stats_fs_value_read,
+	.read		= seq_read,
 	.write		= stats_fs_value_write,
-	.release	= stats_fs_value_release,
-	.llseek		= default_llseek,
+	.release	= single_release,
+	.llseek		= seq_lseek,
 };
 
 static void stats_fs_evict_inode(struct inode *inode)
@@ -390,6 +357,14 @@ static struct file_system_type stats_fs_type = {
 	.kill_sb		= stats_fs_kill_sb,
 };
 MODULE_ALIAS_FS("statsfs");
+
+/* The layout of struct stats_fs_node_info, checked against src/vfs.rs by KUnit. */
+const size_t stats_fs_vfs_layout[STATS_FS_VFS_LAYOUT_LEN] = {
+	sizeof(struct stats_fs_node_info),
+	offsetof(struct stats_fs_node_info, is_dir),
+	offsetof(struct stats_fs_node_info, mode),
+	offsetof(struct stats_fs_node_info, private),
+};
 
 /**
  * stats_fs_vfs_init() - Create /sys/kernel/stats and register the file system.

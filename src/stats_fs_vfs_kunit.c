@@ -8,6 +8,8 @@
 #include <linux/fs.h>
 #include <linux/mount.h>
 
+#include "stats_fs_internal.h"
+
 /* The file system type is registered by the time the module's tests run. */
 static void stats_fs_vfs_type_registered(struct kunit *test)
 {
@@ -34,7 +36,7 @@ static void stats_fs_vfs_kern_mount_empty_root(struct kunit *test)
 	root = mnt->mnt_root;
 	KUNIT_EXPECT_TRUE(test, d_is_dir(root));
 	KUNIT_EXPECT_TRUE(test, simple_empty(root));
-	KUNIT_EXPECT_EQ(test, root->d_sb->s_magic, 0x73746673UL);
+	KUNIT_EXPECT_EQ(test, root->d_sb->s_magic, (unsigned long)STATS_FS_MAGIC);
 	kern_unmount(mnt);
 }
 

@@ -13,15 +13,16 @@ use kernel::prelude::*;
 #[path = "../include/rust/stats_fs_abi.rs"]
 #[allow(dead_code)]
 mod abi;
-mod ffi;
-mod fs;
+mod accumulator;
+mod c_api;
+mod dir;
 mod name;
+#[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
+mod rust_api_tests;
 mod source;
-mod source_tests;
 #[path = "../include/rust/stats_fs.rs"]
-#[cfg_attr(not(CONFIG_KUNIT = "y"), expect(dead_code))]
+#[cfg_attr(not(CONFIG_STATS_FS_KUNIT_TEST), expect(dead_code))]
 mod stats_fs;
-mod stats_fs_tests;
 mod tree;
 mod value;
 mod vfs;
@@ -29,7 +30,6 @@ mod vfs;
 module! {
     type: StatsFsModule,
     name: "statsfs",
-    authors: ["The statsfs developers"],
     description: "Pseudo-filesystem for kernel statistics",
     license: "GPL",
 }
@@ -41,15 +41,17 @@ struct StatsFsModule {
 
 impl kernel::Module for StatsFsModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        tree::init();
+        // SAFETY: Module init runs once, and this is the first thing it does: no source
+        // exists yet and the C API is not reachable before the module is live.
+        unsafe { tree::init() };
         let fs = vfs::Registration::new()?;
-        ffi::set_initialized(true);
+        c_api::set_initialized(true);
         Ok(Self { _fs: fs })
     }
 }
 
 impl Drop for StatsFsModule {
     fn drop(&mut self) {
-        ffi::set_initialized(false);
+        c_api::set_initialized(false);
     }
 }

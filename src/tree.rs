@@ -51,11 +51,16 @@ static TREE: TreeSem = TreeSem {
     sem: Opaque::uninit(),
 };
 
-/// Initialises the tree lock. Called once from module init, before anything else.
-pub(crate) fn init() {
+/// Initialises the tree lock.
+///
+/// # Safety
+///
+/// Called once, before any other function of this module and before anything that could
+/// call one (module init, first thing).
+pub(crate) unsafe fn init() {
     // SAFETY:
-    // - `TREE.sem` is valid, static memory for a `rw_semaphore`; module init runs once and
-    //   before any user of the lock, so nobody is using it while it is initialised.
+    // - `TREE.sem` is valid, static memory for a `rw_semaphore`; by the safety requirements
+    //   this runs once and before any user of the lock, so nobody uses it meanwhile.
     // - The name is a `'static` C string and the lock class key is static and pinned.
     unsafe {
         bindings::__init_rwsem(

@@ -1,18 +1,505 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The boundary with the C VFS glue in `stats_fs_vfs.c`.
+//! The VFS boundary: everything that crosses between the Rust core and the C VFS glue in
+//! `stats_fs_vfs.c`, in both directions.
+//!
+//! - Rust to C: [`Registration`] registers the file system type and creates the mount
+//!   point (`stats_fs_vfs_init()`), and undoes it when dropped; `stats_fs_vfs_emit()` reports
+//!   a directory entry to readdir.
+//! - C to Rust: the `stats_fs_rust_*` entry points answer lookup, revalidation, readdir,
+//!   reads (a `seq_file` show) and clears, and release an inode's node when it is evicted.
+//!
+//! Every answer comes from the live tree, under the tree lock, so lookup, revalidation and
+//! readdir agree with the tree at every instant and sources come and go without any VFS
+//! work. An inode's `i_private` is the [`Node`] it stands for (NULL for the root
+//! directory), owned by the inode until it is evicted. A node keeps the memory of what it
+//! shows alive, but no reference: a source is torn down when its users are done, whatever
+//! is open, and its groups are never freed while their source's memory lives. A revoked
+//! or torn down group reads 0.
 //!
 //! C header: [`src/stats_fs_internal.h`](../src/stats_fs_internal.h)
 
+use core::fmt::Write;
 use kernel::{
+    bindings,
     error::to_result,
-    prelude::*, //
+    ffi::{
+        c_int,
+        c_void, //
+    },
+    prelude::*,
+    seq_file::SeqFile,
+    seq_print,
+    str::Formatter,
+    sync::Arc,
+    types::ForeignOwnable,
 };
 
-mod ffi {
+use crate::{
+    source::Source,
+    tree::{
+        self,
+        Held, //
+    },
+    value::{
+        Desc,
+        Group,
+        StatsFsValue, //
+    },
+};
+
+/// `struct stats_fs_node_info`: what a lookup found; `private` is a `KBox<Node>` in foreign
+/// form, owned by the new inode.
+#[repr(C)]
+pub(crate) struct NodeInfo {
+    is_dir: bool,
+    mode: u16,
+    private: *mut c_void,
+}
+
+/// What an inode stands for.
+pub(crate) enum Node {
+    /// The directory of a source.
+    Dir(Arc<Source>),
+    /// The directory of a histogram: one file per bucket.
+    Histogram(ValueRef),
+    /// The file of a value: a single number (bucket 0), or one bucket of a histogram.
+    Value(ValueRef, usize),
+}
+
+/// One value of one group of a source, identified the way it stays stable: by the group's
+/// (array, base) pair and the descriptor's index.
+pub(crate) struct ValueRef {
+    source: Arc<Source>,
+    array: *const StatsFsValue,
+    base: *mut c_void,
+    index: usize,
+}
+
+// SAFETY: `array` and `base` are only compared, or used through the source's group, which
+// owns the right to read them under the tree lock; `Arc<Source>` is `Send`.
+unsafe impl Send for ValueRef {}
+// SAFETY: As for `Send`.
+unsafe impl Sync for ValueRef {}
+
+impl ValueRef {
+    fn new(source: Arc<Source>, group: &Group, index: usize) -> Self {
+        Self {
+            source,
+            array: group.array(),
+            base: group.base(),
+            index,
+        }
+    }
+
+    /// The group this value belongs to, if its source still has it.
+    fn group<'a>(&'a self, g: &'a impl Held) -> Option<&'a Group> {
+        self.source.group(g, self.array, self.base)
+    }
+
+    /// Whether `group`'s descriptor `index` is this value.
+    fn is(&self, group: &Group, index: usize) -> bool {
+        group.array() == self.array && group.base() == self.base && index == self.index
+    }
+
+    /// The value's group and descriptor if it is still the entry of its source's directory
+    /// that has its name, and that directory is in the tree.
+    fn current<'a>(&'a self, g: &'a impl Held) -> Option<(&'a Group, Desc<'a>)> {
+        let group = self.group(g)?;
+        let desc = group.desc(self.index)?;
+        let (found, index) = self.source.visible_value(g, desc.name().to_bytes())?;
+        (self.source.in_tree(g) && self.is(found, index)).then_some((group, desc))
+    }
+}
+
+/// The directory a C caller passes: its inode's `i_private`.
+enum DirNode<'a> {
+    /// The root directory: the registered sources.
+    Root,
+    /// A source's directory.
+    Source(&'a Arc<Source>),
+    /// A histogram's directory.
+    Histogram(&'a ValueRef),
+}
+
+/// The node of an inode other than the root.
+///
+/// # Safety
+///
+/// `node` is the `i_private` of a live statsfs inode other than the root: a `KBox<Node>` from
+/// [`ForeignOwnable::into_foreign`] that the inode owns until it is evicted, after `'a`.
+unsafe fn node_of<'a>(node: *const c_void) -> &'a Node {
+    // SAFETY: As required above.
+    unsafe { <KBox<Node> as ForeignOwnable>::borrow(node.cast_mut()) }
+}
+
+/// The directory an inode's `i_private` stands for.
+///
+/// # Safety
+///
+/// `dir` is the `i_private` of a live statsfs directory inode, which keeps it for `'a`.
+unsafe fn dir_node<'a>(dir: *const c_void) -> DirNode<'a> {
+    if dir.is_null() {
+        return DirNode::Root;
+    }
+    // SAFETY: A directory's `i_private` is NULL (the root, handled above) or a node that the
+    // inode owns until it is evicted (safety requirement).
+    match unsafe { node_of(dir) } {
+        Node::Dir(source) => DirNode::Source(source),
+        Node::Histogram(value) => DirNode::Histogram(value),
+        // Value nodes are never directories; answer as an empty one.
+        Node::Value(value, _) => DirNode::Histogram(value),
+    }
+}
+
+/// The name C passes as pointer and length.
+///
+/// # Safety
+///
+/// `name` points to `len` readable bytes that stay valid for `'a`.
+unsafe fn name_bytes<'a>(name: *const u8, len: usize) -> &'a [u8] {
+    // SAFETY: Valid for `len` bytes (safety requirement).
+    unsafe { core::slice::from_raw_parts(name, len) }
+}
+
+/// The bucket a file of a histogram directory is called `name` for: its index in decimal,
+/// without leading zeros.
+fn parse_bucket(name: &[u8], buckets: usize) -> Option<usize> {
+    let canonical = match name {
+        [] => false,
+        [b'0'] => true,
+        [first, ..] => *first != b'0' && name.len() <= 10,
+    };
+    if !canonical || !name.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let bucket = name
+        .iter()
+        .fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
+    (bucket < buckets).then_some(bucket)
+}
+
+/// The mode of a value's file.
+fn file_mode(desc: &Desc<'_>) -> u16 {
+    if desc.clearable() {
+        0o644
+    } else {
+        0o444
+    }
+}
+
+/// What `name` is in directory `dir`: whether it is a directory, its mode, and its node.
+fn lookup(dir: &DirNode<'_>, g: &impl Held, name: &[u8]) -> Result<(bool, u16, Node)> {
+    match *dir {
+        DirNode::Root => Source::visible_child(None, g, name)
+            .map(|child| (true, 0o555, Node::Dir(child.clone())))
+            .ok_or(ENOENT),
+        DirNode::Source(source) => {
+            if !source.in_tree(g) {
+                // A directory held open after its source left the tree: it is empty.
+                return Err(ENOENT);
+            }
+            if let Some(child) = Source::visible_child(Some(source), g, name) {
+                return Ok((true, 0o555, Node::Dir(child.clone())));
+            }
+            let (group, index) = source.visible_value(g, name).ok_or(ENOENT)?;
+            let desc = group.desc(index).ok_or(ENOENT)?;
+            let value = ValueRef::new(source.clone(), group, index);
+            if desc.buckets() > 0 {
+                Ok((true, 0o555, Node::Histogram(value)))
+            } else {
+                Ok((false, file_mode(&desc), Node::Value(value, 0)))
+            }
+        }
+        DirNode::Histogram(hist) => {
+            let (group, desc) = hist.current(g).ok_or(ENOENT)?;
+            let bucket = parse_bucket(name, desc.buckets()).ok_or(ENOENT)?;
+            let value = ValueRef::new(hist.source.clone(), group, hist.index);
+            Ok((false, file_mode(&desc), Node::Value(value, bucket)))
+        }
+    }
+}
+
+/// Looks `name` up in directory `dir`.
+///
+/// # Safety
+///
+/// `dir` as for [`dir_node`]; `name` points to `len` bytes; `info` is writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_lookup(
+    dir: *const c_void,
+    name: *const u8,
+    len: usize,
+    info: *mut NodeInfo,
+) -> c_int {
+    // SAFETY: The caller passes a live directory and its lookup name (safety requirement).
+    let (dir, name) = unsafe { (dir_node(dir), name_bytes(name, len)) };
+    let found = lookup(&dir, &tree::read(), name);
+    // Allocated without the tree lock: nothing that must stay consistent with it is left.
+    let made = found.and_then(|(is_dir, mode, node)| {
+        Ok(NodeInfo {
+            is_dir,
+            mode,
+            private: KBox::new(node, GFP_KERNEL)?.into_foreign(),
+        })
+    });
+    match made {
+        Ok(made) => {
+            // SAFETY: `info` is writable (safety requirement).
+            unsafe { info.write(made) };
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Whether `node` is still the entry `name` of directory `dir`.
+fn is_entry(dir: &DirNode<'_>, g: &impl Held, name: &[u8], node: &Node) -> bool {
+    match (dir, node) {
+        (DirNode::Root, Node::Dir(source)) => source.is_entry_of(None, g, name),
+        (DirNode::Source(dir), Node::Dir(source)) => {
+            dir.in_tree(g) && source.is_entry_of(Some(dir), g, name)
+        }
+        (DirNode::Source(dir), Node::Histogram(value) | Node::Value(value, 0)) => {
+            let is_histogram = matches!(node, Node::Histogram(_));
+            Arc::ptr_eq(dir, &value.source)
+                && value.current(g).is_some_and(|(_, desc)| {
+                    desc.name().to_bytes() == name && (desc.buckets() > 0) == is_histogram
+                })
+        }
+        (DirNode::Histogram(hist), Node::Value(value, bucket)) => {
+            Arc::ptr_eq(&hist.source, &value.source)
+                && hist.array == value.array
+                && hist.base == value.base
+                && hist.index == value.index
+                && hist
+                    .current(g)
+                    .is_some_and(|(_, desc)| parse_bucket(name, desc.buckets()) == Some(*bucket))
+        }
+        _ => false,
+    }
+}
+
+/// Whether the inode `node` is still the entry `name` of directory `dir`.
+///
+/// # Safety
+///
+/// `dir` as for [`dir_node`]; `name` points to `len` bytes; `node` is the `i_private` of a
+/// live statsfs inode other than the root.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_revalidate(
+    dir: *const c_void,
+    name: *const u8,
+    len: usize,
+    node: *const c_void,
+) -> c_int {
+    // SAFETY: The caller passes a live directory and the dentry's name (safety requirement).
+    let (dir, name) = unsafe { (dir_node(dir), name_bytes(name, len)) };
+    // SAFETY: The `i_private` of a live inode other than the root (safety requirement).
+    let node = unsafe { node_of(node) };
+    c_int::from(is_entry(&dir, &tree::read(), name, node))
+}
+
+/// Releases an inode's `i_private` when the inode is evicted.
+///
+/// # Safety
+///
+/// `node` came from [`stats_fs_rust_lookup`], and is not used again.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_release(node: *mut c_void) {
+    // SAFETY: From `into_foreign` in `stats_fs_rust_lookup`, given back once (safety
+    // requirement).
+    drop(unsafe { <KBox<Node> as ForeignOwnable>::from_foreign(node) });
+}
+
+mod c {
+    use kernel::bindings::dir_context;
+
+    extern "C" {
+        // In `stats_fs_vfs.c`; see `stats_fs_internal.h`.
+        pub(super) fn stats_fs_vfs_emit(
+            ctx: *mut dir_context,
+            name: *const u8,
+            len: usize,
+            is_dir: bool,
+        ) -> bool;
+    }
+}
+
+/// The names of some directory entries, copied out of the tree so that they can be
+/// emitted without its lock.
+#[derive(Default)]
+struct Entries {
+    names: KVec<u8>,
+    /// Start in `names`, length, and whether the entry is a directory.
+    entries: KVec<(usize, usize, bool)>,
+}
+
+impl Entries {
+    fn push(&mut self, name: &[u8], is_dir: bool) -> Result {
+        self.entries
+            .push((self.names.len(), name.len(), is_dir), GFP_KERNEL)?;
+        self.names.extend_from_slice(name, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// Collects the entries of `dir` from index `first` on.
+    fn collect(dir: &DirNode<'_>, g: &impl Held, first: usize) -> Result<Self> {
+        let mut this = Self::default();
+        let mut index = 0;
+        match *dir {
+            DirNode::Root => Source::for_each_entry(None, g, |name, is_dir| {
+                if index >= first {
+                    this.push(name.to_bytes(), is_dir)?;
+                }
+                index += 1;
+                Ok(())
+            })?,
+            DirNode::Source(source) if source.in_tree(g) => {
+                Source::for_each_entry(Some(source), g, |name, is_dir| {
+                    if index >= first {
+                        this.push(name.to_bytes(), is_dir)?;
+                    }
+                    index += 1;
+                    Ok(())
+                })?
+            }
+            DirNode::Source(_) => {}
+            DirNode::Histogram(hist) => {
+                let buckets = hist.current(g).map_or(0, |(_, desc)| desc.buckets());
+                for bucket in first..buckets {
+                    let mut buf = [0u8; 12];
+                    let mut text = Formatter::new(&mut buf);
+                    write!(text, "{bucket}").map_err(|_| EOVERFLOW)?;
+                    let len = text.bytes_written();
+                    this.push(&buf[..len], false)?;
+                }
+            }
+        }
+        Ok(this)
+    }
+}
+
+/// Emits the entries of directory `dir` from index `first` on.
+///
+/// The names are copied out under the tree lock and emitted after it is released: emitting
+/// copies to user memory, which may fault.
+///
+/// # Safety
+///
+/// `dir` as for [`dir_node`]; `ctx` is the `struct dir_context` of the readdir call.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_readdir(
+    dir: *const c_void,
+    ctx: *mut bindings::dir_context,
+    first: i64,
+) -> c_int {
+    // SAFETY: A live directory (safety requirement).
+    let dir = unsafe { dir_node(dir) };
+    let first = usize::try_from(first).unwrap_or(0);
+    let collected = Entries::collect(&dir, &tree::read(), first);
+    let collected = match collected {
+        Ok(collected) => collected,
+        Err(e) => return e.to_errno(),
+    };
+    for &(start, len, is_dir) in collected.entries.iter() {
+        let name = &collected.names[start..start + len];
+        // SAFETY: `ctx` is the caller's context; `name` is valid for `len` bytes.
+        if !unsafe { c::stats_fs_vfs_emit(ctx, name.as_ptr(), len, is_dir) } {
+            break;
+        }
+    }
+    0
+}
+
+/// The number or text value file `node` shows, `None` for a revoked group.
+fn value_text<'a>(node: &'a Node, g: &'a impl Held) -> Option<(u64, Option<&'a str>, bool)> {
+    let Node::Value(value, bucket) = node else {
+        return None;
+    };
+    let group = value.group(g)?;
+    // A revoked group's descriptor may not be touched: `desc` gives `None` then.
+    let desc = group.desc(value.index)?;
+    let number = value.source.value_of(g, group, value.index, *bucket);
+    let text = if desc.buckets() == 0 {
+        desc.show(number).and_then(|text| text.to_str().ok())
+    } else {
+        None
+    };
+    Some((number, text, desc.signed()))
+}
+
+/// Shows value file `node` in `m`: the number in decimal (signed types signed) or the show
+/// string, and a newline; `0` for a revoked group.
+///
+/// The value is read under the tree lock, and printed into the `seq_file` after the lock is
+/// released: the show string is the descriptor's, valid while the group is registered, so
+/// it is copied out first.
+///
+/// # Safety
+///
+/// `m` is the `seq_file` of a `single_open()` read, used by this task only during the call;
+/// `node` is the `i_private` of a live value inode.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_show_value(
+    m: *mut bindings::seq_file,
+    node: *const c_void,
+) -> c_int {
+    // SAFETY: A live value inode's `i_private` (safety requirement).
+    let node = unsafe { node_of(node) };
+    // The longest show string printed; longer ones are cut.
+    let mut text = [0u8; 128];
+    let (number, text_len, signed) = {
+        let g = tree::read();
+        match value_text(node, &g) {
+            None => (0, None, false),
+            Some((number, shown, signed)) => {
+                let len = shown.map(|t| {
+                    let len = t.len().min(text.len());
+                    text[..len].copy_from_slice(&t.as_bytes()[..len]);
+                    len
+                });
+                (number, len, signed)
+            }
+        }
+    };
+    // SAFETY: `m` is valid and not used by another task during the call (safety requirement).
+    let m = unsafe { SeqFile::from_raw(m) };
+    match text_len.map(|len| core::str::from_utf8(&text[..len])) {
+        Some(Ok(text)) => seq_print!(m, "{text}\n"),
+        _ if signed => seq_print!(m, "{}\n", number as i64),
+        _ => seq_print!(m, "{number}\n"),
+    }
+    0
+}
+
+/// Clears value file `node` (its whole subtree for an aggregate).
+///
+/// # Safety
+///
+/// `node` is the `i_private` of a live value inode.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_clear_value(node: *const c_void) -> c_int {
+    // SAFETY: A live value inode's `i_private` (safety requirement).
+    let node = unsafe { node_of(node) };
+    let Node::Value(value, bucket) = node else {
+        return EINVAL.to_errno();
+    };
+    let g = tree::read();
+    let result = match value.group(&g) {
+        Some(group) => value.source.clear_in(&g, group, value.index, *bucket),
+        None => Err(ENOENT),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+mod registration {
     use kernel::ffi::c_int;
 
-    // These match `stats_fs_internal.h`, which is not an input to bindgen.
+    // In `stats_fs_vfs.c`; see `stats_fs_internal.h`, which is not an input to bindgen.
     extern "C" {
         pub(super) fn stats_fs_vfs_init() -> c_int;
         pub(super) fn stats_fs_vfs_exit();
@@ -31,7 +518,7 @@ impl Registration {
     pub(crate) fn new() -> Result<Self> {
         // SAFETY: `stats_fs_vfs_init()` has no preconditions; it is called once, at module
         // init, and undone only by `Drop` below.
-        to_result(unsafe { ffi::stats_fs_vfs_init() })?;
+        to_result(unsafe { registration::stats_fs_vfs_init() })?;
         // INVARIANT: The call above succeeded.
         Ok(Self(()))
     }
@@ -42,6 +529,51 @@ impl Drop for Registration {
         // SAFETY: By the type invariant, `stats_fs_vfs_init()` succeeded and this is the
         // only call to `stats_fs_vfs_exit()` for it. Nothing is mounted: a mount holds a
         // reference on the module, so the module (and this value) cannot go away.
-        unsafe { ffi::stats_fs_vfs_exit() };
+        unsafe { registration::stats_fs_vfs_exit() };
+    }
+}
+
+#[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
+#[kunit_tests(statsfs_vfs)]
+mod tests {
+    use super::{
+        parse_bucket,
+        NodeInfo, //
+    };
+    use core::mem::{
+        offset_of,
+        size_of, //
+    };
+
+    mod c {
+        extern "C" {
+            // Defined in `stats_fs_vfs.c` from `stats_fs_internal.h`.
+            pub(super) static stats_fs_vfs_layout: [usize; 4];
+        }
+    }
+
+    #[test]
+    fn node_info_has_the_c_layout() {
+        // SAFETY: A constant array defined in C, never written.
+        let c = unsafe { &c::stats_fs_vfs_layout };
+        let rust = [
+            size_of::<NodeInfo>(),
+            offset_of!(NodeInfo, is_dir),
+            offset_of!(NodeInfo, mode),
+            offset_of!(NodeInfo, private),
+        ];
+        assert_eq!(c, &rust);
+    }
+
+    #[test]
+    fn bucket_names_are_canonical_decimal() {
+        assert_eq!(parse_bucket(b"0", 32), Some(0));
+        assert_eq!(parse_bucket(b"31", 32), Some(31));
+        assert_eq!(parse_bucket(b"32", 32), None);
+        assert_eq!(parse_bucket(b"01", 32), None);
+        assert_eq!(parse_bucket(b"", 32), None);
+        assert_eq!(parse_bucket(b"-1", 32), None);
+        assert_eq!(parse_bucket(b"1a", 32), None);
+        assert_eq!(parse_bucket(b"99999999999999999999", 32), None);
     }
 }

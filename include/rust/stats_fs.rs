@@ -334,14 +334,20 @@ struct Binding<T: 'static, const N: usize> {
 }
 
 impl<T: Send + Sync + 'static, const N: usize> Binding<T, N> {
-    fn from_header(header: &BindingHeader) -> &Self {
-        // SAFETY: Headers are only ever the first field of a `Binding<T, N>` (`repr(C)`),
-        // and `get`/`clear` below are only installed in a `Binding<T, N>` of these `T`, `N`.
-        unsafe { &*core::ptr::from_ref(header).cast::<Self>() }
+    /// The binding whose header is `header`.
+    ///
+    /// # Safety
+    ///
+    /// `header` is the `header` field of a `Binding<T, N>` of these `T` and `N`.
+    unsafe fn from_header(header: &BindingHeader) -> &Self {
+        // SAFETY: `header` is the `header` field of a `Binding<T, N>` (safety requirement),
+        // which lives at least as long as the borrow of `header`.
+        unsafe { &*kernel::container_of!(core::ptr::from_ref(header), Self, header) }
     }
 
     fn get(header: &BindingHeader, index: usize) -> u64 {
-        let this = Self::from_header(header);
+        // SAFETY: `get` is only installed in the header of a `Binding<T, N>` (`add_group`).
+        let this = unsafe { Self::from_header(header) };
         this.table
             .values
             .get(index)
@@ -349,7 +355,8 @@ impl<T: Send + Sync + 'static, const N: usize> Binding<T, N> {
     }
 
     fn clear(header: &BindingHeader, index: usize) {
-        let this = Self::from_header(header);
+        // SAFETY: As for `get`.
+        let this = unsafe { Self::from_header(header) };
         if let Some(v) = this.table.values.get(index) {
             (v.field)(&this.data).reset();
         }

@@ -35,6 +35,7 @@ mod tests {
 
     use crate::{
         abi::{
+            Aggregation,
             Kind,
             Unit,
             UnitBase,
@@ -64,12 +65,12 @@ mod tests {
         },
     };
 
-    const NONE: c_int = 0;
-    const SUM: c_int = 1;
-    const MIN: c_int = 2;
-    const MAX: c_int = 3;
-    const COUNT_ZERO: c_int = 4;
-    const AVG: c_int = 5;
+    const NONE: c_int = Aggregation::None as c_int;
+    const SUM: c_int = Aggregation::Sum as c_int;
+    const MIN: c_int = Aggregation::Min as c_int;
+    const MAX: c_int = Aggregation::Max as c_int;
+    const COUNT_ZERO: c_int = Aggregation::CountZero as c_int;
+    const AVG: c_int = Aggregation::Avg as c_int;
 
     /// The memory the test values live in, as a subsystem's stats struct would be.
     #[repr(C)]
@@ -279,7 +280,7 @@ mod tests {
             GFP_KERNEL,
         )?;
         add(&child, &*only_in_child, kid.base(), 0)?;
-        parent.source().add_subordinate(child.source())?;
+        parent.borrow().add_subordinate(child.borrow())?;
         // Newest group first: `other` was added last.
         assert_eq!(by_name(&parent, c"u64")?, 2);
         // By descriptor: that exact descriptor, wherever it is.
@@ -327,10 +328,10 @@ mod tests {
         add(&leaf1, &*values, s2.base(), 0)?;
         add(&leaf2, &*values, s3.base(), HIDDEN)?;
         add(&side, &*values, s4.base(), 0)?;
-        mid.source().add_subordinate(leaf1.source())?;
-        mid.source().add_subordinate(leaf2.source())?;
-        root.source().add_subordinate(mid.source())?;
-        root.source().add_subordinate(side.source())?;
+        mid.borrow().add_subordinate(leaf1.borrow())?;
+        mid.borrow().add_subordinate(leaf2.borrow())?;
+        root.borrow().add_subordinate(mid.borrow())?;
+        root.borrow().add_subordinate(side.borrow())?;
 
         // The root's aggregate group is the newest, so names find it.
         assert_eq!(by_name(&root, c"u64")?, 10 + 5 + 7); // SUM
@@ -391,7 +392,7 @@ mod tests {
         add(&child, &*values, a.base(), 0)?;
         let other = source(c"other", 0)?;
         add(&other, &*values, b.base(), 0)?;
-        parent.source().add_subordinate(child.source())?;
+        parent.borrow().add_subordinate(child.borrow())?;
         // Refusals: floating value, type without clear.
         assert_eq!(child.clear(&values[5]), Err(EPERM));
         assert_eq!(parent.clear(&values[2]), Err(EPERM));
@@ -427,8 +428,8 @@ mod tests {
         add(&c1, &*values, a.base(), 0)?;
         add(&c2, &*values, b.base(), 0)?;
         add(&c2, &*values, core::ptr::null_mut(), 0)?;
-        parent.source().add_subordinate(c1.source())?;
-        parent.source().add_subordinate(c2.source())?;
+        parent.borrow().add_subordinate(c1.borrow())?;
+        parent.borrow().add_subordinate(c2.borrow())?;
         assert_eq!(by_name(&parent, c"u8")?, 4);
         c2.revoke();
         // The revoked source reads 0, aggregates included: no empty-set sentinel.
@@ -452,28 +453,28 @@ mod tests {
         let b = source(c"b", 0)?;
         let c = source(c"c", 0)?;
         let b2 = source(c"b", 0)?;
-        a.source().add_subordinate(b.source())?;
-        b.source().add_subordinate(c.source())?;
+        a.borrow().add_subordinate(b.borrow())?;
+        b.borrow().add_subordinate(c.borrow())?;
         // One parent only.
-        assert_eq!(a.source().add_subordinate(c.source()), Err(EBUSY));
+        assert_eq!(a.borrow().add_subordinate(c.borrow()), Err(EBUSY));
         // No cycles.
-        assert_eq!(c.source().add_subordinate(a.source()), Err(EINVAL));
-        assert_eq!(a.source().add_subordinate(a.source()), Err(EINVAL));
+        assert_eq!(c.borrow().add_subordinate(a.borrow()), Err(EINVAL));
+        assert_eq!(a.borrow().add_subordinate(a.borrow()), Err(EINVAL));
         // Visible siblings have distinct names.
-        assert_eq!(a.source().add_subordinate(b2.source()), Err(EEXIST));
+        assert_eq!(a.borrow().add_subordinate(b2.borrow()), Err(EEXIST));
         // Removing a non-child does nothing; removing and adding again works.
         a.remove_subordinate(&c);
-        assert_eq!(a.source().add_subordinate(c.source()), Err(EBUSY));
+        assert_eq!(a.borrow().add_subordinate(c.borrow()), Err(EBUSY));
         a.remove_subordinate(&b);
-        a.source().add_subordinate(b2.source())?;
-        assert_eq!(a.source().add_subordinate(b.source()), Err(EEXIST));
+        a.borrow().add_subordinate(b2.borrow())?;
+        assert_eq!(a.borrow().add_subordinate(b.borrow()), Err(EEXIST));
         b.remove_subordinate(&c);
         // A registered source cannot become a subordinate.
-        c.source().register()?;
-        assert_eq!(c.source().register(), Err(EBUSY));
-        assert_eq!(a.source().add_subordinate(c.source()), Err(EBUSY));
+        c.borrow().register()?;
+        assert_eq!(c.borrow().register(), Err(EBUSY));
+        assert_eq!(a.borrow().add_subordinate(c.borrow()), Err(EBUSY));
         let c_again = source(c"c", 0)?;
-        assert_eq!(c_again.source().register(), Err(EEXIST));
+        assert_eq!(c_again.borrow().register(), Err(EEXIST));
         Ok(())
     }
 
@@ -490,9 +491,9 @@ mod tests {
         let owned = source(c"owned", 0)?;
         add(&owned, &*values, st.base(), 0)?;
         add(&kept, &*values, st.base(), 0)?;
-        parent.source().add_subordinate(kept.source())?;
-        parent.source().add_subordinate(owned.source())?;
-        parent.source().register()?;
+        parent.borrow().add_subordinate(kept.borrow())?;
+        parent.borrow().add_subordinate(owned.borrow())?;
+        parent.borrow().register()?;
         // Keep the memory of `owned` (not a reference) to look at it afterwards.
         let owned_mem = owned.source().clone();
         drop(owned);
@@ -501,9 +502,9 @@ mod tests {
         assert_eq!(owned_mem.get_value(&values[0])?, 0);
         assert_eq!(kept.get_value(&values[0])?, 1);
         // `kept` can go somewhere else now, and the root name is free again.
-        kept.source().register()?;
+        kept.borrow().register()?;
         let again = source(c"core_teardown", 0)?;
-        again.source().register()?;
+        again.borrow().register()?;
         Ok(())
     }
 
@@ -523,7 +524,7 @@ mod tests {
         for _ in 0..DEPTH {
             let child = source(c"level", 0)?;
             add(&child, &*values, counter_ptr, 0)?;
-            parent.add_subordinate(child.source())?;
+            parent.as_arc_borrow().add_subordinate(child.borrow())?;
             parent = child.source().clone();
             // The parent's reference keeps it.
             drop(child);
@@ -647,7 +648,7 @@ mod tests {
             let name = CString::try_from_fmt(fmt!("kid{i}"))?;
             let kid = Source::new(name, 0)?;
             add(&kid, &*shared.values, shared.stats.base(), 0)?;
-            shared.root.source().add_subordinate(kid.source())?;
+            shared.root.borrow().add_subordinate(kid.borrow())?;
             match i % 3 {
                 // Revoke, remove, put: what KVM does when a VM goes away.
                 0 => {
@@ -739,8 +740,8 @@ mod tests {
         add(&ca, &*values, a.get().cast(), 0)?;
         add(&cb, &*values, b.get().cast(), 0)?;
         add(&parent, &*values, core::ptr::null_mut(), 0)?;
-        parent.source().add_subordinate(ca.source())?;
-        parent.source().add_subordinate(cb.source())?;
+        parent.borrow().add_subordinate(ca.borrow())?;
+        parent.borrow().add_subordinate(cb.borrow())?;
 
         let buckets = |s: &Source| -> Result<[u64; 4]> {
             let g = tree::read();

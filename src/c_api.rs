@@ -9,7 +9,10 @@
 //! C header: [`include/linux/stats_fs.h`](../include/linux/stats_fs.h)
 
 use kernel::{
-    error::from_result,
+    error::{
+        from_err_ptr,
+        from_result, //
+    },
     ffi::{
         c_char,
         c_int,
@@ -25,8 +28,10 @@ use kernel::{
             Atomic,
             Relaxed, //
         },
-        Arc, ArcBorrow,
+        Arc,
+        ArcBorrow, //
     },
+    types::ForeignOwnable,
 };
 
 use crate::{
@@ -45,9 +50,6 @@ pub(crate) fn set_initialized(on: bool) {
     INITIALIZED.store(on, Relaxed);
 }
 
-/// The largest errno an error pointer encodes (`MAX_ERRNO`).
-const MAX_ERRNO: usize = 4095;
-
 /// Borrows the source behind a C handle, without touching its counts.
 ///
 /// Returns `None` for NULL and error pointers.
@@ -57,12 +59,10 @@ const MAX_ERRNO: usize = 4095;
 /// `ptr` is NULL, an error pointer, or a handle returned by `stats_fs_source_create()` (or
 /// `stats_fs_source_get()`) whose reference the caller holds for the duration of `'a`.
 unsafe fn borrow<'a>(ptr: *mut c_void) -> Option<ArcBorrow<'a, Source>> {
-    if ptr.is_null() || ptr as usize >= MAX_ERRNO.wrapping_neg() {
-        return None;
-    }
-    // SAFETY: The handle came from `SourceRef::into_raw`, i.e. `Arc::into_raw`, and the
-    // caller's reference keeps the allocation alive for `'a` (safety requirement).
-    Some(unsafe { ArcBorrow::from_raw(ptr.cast::<Source>()) })
+    let ptr = from_err_ptr(ptr).ok().filter(|p| !p.is_null())?;
+    // SAFETY: The handle came from `SourceRef::into_foreign`, i.e. `Arc::into_foreign`, and
+    // the caller's reference keeps the allocation alive for `'a` (safety requirement).
+    Some(unsafe { <Arc<Source> as ForeignOwnable>::borrow(ptr) })
 }
 
 /// Creates a source named `name`; the C `stats_fs_source_create()` formats the name first.
@@ -84,7 +84,7 @@ pub(crate) unsafe extern "C" fn stats_fs_source_create_named(
         .map_err(Error::from)
         .and_then(|name| Source::new(name, flags));
     match result {
-        Ok(source) => source.into_raw().cast_mut().cast(),
+        Ok(source) => source.into_foreign(),
         Err(e) => e.to_ptr(),
     }
 }
@@ -100,7 +100,7 @@ pub(crate) unsafe extern "C" fn stats_fs_source_register(source: *mut c_void) ->
     let Some(source) = (unsafe { borrow(source) }) else {
         return EINVAL.to_errno();
     };
-    from_result(|| Arc::from(source).register().map(|()| 0))
+    from_result(|| source.register().map(|()| 0))
 }
 
 /// `stats_fs_source_add_values()`.
@@ -139,7 +139,7 @@ pub(crate) unsafe extern "C" fn stats_fs_source_add_subordinate(
     let (Some(parent), Some(child)) = (unsafe { borrow(parent) }, unsafe { borrow(child) }) else {
         return EINVAL.to_errno();
     };
-    from_result(|| Arc::from(parent).add_subordinate(&child.into()).map(|()| 0))
+    from_result(|| parent.add_subordinate(child).map(|()| 0))
 }
 
 /// `stats_fs_source_remove_subordinate()`.
@@ -273,7 +273,7 @@ pub(crate) unsafe extern "C" fn stats_fs_source_get(source: *mut c_void) {
     // SAFETY: The caller holds a reference for the duration of the call.
     if let Some(source) = unsafe { borrow(source) } {
         // The new reference is C's: it comes back through `stats_fs_source_put()`.
-        let _ = Arc::from(source).new_ref().into_raw();
+        let _ = source.new_ref().into_foreign();
     }
 }
 
@@ -286,8 +286,8 @@ pub(crate) unsafe extern "C" fn stats_fs_source_get(source: *mut c_void) {
 pub(crate) unsafe extern "C" fn stats_fs_source_put(source: *mut c_void) {
     // SAFETY: Checked by `borrow`'s rules: not NULL and not an error pointer.
     if unsafe { borrow(source) }.is_some() {
-        // SAFETY: The handle came from `SourceRef::into_raw` and the caller gives it up.
-        drop(unsafe { SourceRef::from_raw(source.cast::<Source>()) });
+        // SAFETY: The handle came from `SourceRef::into_foreign` and the caller gives it up.
+        drop(unsafe { SourceRef::from_foreign(source) });
     }
 }
 
