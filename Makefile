@@ -8,12 +8,13 @@
 #   make check     run every test; ends with "N passed, N failed"
 #   make bench     statsfs vs debugfs: memory and read time, 1,000 sources x 60 values
 #   make shell     an interactive shell in the guest, statsfs mounted
+#   make kunit     the KUnit suites through tools/testing/kunit/kunit.py (QEMU x86_64)
 #
 # Kbuild reads ./Kbuild for the module itself.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: modules clean demo check bench shell
+.PHONY: modules clean demo check bench shell kunit
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_STATS_FS=m modules
@@ -30,6 +31,9 @@ check:
 
 bench:
 	scripts/bench.sh
+
+kunit:
+	scripts/kunit.sh
 
 shell:
 	scripts/setup.sh

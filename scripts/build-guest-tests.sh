@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the in-guest test programs as static binaries into $OUT/guest-bin, and the
-# out-of-tree statsfs module (which proves `make KDIR=...` works).
+# Build the in-guest test programs (the selftests) as static binaries into
+# $OUT/guest-bin, and the out-of-tree statsfs module (which proves `make KDIR=...` works).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 OUT=${OUT:-$STATSFS_ROOT/out}
 
+# The selftests, built the kernel's way: grafted into tools/testing/selftests/statsfs
+# and made with its lib.mk.
+selftests=$KSRC/tools/testing/selftests/statsfs
+rm -rf "$selftests" "$OUT/guest-bin"
 mkdir -p "$OUT/guest-bin"
-rm -f "$OUT"/guest-bin/*
-for c in "$STATSFS_ROOT"/tests/guest/*.c; do
-	gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/guest-bin/$(basename "$c" .c)" "$c"
-done
+cp -r "$STATSFS_ROOT/tests/selftests/statsfs" "$selftests"
+make -s -C "$selftests" OUTPUT="$OUT/guest-bin" CC=gcc
 
 "$STATSFS_ROOT/scripts/stage-python.sh"
 

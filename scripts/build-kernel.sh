@@ -58,7 +58,8 @@ grep -q 'CONFIG_STATS_FS' "$KSRC/fs/Makefile" ||
 mkdir -p "$KSRC/fs/statsfs"
 rsync -rc --delete --exclude='*.o' --exclude='.*.cmd' --exclude='*.ko' --exclude='*.mod*' \
 	--exclude='modules.order' --exclude='*.rmeta' \
-	"$STATSFS_ROOT/Kbuild" "$STATSFS_ROOT/Kconfig" "$STATSFS_ROOT/src" "$STATSFS_ROOT/include" \
+	"$STATSFS_ROOT/Kbuild" "$STATSFS_ROOT/Kconfig" "$STATSFS_ROOT/.kunitconfig" \
+	"$STATSFS_ROOT/src" "$STATSFS_ROOT/include" \
 	"$KSRC/fs/statsfs/"
 if compgen -G "$STATSFS_ROOT/include/linux/*.h" >/dev/null; then
 	rsync -c "$STATSFS_ROOT/include/linux/"*.h "$KSRC/include/linux/"

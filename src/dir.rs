@@ -91,23 +91,24 @@ impl Source {
         placed && self.is_visible() && self.name().to_bytes() == name
     }
 
-    /// Calls `f` with the name of every entry of directory `dir` (the top of the file system
-    /// if `None`) and whether it is a directory, in the order readdir shows them: the visible
+    /// Calls `f` with the name, inode number and whether it is a directory of every entry of
+    /// directory `dir` (the top of the file system if `None`), in the order readdir shows
+    /// them: the visible
     /// subordinates, then the values that [`Source::visible_value`] finds (histograms are
     /// directories).
     pub(crate) fn for_each_entry<'a>(
         dir: Option<&'a Source>,
         g: &'a impl Held,
-        mut f: impl FnMut(&'a CStr, bool) -> Result,
+        mut f: impl FnMut(&'a CStr, u64, bool) -> Result,
     ) -> Result {
         let Some(dir) = dir else {
             for root in Source::roots(g).iter().filter(|s| s.is_visible()) {
-                f(root.name(), true)?;
+                f(root.name(), root.ino(), true)?;
             }
             return Ok(());
         };
         for child in dir.children(g).iter().filter(|c| c.is_visible()) {
-            f(child.name(), true)?;
+            f(child.name(), child.ino(), true)?;
         }
         let groups = dir.groups(g);
         for (n, grp) in groups.iter().enumerate().rev() {
@@ -124,7 +125,7 @@ impl Source {
                 let earlier =
                     (0..i).any(|j| grp.desc(j).is_some_and(|d| d.name().to_bytes() == name));
                 if !newer && !earlier && Self::visible_child(Some(dir), g, name).is_none() {
-                    f(desc.name(), desc.buckets() > 0)?;
+                    f(desc.name(), grp.ino(i, None), desc.buckets() > 0)?;
                 }
             }
         }

@@ -64,6 +64,29 @@ use crate::{
 /// reference is put.
 static ROOTS: TreeLocked<KVec<Arc<Source>>> = TreeLocked::new(KVec::new());
 
+/// The revision of the top of the file system's entries (see [`Revision`]).
+static ROOTS_REV: TreeLocked<Revision> = TreeLocked::new(Revision::FIRST);
+
+/// The revision of a directory's entries: it changes whenever the set of names the
+/// directory holds may have changed (a subordinate or group added, removed or revoked).
+/// A negative dentry that remembers it stays valid while it is unchanged, as in kernfs.
+/// Zero is never a revision.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Revision(u64);
+
+impl Revision {
+    const FIRST: Self = Self(1);
+
+    /// The value C stores in a negative dentry's `d_time`.
+    pub(crate) fn get(self) -> u64 {
+        self.0
+    }
+
+    fn bump(&mut self) {
+        self.0 = self.0.wrapping_add(1).max(1);
+    }
+}
+
 /// What [`Source::unlink`] took out: the root list's `Arc`, or the parent's reference.
 ///
 /// Only held to be dropped later, without the tree lock, hence the leading underscores.
@@ -98,6 +121,7 @@ struct SourceInner {
     children: KVec<SourceRef>,
     place: Place,
     pos: usize,
+    rev: Revision,
     dead_next: Option<Arc<Source>>,
 }
 
@@ -112,6 +136,7 @@ unsafe impl Sync for SourceInner {}
 pub(crate) struct Source {
     name: CString,
     flags: u32,
+    ino: u64,
     refs: Refcount,
     inner: TreeLocked<SourceInner>,
 }
@@ -137,12 +162,14 @@ impl Source {
             Source {
                 name,
                 flags,
+                ino: crate::ino::reserve(1),
                 refs: Refcount::new(1),
                 inner: TreeLocked::new(SourceInner {
                     groups: KVec::new(),
                     children: KVec::new(),
                     place: Place::Detached,
                     pos: 0,
+                    rev: Revision::FIRST,
                     dead_next: None,
                 }),
             },
@@ -183,6 +210,7 @@ impl Source {
         // Not the last `Arc` if this fails: the caller's is another.
         roots.push(self.into(), GFP_KERNEL)?;
         let pos = roots.len() - 1;
+        ROOTS_REV.get_mut(g).bump();
         let inner = self.inner.get_mut(g);
         // INVARIANT: `ROOTS[pos]` is this source.
         inner.place = Place::Root;
@@ -213,6 +241,7 @@ impl Source {
             return Err(EEXIST);
         }
         inner.groups.push(group, GFP_KERNEL)?;
+        inner.rev.bump();
         Ok(())
     }
 
@@ -253,6 +282,7 @@ impl Source {
             // Cannot happen: we just reserved room. Hand the reference back all the same.
             return Err((ENOMEM, e.0));
         }
+        self.inner.get_mut(g).rev.bump();
         let inner = child_arc.inner.get_mut(g);
         // INVARIANT: `self.children[pos]` is the child, and `self` stays live while it is
         // there (it holds a reference only dropped after detaching its children).
@@ -314,9 +344,12 @@ impl Source {
     /// Revokes all of the source's groups: their memory is never touched again.
     pub(crate) fn revoke(&self) {
         let mut guard = tree::write();
-        for group in self.inner.get_mut(&mut guard).groups.iter_mut() {
+        let inner = self.inner.get_mut(&mut guard);
+        for group in inner.groups.iter_mut() {
             group.revoke();
         }
+        // The revoked groups' files leave the directory.
+        inner.rev.bump();
         // Readers take the lock shared, so none is reading a revoked group now, and none
         // will: they check `revoked` under the lock.
     }
@@ -369,6 +402,21 @@ impl Source {
             .groups
             .iter()
             .find(|grp| grp.array() == array && grp.base() == base)
+    }
+
+    /// The inode number of the source's directory.
+    pub(crate) fn ino(&self) -> u64 {
+        self.ino
+    }
+
+    /// The revision of the source's directory entries.
+    pub(crate) fn revision(&self, g: &impl Held) -> Revision {
+        self.inner.get(g).rev
+    }
+
+    /// The revision of the entries of the top of the file system.
+    pub(crate) fn roots_revision(g: &impl Held) -> Revision {
+        *ROOTS_REV.get(g)
     }
 
     /// The source's value groups, oldest first.
@@ -526,6 +574,7 @@ fn teardown(g: &mut WriteGuard, first: Arc<Source>) {
         for group in inner.groups.iter_mut() {
             group.revoke();
         }
+        inner.rev.bump();
         let place = inner.place;
         let pos = inner.pos;
         let children = core::mem::take(&mut inner.children);
@@ -553,6 +602,9 @@ fn teardown(g: &mut WriteGuard, first: Arc<Source>) {
 
 /// Removes `ROOTS[pos]`, keeping every other root's `pos` right.
 fn take_root(g: &mut WriteGuard, pos: usize) -> Option<Arc<Source>> {
+    if pos < ROOTS.get(g).len() {
+        ROOTS_REV.get_mut(g).bump();
+    }
     let roots = ROOTS.get_mut(g);
     let removed = swap_remove(roots, pos)?;
     if let Some(moved) = roots.get(pos).cloned() {
@@ -566,8 +618,10 @@ fn take_root(g: &mut WriteGuard, pos: usize) -> Option<Arc<Source>> {
 
 /// Removes `parent.children[pos]`, detaching it and keeping every sibling's `pos` right.
 fn take_child(parent: &Source, g: &mut WriteGuard, pos: usize) -> Option<SourceRef> {
-    let children = &mut parent.inner.get_mut(g).children;
-    let removed = swap_remove(children, pos)?;
+    let inner = parent.inner.get_mut(g);
+    let removed = swap_remove(&mut inner.children, pos)?;
+    inner.rev.bump();
+    let children = &mut inner.children;
     let moved = children.get(pos).map(|c| c.0.clone());
     if let Some(moved) = moved {
         moved.inner.get_mut(g).pos = pos;

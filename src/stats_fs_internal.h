@@ -26,11 +26,16 @@ struct seq_file;
 /*
  * What a lookup found. @private becomes the new inode's i_private: the node
  * the inode stands for, owned by the inode and given back to
- * stats_fs_rust_release() when it is evicted. The root's i_private is NULL.
+ * stats_fs_rust_release() when it is evicted; @ino its inode number. The
+ * root's i_private is NULL. When nothing is found (-ENOENT), @rev is the
+ * revision of the directory's entries to keep in the negative dentry's
+ * d_time, or 0 if the negative dentry must not be trusted.
  */
 struct stats_fs_node_info {
 	bool is_dir;
 	umode_t mode;
+	u64 ino;
+	u64 rev;
 	void *private;
 };
 
@@ -39,6 +44,7 @@ int stats_fs_rust_lookup(const void *dir, const char *name, size_t len,
 			 struct stats_fs_node_info *info);
 int stats_fs_rust_revalidate(const void *dir, const char *name, size_t len,
 			     const void *node);
+int stats_fs_rust_revalidate_negative(const void *dir, u64 rev);
 void stats_fs_rust_release(void *node);
 int stats_fs_rust_readdir(const void *dir, struct dir_context *ctx, loff_t first);
 int stats_fs_rust_show_value(struct seq_file *m, const void *node);
@@ -46,7 +52,7 @@ int stats_fs_rust_clear_value(const void *node);
 
 /* Implemented in C (stats_fs_vfs.c), called from Rust (src/vfs.rs). */
 bool stats_fs_vfs_emit(struct dir_context *ctx, const char *name, size_t len,
-		       bool is_dir);
+		       u64 ino, bool is_dir);
 
 /* Implemented in Rust (src/c_api.rs), called by stats_fs_source_create(). */
 struct stats_fs_source *stats_fs_source_create_named(u32 flags, const char *name);
@@ -56,7 +62,7 @@ struct stats_fs_source *stats_fs_source_create_named(u32 flags, const char *name
 extern const size_t stats_fs_c_layout[STATS_FS_C_LAYOUT_LEN];
 
 /* In C (stats_fs_vfs.c): the layout of struct stats_fs_node_info, for a Rust KUnit test. */
-#define STATS_FS_VFS_LAYOUT_LEN 4
+#define STATS_FS_VFS_LAYOUT_LEN 6
 extern const size_t stats_fs_vfs_layout[STATS_FS_VFS_LAYOUT_LEN];
 
 #endif /* _STATS_FS_INTERNAL_H */

@@ -58,7 +58,7 @@ static struct inode *stats_fs_make_inode(struct super_block *sb,
 		stats_fs_rust_release(info->private);
 		return NULL;
 	}
-	inode->i_ino = get_next_ino();
+	inode->i_ino = info->ino;
 	simple_inode_init_ts(inode);
 	inode->i_private = info->private;
 	if (info->is_dir) {
@@ -84,8 +84,11 @@ static struct dentry *stats_fs_lookup(struct inode *dir, struct dentry *dentry,
 		return ERR_PTR(-ENAMETOOLONG);
 	err = stats_fs_rust_lookup(dir->i_private, dentry->d_name.name,
 				   dentry->d_name.len, &info);
-	if (err == -ENOENT)
+	if (err == -ENOENT) {
+		/* Valid while the directory's entries keep this revision. */
+		dentry->d_time = info.rev;
 		return d_splice_alias(NULL, dentry);
+	}
 	if (err)
 		return ERR_PTR(err);
 	inode = stats_fs_make_inode(dir->i_sb, &info);
@@ -103,9 +106,10 @@ static int stats_fs_d_revalidate(struct inode *dir, const struct qstr *name,
 	if (flags & LOOKUP_RCU)
 		return -ECHILD;
 	inode = d_inode(dentry);
-	/* Negative dentries are never trusted: the name may exist by now. */
+	/* A negative dentry holds while its directory's entries are unchanged. */
 	if (!inode)
-		return 0;
+		return stats_fs_rust_revalidate_negative(dir->i_private,
+							 dentry->d_time);
 	return stats_fs_rust_revalidate(dir->i_private, name->name, name->len,
 					inode->i_private);
 }
@@ -127,15 +131,16 @@ static const struct inode_operations stats_fs_dir_inode_operations = {
  * @ctx: The readdir context passed to stats_fs_rust_readdir().
  * @name: Entry name.
  * @len: Length of @name.
+ * @ino: Its inode number, the one a lookup gives its inode.
  * @is_dir: Whether the entry is a directory.
  *
  * Context: Called by the core without its lock held.
  * Return: False when the caller's buffer is full.
  */
 bool stats_fs_vfs_emit(struct dir_context *ctx, const char *name, size_t len,
-		       bool is_dir)
+		       u64 ino, bool is_dir)
 {
-	if (!dir_emit(ctx, name, len, 1, is_dir ? DT_DIR : DT_REG))
+	if (!dir_emit(ctx, name, len, ino, is_dir ? DT_DIR : DT_REG))
 		return false;
 	ctx->pos++;
 	return true;
@@ -363,6 +368,8 @@ const size_t stats_fs_vfs_layout[STATS_FS_VFS_LAYOUT_LEN] = {
 	sizeof(struct stats_fs_node_info),
 	offsetof(struct stats_fs_node_info, is_dir),
 	offsetof(struct stats_fs_node_info, mode),
+	offsetof(struct stats_fs_node_info, ino),
+	offsetof(struct stats_fs_node_info, rev),
 	offsetof(struct stats_fs_node_info, private),
 };
 

@@ -16,6 +16,7 @@ mod abi;
 mod accumulator;
 mod c_api;
 mod dir;
+mod ino;
 mod name;
 #[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
 mod rust_api_tests;

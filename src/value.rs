@@ -115,6 +115,8 @@ pub(crate) struct Group {
     base: *mut c_void,
     flags: u32,
     revoked: bool,
+    first_ino: u64,
+    ino_stride: u64,
 }
 
 // SAFETY: A `Group` is a description of memory owned elsewhere; by the registration
@@ -142,6 +144,7 @@ impl Group {
             return Err(EINVAL);
         }
         let mut len = 0;
+        let mut max_buckets = 0;
         loop {
             if len == MAX_VALUES_PER_GROUP {
                 return Err(EINVAL);
@@ -175,15 +178,20 @@ impl Group {
             if !buckets_ok {
                 return Err(EINVAL);
             }
+            max_buckets = max_buckets.max(u64::from(v.hist_buckets));
             len += 1;
         }
         // INVARIANT: Every descriptor was checked above; validity is the caller's promise.
+        // Each value takes one inode number, and each bucket of a histogram one more.
+        let ino_stride = 1 + max_buckets;
         Ok(Self {
             values,
             len,
             base,
             flags,
             revoked: false,
+            first_ino: crate::ino::reserve(len as u64 * ino_stride),
+            ino_stride,
         })
     }
 
@@ -220,6 +228,13 @@ impl Group {
     /// The number of descriptors.
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// The inode number of value `i` (its file, or its directory for a histogram), or of
+    /// bucket `bucket` of histogram `i`: fixed for the group's life, never reused.
+    pub(crate) fn ino(&self, i: usize, bucket: Option<usize>) -> u64 {
+        let value = self.first_ino + i as u64 * self.ino_stride;
+        bucket.map_or(value, |b| value + 1 + b as u64)
     }
 
     /// Descriptor `i`, if `i < len` and the group is not revoked.

@@ -36,7 +36,10 @@ use kernel::{
 };
 
 use crate::{
-    source::Source,
+    source::{
+        Revision,
+        Source, //
+    },
     tree::{
         self,
         Held, //
@@ -49,11 +52,14 @@ use crate::{
 };
 
 /// `struct stats_fs_node_info`: what a lookup found; `private` is a `KBox<Node>` in foreign
-/// form, owned by the new inode.
+/// form, owned by the new inode. When nothing was found, `rev` is the revision of the
+/// directory's entries for the negative dentry (0: do not keep it).
 #[repr(C)]
 pub(crate) struct NodeInfo {
     is_dir: bool,
     mode: u16,
+    ino: u64,
+    rev: u64,
     private: *mut c_void,
 }
 
@@ -63,8 +69,8 @@ pub(crate) enum Node {
     Dir(Arc<Source>),
     /// The directory of a histogram: one file per bucket.
     Histogram(ValueRef),
-    /// The file of a value: a single number (bucket 0), or one bucket of a histogram.
-    Value(ValueRef, usize),
+    /// The file of a value: a single number (`None`), or one bucket of a histogram.
+    Value(ValueRef, Option<usize>),
 }
 
 /// One value of one group of a source, identified the way it stays stable: by the group's
@@ -152,6 +158,18 @@ unsafe fn dir_node<'a>(dir: *const c_void) -> DirNode<'a> {
     }
 }
 
+impl DirNode<'_> {
+    /// The revision of the directory's entries, if negative dentries may trust it: not for a
+    /// directory that left the tree (it is empty until it comes back, whatever it held).
+    fn revision(&self, g: &impl Held) -> Option<Revision> {
+        match self {
+            DirNode::Root => Some(Source::roots_revision(g)),
+            DirNode::Source(source) => source.in_tree(g).then(|| source.revision(g)),
+            DirNode::Histogram(hist) => hist.current(g).map(|_| hist.source.revision(g)),
+        }
+    }
+}
+
 /// The name C passes as pointer and length.
 ///
 /// # Safety
@@ -188,36 +206,55 @@ fn file_mode(desc: &Desc<'_>) -> u16 {
     }
 }
 
-/// What `name` is in directory `dir`: whether it is a directory, its mode, and its node.
-fn lookup(dir: &DirNode<'_>, g: &impl Held, name: &[u8]) -> Result<(bool, u16, Node)> {
-    match *dir {
+/// What a lookup found in a directory.
+enum Lookup {
+    /// An entry: whether it is a directory, its mode, its inode number and its node.
+    Found(bool, u16, u64, Node),
+    /// Nothing, for as long as the directory's entries keep this revision, if it is known.
+    Absent(Option<Revision>),
+}
+
+/// What `name` is in directory `dir`.
+fn lookup(dir: &DirNode<'_>, g: &impl Held, name: &[u8]) -> Lookup {
+    let found = match *dir {
         DirNode::Root => Source::visible_child(None, g, name)
-            .map(|child| (true, 0o555, Node::Dir(child.clone())))
-            .ok_or(ENOENT),
+            .map(|child| Lookup::Found(true, 0o555, child.ino(), Node::Dir(child.clone()))),
+        // A directory held open after its source left the tree is empty.
+        DirNode::Source(source) if !source.in_tree(g) => None,
         DirNode::Source(source) => {
-            if !source.in_tree(g) {
-                // A directory held open after its source left the tree: it is empty.
-                return Err(ENOENT);
-            }
             if let Some(child) = Source::visible_child(Some(source), g, name) {
-                return Ok((true, 0o555, Node::Dir(child.clone())));
-            }
-            let (group, index) = source.visible_value(g, name).ok_or(ENOENT)?;
-            let desc = group.desc(index).ok_or(ENOENT)?;
-            let value = ValueRef::new(source.clone(), group, index);
-            if desc.buckets() > 0 {
-                Ok((true, 0o555, Node::Histogram(value)))
+                Some(Lookup::Found(
+                    true,
+                    0o555,
+                    child.ino(),
+                    Node::Dir(child.clone()),
+                ))
             } else {
-                Ok((false, file_mode(&desc), Node::Value(value, 0)))
+                source.visible_value(g, name).and_then(|(group, index)| {
+                    let desc = group.desc(index)?;
+                    let ino = group.ino(index, None);
+                    let value = ValueRef::new(source.clone(), group, index);
+                    Some(if desc.buckets() > 0 {
+                        Lookup::Found(true, 0o555, ino, Node::Histogram(value))
+                    } else {
+                        Lookup::Found(false, file_mode(&desc), ino, Node::Value(value, None))
+                    })
+                })
             }
         }
-        DirNode::Histogram(hist) => {
-            let (group, desc) = hist.current(g).ok_or(ENOENT)?;
-            let bucket = parse_bucket(name, desc.buckets()).ok_or(ENOENT)?;
+        DirNode::Histogram(hist) => hist.current(g).and_then(|(group, desc)| {
+            let bucket = parse_bucket(name, desc.buckets())?;
+            let ino = group.ino(hist.index, Some(bucket));
             let value = ValueRef::new(hist.source.clone(), group, hist.index);
-            Ok((false, file_mode(&desc), Node::Value(value, bucket)))
-        }
-    }
+            Some(Lookup::Found(
+                false,
+                file_mode(&desc),
+                ino,
+                Node::Value(value, Some(bucket)),
+            ))
+        }),
+    };
+    found.unwrap_or_else(|| Lookup::Absent(dir.revision(g)))
 }
 
 /// Looks `name` up in directory `dir`.
@@ -235,20 +272,35 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_lookup(
     // SAFETY: The caller passes a live directory and its lookup name (safety requirement).
     let (dir, name) = unsafe { (dir_node(dir), name_bytes(name, len)) };
     let found = lookup(&dir, &tree::read(), name);
+    let mut made = NodeInfo {
+        is_dir: false,
+        mode: 0,
+        ino: 0,
+        rev: 0,
+        private: core::ptr::null_mut(),
+    };
     // Allocated without the tree lock: nothing that must stay consistent with it is left.
-    let made = found.and_then(|(is_dir, mode, node)| {
-        Ok(NodeInfo {
-            is_dir,
-            mode,
-            private: KBox::new(node, GFP_KERNEL)?.into_foreign(),
-        })
-    });
-    match made {
-        Ok(made) => {
-            // SAFETY: `info` is writable (safety requirement).
-            unsafe { info.write(made) };
-            0
+    let result = match found {
+        Lookup::Absent(rev) => {
+            made.rev = rev.map_or(0, Revision::get);
+            Err(ENOENT)
         }
+        Lookup::Found(is_dir, mode, ino, node) => KBox::new(node, GFP_KERNEL)
+            .map(|node| {
+                made = NodeInfo {
+                    is_dir,
+                    mode,
+                    ino,
+                    rev: 0,
+                    private: node.into_foreign(),
+                };
+            })
+            .map_err(Error::from),
+    };
+    // SAFETY: `info` is writable (safety requirement).
+    unsafe { info.write(made) };
+    match result {
+        Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
 }
@@ -260,7 +312,7 @@ fn is_entry(dir: &DirNode<'_>, g: &impl Held, name: &[u8], node: &Node) -> bool 
         (DirNode::Source(dir), Node::Dir(source)) => {
             dir.in_tree(g) && source.is_entry_of(Some(dir), g, name)
         }
-        (DirNode::Source(dir), Node::Histogram(value) | Node::Value(value, 0)) => {
+        (DirNode::Source(dir), Node::Histogram(value) | Node::Value(value, None)) => {
             let is_histogram = matches!(node, Node::Histogram(_));
             Arc::ptr_eq(dir, &value.source)
                 && value.current(g).is_some_and(|(_, desc)| {
@@ -274,7 +326,7 @@ fn is_entry(dir: &DirNode<'_>, g: &impl Held, name: &[u8], node: &Node) -> bool 
                 && hist.index == value.index
                 && hist
                     .current(g)
-                    .is_some_and(|(_, desc)| parse_bucket(name, desc.buckets()) == Some(*bucket))
+                    .is_some_and(|(_, desc)| parse_bucket(name, desc.buckets()) == *bucket)
         }
         _ => false,
     }
@@ -300,6 +352,23 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_revalidate(
     c_int::from(is_entry(&dir, &tree::read(), name, node))
 }
 
+/// Whether a negative dentry of directory `dir` that remembered revision `rev` is still
+/// valid: the directory's entries have not changed since.
+///
+/// # Safety
+///
+/// `dir` as for [`dir_node`].
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_revalidate_negative(
+    dir: *const c_void,
+    rev: u64,
+) -> c_int {
+    // SAFETY: The caller passes a live directory (safety requirement).
+    let dir = unsafe { dir_node(dir) };
+    let valid = rev != 0 && dir.revision(&tree::read()).is_some_and(|r| r.get() == rev);
+    c_int::from(valid)
+}
+
 /// Releases an inode's `i_private` when the inode is evicted.
 ///
 /// # Safety
@@ -321,6 +390,7 @@ mod c {
             ctx: *mut dir_context,
             name: *const u8,
             len: usize,
+            ino: u64,
             is_dir: bool,
         ) -> bool;
     }
@@ -331,14 +401,14 @@ mod c {
 #[derive(Default)]
 struct Entries {
     names: KVec<u8>,
-    /// Start in `names`, length, and whether the entry is a directory.
-    entries: KVec<(usize, usize, bool)>,
+    /// Start in `names`, length, inode number, and whether the entry is a directory.
+    entries: KVec<(usize, usize, u64, bool)>,
 }
 
 impl Entries {
-    fn push(&mut self, name: &[u8], is_dir: bool) -> Result {
+    fn push(&mut self, name: &[u8], ino: u64, is_dir: bool) -> Result {
         self.entries
-            .push((self.names.len(), name.len(), is_dir), GFP_KERNEL)?;
+            .push((self.names.len(), name.len(), ino, is_dir), GFP_KERNEL)?;
         self.names.extend_from_slice(name, GFP_KERNEL)?;
         Ok(())
     }
@@ -347,32 +417,29 @@ impl Entries {
     fn collect(dir: &DirNode<'_>, g: &impl Held, first: usize) -> Result<Self> {
         let mut this = Self::default();
         let mut index = 0;
+        let mut add = |name: &CStr, ino: u64, is_dir: bool| -> Result {
+            if index >= first {
+                this.push(name.to_bytes(), ino, is_dir)?;
+            }
+            index += 1;
+            Ok(())
+        };
         match *dir {
-            DirNode::Root => Source::for_each_entry(None, g, |name, is_dir| {
-                if index >= first {
-                    this.push(name.to_bytes(), is_dir)?;
-                }
-                index += 1;
-                Ok(())
-            })?,
+            DirNode::Root => Source::for_each_entry(None, g, &mut add)?,
             DirNode::Source(source) if source.in_tree(g) => {
-                Source::for_each_entry(Some(source), g, |name, is_dir| {
-                    if index >= first {
-                        this.push(name.to_bytes(), is_dir)?;
-                    }
-                    index += 1;
-                    Ok(())
-                })?
+                Source::for_each_entry(Some(source), g, &mut add)?
             }
             DirNode::Source(_) => {}
             DirNode::Histogram(hist) => {
-                let buckets = hist.current(g).map_or(0, |(_, desc)| desc.buckets());
-                for bucket in first..buckets {
-                    let mut buf = [0u8; 12];
-                    let mut text = Formatter::new(&mut buf);
-                    write!(text, "{bucket}").map_err(|_| EOVERFLOW)?;
-                    let len = text.bytes_written();
-                    this.push(&buf[..len], false)?;
+                if let Some((group, desc)) = hist.current(g) {
+                    for bucket in first..desc.buckets() {
+                        let mut buf = [0u8; 12];
+                        let mut text = Formatter::new(&mut buf);
+                        write!(text, "{bucket}").map_err(|_| EOVERFLOW)?;
+                        let len = text.bytes_written();
+                        let ino = group.ino(hist.index, Some(bucket));
+                        this.push(&buf[..len], ino, false)?;
+                    }
                 }
             }
         }
@@ -402,10 +469,10 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_readdir(
         Ok(collected) => collected,
         Err(e) => return e.to_errno(),
     };
-    for &(start, len, is_dir) in collected.entries.iter() {
+    for &(start, len, ino, is_dir) in collected.entries.iter() {
         let name = &collected.names[start..start + len];
         // SAFETY: `ctx` is the caller's context; `name` is valid for `len` bytes.
-        if !unsafe { c::stats_fs_vfs_emit(ctx, name.as_ptr(), len, is_dir) } {
+        if !unsafe { c::stats_fs_vfs_emit(ctx, name.as_ptr(), len, ino, is_dir) } {
             break;
         }
     }
@@ -420,7 +487,9 @@ fn value_text<'a>(node: &'a Node, g: &'a impl Held) -> Option<(u64, Option<&'a s
     let group = value.group(g)?;
     // A revoked group's descriptor may not be touched: `desc` gives `None` then.
     let desc = group.desc(value.index)?;
-    let number = value.source.value_of(g, group, value.index, *bucket);
+    let number = value
+        .source
+        .value_of(g, group, value.index, bucket.unwrap_or(0));
     let text = if desc.buckets() == 0 {
         desc.show(number).and_then(|text| text.to_str().ok())
     } else {
@@ -487,7 +556,9 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_clear_value(node: *const c_void) -
     };
     let g = tree::read();
     let result = match value.group(&g) {
-        Some(group) => value.source.clear_in(&g, group, value.index, *bucket),
+        Some(group) => value
+            .source
+            .clear_in(&g, group, value.index, bucket.unwrap_or(0)),
         None => Err(ENOENT),
     };
     match result {
@@ -548,7 +619,7 @@ mod tests {
     mod c {
         extern "C" {
             // Defined in `stats_fs_vfs.c` from `stats_fs_internal.h`.
-            pub(super) static stats_fs_vfs_layout: [usize; 4];
+            pub(super) static stats_fs_vfs_layout: [usize; 6];
         }
     }
 
@@ -560,6 +631,8 @@ mod tests {
             size_of::<NodeInfo>(),
             offset_of!(NodeInfo, is_dir),
             offset_of!(NodeInfo, mode),
+            offset_of!(NodeInfo, ino),
+            offset_of!(NodeInfo, rev),
             offset_of!(NodeInfo, private),
         ];
         assert_eq!(c, &rust);

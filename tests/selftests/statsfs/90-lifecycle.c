@@ -15,7 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "ktap.h"
+#include "harness.h"
 #include "util.h"
 
 #define MNT "/sys/kernel/stats"
@@ -50,32 +50,32 @@ static int count_entries(const char *dir)
 	return n;
 }
 
-int main(void)
+TEST(load_mount_umount_unload)
 {
 	struct stat st;
 	int n;
 
-	ktap_suite_begin("guest_lifecycle");
 
-	ktap_case(file_has_line("/proc/filesystems", "\tstatsfs"),
+	CHECK(file_has_line("/proc/filesystems", "\tstatsfs"),
 		  "fs_type_registered", "no statsfs in /proc/filesystems");
-	ktap_case(stat(MNT, &st) == 0 && S_ISDIR(st.st_mode), "mount_point_exists",
+	CHECK(stat(MNT, &st) == 0 && S_ISDIR(st.st_mode), "mount_point_exists",
 		  "stat(%s): %s", MNT, strerror(errno));
-	KTAP_EXPECT_OK("mount_succeeds", mount("statsfs", MNT, "statsfs", 0, NULL));
-	ktap_case(file_has_line("/proc/mounts", "statsfs " MNT " statsfs "),
+	CHECK_OK("mount_succeeds", mount("statsfs", MNT, "statsfs", 0, NULL));
+	CHECK(file_has_line("/proc/mounts", "statsfs " MNT " statsfs "),
 		  "listed_in_proc_mounts", "no statsfs line in /proc/mounts");
 	n = count_entries(MNT);
-	ktap_case(n == 0, "empty_root_lists", "readdir(%s) gave %d entries (%s)", MNT, n,
+	CHECK(n == 0, "empty_root_lists", "readdir(%s) gave %d entries (%s)", MNT, n,
 		  n < 0 ? strerror(errno) : "want none: no publisher is loaded");
 	/* A mounted superblock holds a module reference: delete_module says EWOULDBLOCK. */
-	KTAP_EXPECT_ERRNO("unload_refused_while_mounted", unload_module("statsfs"), EWOULDBLOCK);
-	ktap_case(file_has_line("/proc/modules", "statsfs "), "still_loaded_while_mounted",
+	CHECK_ERRNO("unload_refused_while_mounted", unload_module("statsfs"), EWOULDBLOCK);
+	CHECK(file_has_line("/proc/modules", "statsfs "), "still_loaded_while_mounted",
 		  "statsfs vanished from /proc/modules");
-	KTAP_EXPECT_OK("umount_succeeds", umount(MNT));
-	KTAP_EXPECT_OK("unload_succeeds", unload_module("statsfs"));
-	KTAP_EXPECT_ERRNO("mount_point_removed", stat(MNT, &st), ENOENT);
-	KTAP_EXPECT_ERRNO("mount_after_unload_is_enodev",
+	CHECK_OK("umount_succeeds", umount(MNT));
+	CHECK_OK("unload_succeeds", unload_module("statsfs"));
+	CHECK_ERRNO("mount_point_removed", stat(MNT, &st), ENOENT);
+	CHECK_ERRNO("mount_after_unload_is_enodev",
 			  mount("statsfs", "/tmp", "statsfs", 0, NULL), ENODEV);
 
-	return ktap_suite_end("guest_lifecycle");
 }
+
+TEST_HARNESS_MAIN

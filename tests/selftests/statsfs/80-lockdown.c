@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "ktap.h"
+#include "harness.h"
 #include "util.h"
 
 #define MNT "/sys/kernel/stats"
@@ -29,28 +29,28 @@ static int lock_down(void)
 	return e;
 }
 
-int main(void)
+TEST(statsfs_stays_readable_under_lockdown)
 {
 	char buf[4096];
 	int r;
 
-	ktap_suite_begin("guest_lockdown");
-	KTAP_EXPECT_OK("load_rust_sample", load_module("/lib/modules/tests/rust_stats_fs_sample.ko"));
-	KTAP_EXPECT_OK("mount", mount("statsfs", MNT, "statsfs", 0, NULL));
+	CHECK_OK("load_rust_sample", load_module("/lib/modules/tests/rust_stats_fs_sample.ko"));
+	CHECK_OK("mount", mount("statsfs", MNT, "statsfs", 0, NULL));
 	r = slurp("/sys/kernel/debug/kmemleak", buf, sizeof(buf));
-	ktap_case(r >= 0, "debugfs_readable_before", "debugfs read gave %d", r);
+	CHECK(r >= 0, "debugfs_readable_before", "debugfs read gave %d", r);
 
 	r = lock_down();
-	ktap_case(r == 0, "lockdown_confidentiality", "cannot raise lockdown: %s", strerror(r));
+	CHECK(r == 0, "lockdown_confidentiality", "cannot raise lockdown: %s", strerror(r));
 	slurp("/sys/kernel/security/lockdown", buf, sizeof(buf));
-	ktap_case(strstr(buf, "[confidentiality]") != NULL, "lockdown_in_force", "%s", buf);
+	CHECK(strstr(buf, "[confidentiality]") != NULL, "lockdown_in_force", "%s", buf);
 	r = slurp("/sys/kernel/debug/kmemleak", buf, sizeof(buf));
-	ktap_case(r == -EPERM, "debugfs_locked_down", "debugfs read gave %d", r);
+	CHECK(r == -EPERM, "debugfs_locked_down", "debugfs read gave %d", r);
 	r = slurp(MNT "/rust_sample/worker1/jobs", buf, sizeof(buf));
-	ktap_case(r == 3 && !strcmp(buf, "20\n"), "statsfs_readable_under_lockdown",
+	CHECK(r == 3 && !strcmp(buf, "20\n"), "statsfs_readable_under_lockdown",
 		  "read %d \"%s\"", r, r > 0 ? buf : "");
 
-	KTAP_EXPECT_OK("umount", umount(MNT));
-	KTAP_EXPECT_OK("unload_rust_sample", unload_module("rust_stats_fs_sample"));
-	return ktap_suite_end("guest_lockdown");
+	CHECK_OK("umount", umount(MNT));
+	CHECK_OK("unload_rust_sample", unload_module("rust_stats_fs_sample"));
 }
+
+TEST_HARNESS_MAIN

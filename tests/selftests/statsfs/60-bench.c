@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ktap.h"
+#include "harness.h"
 #include "util.h"
 
 #define VALUES 60
@@ -106,13 +106,13 @@ static void report(const char *fs, struct mem before, struct mem after, double s
 	long slab = after.slab_kb - before.slab_kb;
 	long used = after.used_kb - before.used_kb - data_kb;
 
-	printf("    # bench: %-7s slab %+6ld KiB, pages %+6ld KiB (counters excluded): %5ld B/source, %4ld B/value; read %ld values in %.2f s (%.1f us/value)\n",
+	printf("# bench: %-7s slab %+6ld KiB, pages %+6ld KiB (counters excluded): %5ld B/source, %4ld B/value; read %ld values in %.2f s (%.1f us/value)\n",
 	       fs, slab, used, used * 1024 / sources, used * 1024 / (sources * VALUES),
 	       files, secs, secs * 1e6 / (files ? files : 1));
 	fflush(stdout);
 }
 
-int main(void)
+TEST(statsfs_against_debugfs)
 {
 	struct mem m0, m1, m2, m3;
 	double t0, t1, t2, t3;
@@ -122,30 +122,29 @@ int main(void)
 
 	if (getenv("statsfs_bench"))
 		sources = atoi(getenv("statsfs_bench"));
-	ktap_suite_begin("guest_bench");
-	printf("    # bench: %d sources x %d values\n", sources, VALUES);
-	KTAP_EXPECT_OK("load_fs_test", load_module("/lib/modules/tests/stats_fs_fs_test.ko"));
-	KTAP_EXPECT_OK("mount", mount("statsfs", "/sys/kernel/stats", "statsfs", 0, NULL));
+	printf("# bench: %d sources x %d values\n", sources, VALUES);
+	CHECK_OK("load_fs_test", load_module("/lib/modules/tests/stats_fs_fs_test.ko"));
+	CHECK_OK("mount", mount("statsfs", "/sys/kernel/stats", "statsfs", 0, NULL));
 
 	m0 = sample();
 	snprintf(cmd, sizeof(cmd), "bench=%d", sources);
-	ktap_case(act(cmd) == 0, "statsfs_publish", "%s failed", cmd);
+	CHECK(act(cmd) == 0, "statsfs_publish", "%s failed", cmd);
 	m1 = sample();
 	t0 = now();
 	n1 = read_all("/sys/kernel/stats/bench");
 	t1 = now();
-	ktap_case(n1 == sources * VALUES, "statsfs_read_all", "read %ld values", n1);
-	ktap_case(act("bench=0") == 0, "statsfs_unpublish", "bench=0 failed");
+	CHECK(n1 == sources * VALUES, "statsfs_read_all", "read %ld values", n1);
+	CHECK(act("bench=0") == 0, "statsfs_unpublish", "bench=0 failed");
 
 	m2 = sample();
 	snprintf(cmd, sizeof(cmd), "dbench=%d", sources);
-	ktap_case(act(cmd) == 0, "debugfs_publish", "%s failed", cmd);
+	CHECK(act(cmd) == 0, "debugfs_publish", "%s failed", cmd);
 	m3 = sample();
 	t2 = now();
 	n2 = read_all("/sys/kernel/debug/bench");
 	t3 = now();
-	ktap_case(n2 == sources * VALUES, "debugfs_read_all", "read %ld values", n2);
-	ktap_case(act("dbench=0") == 0, "debugfs_unpublish", "dbench=0 failed");
+	CHECK(n2 == sources * VALUES, "debugfs_read_all", "read %ld values", n2);
+	CHECK(act("dbench=0") == 0, "debugfs_unpublish", "dbench=0 failed");
 
 	report("statsfs", m0, m1, t1 - t0, n1);
 	report("debugfs", m2, m3, t3 - t2, n2);
@@ -153,11 +152,12 @@ int main(void)
 		long s = m1.used_kb - m0.used_kb - (long)sources * VALUES * 8 / 1024;
 		long d = m3.used_kb - m2.used_kb - (long)sources * VALUES * 8 / 1024;
 
-		printf("    # bench: statsfs/debugfs memory %.1f%% (target <= 5%%), read time %.2fx\n",
+		printf("# bench: statsfs/debugfs memory %.1f%% (target <= 5%%), read time %.2fx\n",
 		       d > 0 ? 100.0 * s / d : -1.0, (t3 - t2) > 0 ? (t1 - t0) / (t3 - t2) : -1.0);
 	}
 
-	KTAP_EXPECT_OK("umount", umount("/sys/kernel/stats"));
-	KTAP_EXPECT_OK("unload_fs_test", unload_module("stats_fs_fs_test"));
-	return ktap_suite_end("guest_bench");
+	CHECK_OK("umount", umount("/sys/kernel/stats"));
+	CHECK_OK("unload_fs_test", unload_module("stats_fs_fs_test"));
 }
+
+TEST_HARNESS_MAIN

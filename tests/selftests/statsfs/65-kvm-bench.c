@@ -24,7 +24,7 @@
 #include <time.h>
 
 #include "kvm_util.h"
-#include "ktap.h"
+#include "harness.h"
 #include "util.h"
 
 #pragma GCC diagnostic ignored "-Wformat-truncation"
@@ -204,7 +204,7 @@ static long read_debugfs_names(const char *dbg, const char *dir, bool in_statsfs
 	return n;
 }
 
-static void reads(void)
+static void reads(TEST_METADATA)
 {
 	char dir[256], dbg[256];
 	int fds[1024], nfds = 0, i, j, reps = 20;
@@ -220,8 +220,8 @@ static void reads(void)
 	for (i = 0; i < 200; i++)
 		n_d += read_file(DBG_DIR "/exits");
 	t2 = now();
-	ktap_case(n_s == 200 && n_d == 200, "global_exits_reads", "%ld and %ld", n_s, n_d);
-	printf("    # bench: kvm/exits over %d VMs x %d vCPUs: statsfs %.1f us, debugfs %.1f us per read: %.2fx\n",
+	CHECK(n_s == 200 && n_d == 200, "global_exits_reads", "%ld and %ld", n_s, n_d);
+	printf("# bench: kvm/exits over %d VMs x %d vCPUs: statsfs %.1f us, debugfs %.1f us per read: %.2fx\n",
 	       nr_vms, VCPUS, (t1 - t0) * 1e6 / 200, (t2 - t1) * 1e6 / 200,
 	       (t1 - t0) / (t2 - t1));
 
@@ -239,8 +239,8 @@ static void reads(void)
 		n_d += read_debugfs_names(dbg, NULL, false);
 	}
 	t2 = now();
-	ktap_case(n_s == n_d && n_s > 0, "per_vm_reads", "statsfs %ld, debugfs %ld", n_s, n_d);
-	printf("    # bench: every VM's debugfs values (%ld files): statsfs %.3f s, debugfs %.3f s: %.2fx\n",
+	CHECK(n_s == n_d && n_s > 0, "per_vm_reads", "statsfs %ld, debugfs %ld", n_s, n_d);
+	printf("# bench: every VM's debugfs values (%ld files): statsfs %.3f s, debugfs %.3f s: %.2fx\n",
 	       n_d, t1 - t0, t2 - t1, (t1 - t0) / (t2 - t1));
 
 	/* Everything: statsfs files against preads of the stats fds. */
@@ -275,8 +275,8 @@ static void reads(void)
 		}
 	}
 	t3 = now();
-	ktap_case(n_s > 0 && bytes > 0, "everything_reads", "%ld files, %ld bytes", n_s, bytes);
-	printf("    # bench: every value of every VM and vCPU (%ld statsfs files, %d stats fds): statsfs files %.3f s, stats fds (header, descriptors, data) %.4f s, stats fds (data only) %.4f s: %.1fx, %.1fx\n",
+	CHECK(n_s > 0 && bytes > 0, "everything_reads", "%ld files, %ld bytes", n_s, bytes);
+	printf("# bench: every value of every VM and vCPU (%ld statsfs files, %d stats fds): statsfs files %.3f s, stats fds (header, descriptors, data) %.4f s, stats fds (data only) %.4f s: %.1fx, %.1fx\n",
 	       n_s, nfds, t1 - t0, (t2 - t1) / reps, (t3 - t2) / reps,
 	       (t1 - t0) / ((t2 - t1) / reps), (t1 - t0) / ((t3 - t2) / reps));
 	for (j = 0; j < nfds; j++)
@@ -284,7 +284,7 @@ static void reads(void)
 	(void)t3;
 }
 
-int main(void)
+TEST(kvm_with_and_without_statsfs)
 {
 	struct rlimit nofile = { 8192, 8192 };
 	double t_create[2] = {}, t0;
@@ -298,10 +298,9 @@ int main(void)
 	gen1 = calloc(nr_vms, sizeof(*gen1));
 	gen2 = calloc(nr_vms, sizeof(*gen2));
 	kvm_fd = -1;
-	ktap_suite_begin("guest_kvm_bench");
-	printf("    # bench: kvm: %d VMs x %d vCPUs\n", nr_vms, VCPUS);
+	printf("# bench: kvm: %d VMs x %d vCPUs\n", nr_vms, VCPUS);
 	if (mount("statsfs", MNT, "statsfs", 0, NULL) && errno != EBUSY)
-		ktap_case(0, "mount", "%s", strerror(errno));
+		CHECK(0, "mount", "%s", strerror(errno));
 
 	/* Creation, alternating kvm.stats_fs=0 and 1. */
 	for (rep = 0; rep < 2 && !r; rep++) {
@@ -313,8 +312,8 @@ int main(void)
 			t_create[on] += now() - t0;
 		}
 	}
-	ktap_case(!r, "create_and_destroy", "%s", strerror(-r));
-	printf("    # bench: creating and destroying %d VMs x %d vCPUs: %.3f s without statsfs, %.3f s with: %+.1f%%\n",
+	CHECK(!r, "create_and_destroy", "%s", strerror(-r));
+	printf("# bench: creating and destroying %d VMs x %d vCPUs: %.3f s without statsfs, %.3f s with: %+.1f%%\n",
 	       nr_vms, VCPUS, t_create[0] / 2, t_create[1] / 2,
 	       100.0 * (t_create[1] - t_create[0]) / t_create[0]);
 
@@ -327,7 +326,7 @@ int main(void)
 	m2 = sample();
 	destroy_all(gen2);
 	destroy_all(gen1);
-	ktap_case(!r, "colliding_generation", "%s", strerror(-r));
+	CHECK(!r, "colliding_generation", "%s", strerror(-r));
 	r = load_kvm(true);
 	m3 = sample();
 	r = r ? r : create_all(gen1);
@@ -335,7 +334,7 @@ int main(void)
 	a = m1.used_kb - m0.used_kb;	/* KVM + debugfs */
 	c = m2.used_kb - m1.used_kb;	/* KVM */
 	b = m4.used_kb - m3.used_kb;	/* KVM + debugfs + statsfs */
-	printf("    # bench: memory per VM of %d vCPUs (used pages; slab): KVM %ld KiB (%ld); debugfs %ld KiB (%ld); statsfs %ld KiB (%ld): statsfs/debugfs %.1f%%\n",
+	printf("# bench: memory per VM of %d vCPUs (used pages; slab): KVM %ld KiB (%ld); debugfs %ld KiB (%ld); statsfs %ld KiB (%ld): statsfs/debugfs %.1f%%\n",
 	       VCPUS, c / nr_vms, (m2.slab_kb - m1.slab_kb) / nr_vms, (a - c) / nr_vms,
 	       ((m1.slab_kb - m0.slab_kb) - (m2.slab_kb - m1.slab_kb)) / nr_vms,
 	       (b - a) / nr_vms,
@@ -346,13 +345,14 @@ int main(void)
 	for (i = 0; i < nr_vms && !r; i++)
 		for (j = 0; j < VCPUS && !r; j++)
 			r = program_vcpu(&gen1[i].vcpu[j], 3, 1, 1) || run_to_done(&gen1[i].vcpu[j]);
-	ktap_case(!r, "vcpus_run", "%d", r);
+	CHECK(!r, "vcpus_run", "%d", r);
 	if (!r)
-		reads();
+		reads(_metadata);
 	destroy_all(gen1);
 	close(kvm_fd);
 	unload_module("kvm_amd");
 	unload_module("kvm");
-	KTAP_EXPECT_OK("umount", umount(MNT));
-	return ktap_suite_end("guest_kvm_bench");
+	CHECK_OK("umount", umount(MNT));
 }
+
+TEST_HARNESS_MAIN

@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "kvm_util.h"
-#include "ktap.h"
+#include "harness.h"
 #include "util.h"
 
 /* Paths here are short; at worst a truncated path shortens a failure message. */
@@ -96,13 +96,13 @@ static void tally_check(struct tally *t, const char *path, int r, uint64_t got,
 		snprintf(t->first, sizeof(t->first), "%s: read %d, got %" PRIu64
 			 ", want %" PRIu64, path, r, got, want);
 	if (t->bad <= 8)
-		printf("    # mismatch %s: read %d, got %" PRIu64 ", want %" PRIu64 "\n", path,
+		printf("# mismatch %s: read %d, got %" PRIu64 ", want %" PRIu64 "\n", path,
 		       r, got, want);
 }
 
-static void tally_report(const char *name, const struct tally *t)
+static void tally_report(TEST_METADATA, const char *name, const struct tally *t)
 {
-	ktap_case(t->bad == 0 && t->compared > 0, name,
+	CHECK(t->bad == 0 && t->compared > 0, name,
 		  "%u of %u values differ; first: %s", t->bad, t->compared,
 		  t->compared ? t->first : "nothing compared");
 }
@@ -170,7 +170,7 @@ static struct vm vms[MAX_VMS];
 static int nr_vms;
 
 /* Creates and runs the VMs; every vCPU ends outside KVM_RUN. False on failure. */
-static bool create_and_run(void)
+static bool create_and_run(TEST_METADATA)
 {
 	static const int plain_vcpus[] = { 2, 3, 2 };
 	struct sigaction sa = { .sa_handler = wake };
@@ -184,12 +184,12 @@ static bool create_and_run(void)
 		r = create_vm(&vms[i], false, plain_vcpus[i]);
 		nr_vms++;
 	}
-	ktap_case(r == 0, "create_vms", "VM %d: %s", nr_vms - 1, strerror(-r));
+	CHECK(r == 0, "create_vms", "VM %d: %s", nr_vms - 1, strerror(-r));
 	if (r)
 		return false;
 	vm = &vms[nr_vms++];
 	r = create_vm(vm, true, 2);
-	ktap_case(r == 0, "create_vm_with_irqchip", "%s", strerror(-r));
+	CHECK(r == 0, "create_vm_with_irqchip", "%s", strerror(-r));
 	if (r)
 		return false;
 
@@ -204,7 +204,7 @@ static bool create_and_run(void)
 				err = run_to_done(v);
 		}
 	}
-	ktap_case(!err, "guest_code_runs", "%s", err);
+	CHECK(!err, "guest_code_runs", "%s", err);
 	for (i = 0, r = 0; i < 3; i++)
 		for (j = 0; j < vms[i].nr_vcpus; j++) {
 			struct vcpu *v = &vms[i].vcpu[j];
@@ -212,7 +212,7 @@ static bool create_and_run(void)
 			r |= v->seen_io != v->n_io || v->seen_mmio != v->n_mmio ||
 			     v->seen_hlt != v->n_hlt;
 		}
-	ktap_case(!r, "guest_code_exits_as_written", "an exit count differs from the code's");
+	CHECK(!r, "guest_code_exits_as_written", "an exit count differs from the code's");
 
 	/* vCPU 0 of the irqchip VM halts in the kernel until a signal. */
 	sigaction(SIGUSR1, &sa, NULL);
@@ -224,7 +224,7 @@ static bool create_and_run(void)
 		pthread_kill(thread, SIGUSR1);
 		pthread_join(thread, &thread_ret);
 	}
-	ktap_case(!r && !thread_ret, "vcpu_halts_in_kernel_until_signalled",
+	CHECK(!r && !thread_ret, "vcpu_halts_in_kernel_until_signalled",
 		  "create %d, KVM_RUN errno %ld", r, (long)(intptr_t)thread_ret);
 	return !err && !r && !thread_ret;
 }
@@ -273,7 +273,7 @@ static bool entry_is_dir[MAX_ENTRIES];
  * names in @extra (files unless they start with "vcpu" or contain '-'). Other
  * VM directories at the top are allowed through @allow_vms.
  */
-static void check_layout(const char *name, const char *dir, struct stats **tables,
+static void check_layout(TEST_METADATA, const char *name, const char *dir, struct stats **tables,
 			 int nr_tables, const char *const *extra, bool allow_vms)
 {
 	bool seen[MAX_ENTRIES] = {};
@@ -282,7 +282,7 @@ static void check_layout(const char *name, const char *dir, struct stats **table
 	int i, t, k;
 
 	if (n < 0) {
-		ktap_case(0, name, "%s: %s", dir, strerror(-n));
+		CHECK(0, name, "%s: %s", dir, strerror(-n));
 		return;
 	}
 	for (t = 0; t < nr_tables; t++) {
@@ -339,7 +339,7 @@ static void check_layout(const char *name, const char *dir, struct stats **table
 		}
 	}
 out:
-	ktap_case(!why[0], name, "%s", why);
+	CHECK(!why[0], name, "%s", why);
 }
 
 /* kvm_stat's debugfs rule: every regular file listed in @dir is one integer. */
@@ -366,7 +366,7 @@ static int files_are_integers(const char *dir, char *why, size_t size)
 }
 
 /* Every statsfs value of every VM and vCPU against KVM's own stats fds. */
-static void compare_everything(void)
+static void compare_everything(TEST_METADATA)
 {
 	struct tally vm_values = {}, vcpu_values = {}, vm_aggr = {}, vm_aggr_dbg = {};
 	struct tally global = {}, global_dbg = {}, extras = {};
@@ -454,7 +454,7 @@ static void compare_everything(void)
 				extra[nd + 1] = NULL;
 				tables[0] = &vc_s;
 				snprintf(path, sizeof(path), "vcpu_layout_vm%d_vcpu%d", i, j);
-				check_layout(path, vdir, tables, 1, extra, false);
+				check_layout(_metadata, path, vdir, tables, 1, extra, false);
 			}
 			if (vc_s.descs != first_vcpu.descs)
 				stats_free(&vc_s);
@@ -488,20 +488,20 @@ static void compare_everything(void)
 		tables[0] = &vm_s;
 		tables[1] = &first_vcpu;
 		snprintf(path, sizeof(path), "vm_layout_vm%d", i);
-		check_layout(path, dir, tables, 2, vm_extra, false);
+		check_layout(_metadata, path, dir, tables, 2, vm_extra, false);
 		if (!why[0])
 			files_are_integers(dir, why, sizeof(why));
 		if (vm_s.descs != first_vm.descs)
 			stats_free(&vm_s);
 	}
-	ktap_case(r == 0, "stats_fds_read", "%s", strerror(-r));
+	CHECK(r == 0, "stats_fds_read", "%s", strerror(-r));
 	if (r || !vm_total || !vcpu_total)
 		return;
-	tally_report("vm_values_match_stats_fd", &vm_values);
-	tally_report("vcpu_values_match_stats_fd", &vcpu_values);
-	tally_report("vm_aggregates_match_stats_fds", &vm_aggr);
-	tally_report("vm_aggregates_match_debugfs", &vm_aggr_dbg);
-	tally_report("vcpu_extras_match_debugfs", &extras);
+	tally_report(_metadata, "vm_values_match_stats_fd", &vm_values);
+	tally_report(_metadata, "vcpu_values_match_stats_fd", &vcpu_values);
+	tally_report(_metadata, "vm_aggregates_match_stats_fds", &vm_aggr);
+	tally_report(_metadata, "vm_aggregates_match_debugfs", &vm_aggr_dbg);
+	tally_report(_metadata, "vcpu_extras_match_debugfs", &extras);
 
 	/* kvm/: every VM statistic over all VMs, every vCPU one over all vCPUs. */
 	for (i = 0; i < 2; i++) {
@@ -524,16 +524,16 @@ static void compare_everything(void)
 			tally_check(&global_dbg, path, r, got, dbg);
 		}
 	}
-	tally_report("global_aggregates_match_stats_fds", &global);
-	tally_report("global_aggregates_match_debugfs", &global_dbg);
+	tally_report(_metadata, "global_aggregates_match_stats_fds", &global);
+	tally_report(_metadata, "global_aggregates_match_debugfs", &global_dbg);
 	{
 		struct stats *tables[2] = { &first_vm, &first_vcpu };
 
-		check_layout("global_layout", KVM_DIR, tables, 2, NULL, true);
+		check_layout(_metadata, "global_layout", KVM_DIR, tables, 2, NULL, true);
 	}
 	if (!why[0])
 		files_are_integers(KVM_DIR, why, sizeof(why));
-	ktap_case(!why[0], "kvm_stat_rule_every_listed_file_is_one_integer", "%s", why);
+	CHECK(!why[0], "kvm_stat_rule_every_listed_file_is_one_integer", "%s", why);
 
 	/* The figures the guest code makes are what statsfs shows. */
 	{
@@ -546,7 +546,7 @@ static void compare_everything(void)
 		snprintf(path, sizeof(path), "%s/%s/vcpu1/halt_exits", KVM_DIR, vms[1].name);
 		read_u64(path, &hlt);
 		/* vCPU 1 of VM 1: 2 + 3 + 7 port writes plus the one to DONE_PORT. */
-		ktap_case(io == 13 && mmio == 3 && hlt == 3, "known_exit_counts",
+		CHECK(io == 13 && mmio == 3 && hlt == 3, "known_exit_counts",
 			  "io_exits %" PRIu64 " (want 13), mmio_exits %" PRIu64
 			  " (want 3), halt_exits %" PRIu64 " (want 3)", io, mmio, hlt);
 	}
@@ -561,7 +561,7 @@ static void compare_everything(void)
 				break;
 			sum += v;
 		}
-		ktap_case(sum > 0, "halt_wait_hist_has_samples",
+		CHECK(sum > 0, "halt_wait_hist_has_samples",
 			  "no sample above bucket 0 in %s", path);
 	}
 	free(vm_total);
@@ -601,7 +601,7 @@ static int read_kvm_stat(const char *path, struct kvm_stat_row *rows, int max)
  * debugfs's: every field it shows on statsfs has debugfs's value, and the
  * only fields missing are the histograms, which are directories in statsfs.
  */
-static void kvm_stat_unmodified(void)
+static void kvm_stat_unmodified(TEST_METADATA)
 {
 	static struct kvm_stat_row dbg[256], sfs[256];
 	struct stats s = {};
@@ -616,7 +616,7 @@ static void kvm_stat_unmodified(void)
 	}
 	nd = read_kvm_stat("/tmp/kvm_stat.debugfs", dbg, 256);
 	ns = read_kvm_stat("/tmp/kvm_stat.statsfs", sfs, 256);
-	ktap_case(r1 == 0 && r2 == 0 && ns > 30, "kvm_stat_runs_on_statsfs",
+	CHECK(r1 == 0 && r2 == 0 && ns > 30, "kvm_stat_runs_on_statsfs",
 		  "exit %d and %d, %d fields on statsfs, %d on debugfs", r1, r2, ns, nd);
 	if (vcpu_stats(&vms[0].vcpu[0], &s))
 		return;
@@ -640,9 +640,9 @@ static void kvm_stat_unmodified(void)
 	}
 	for (k = 0, total = 0; k < ns; k++)
 		total += sfs[k].value;
-	printf("    # kvm_stat -d -i -1: %d fields on debugfs, %d on statsfs (the %d others are histograms), values summing to %" PRIu64 "\n",
+	printf("# kvm_stat -d -i -1: %d fields on debugfs, %d on statsfs (the %d others are histograms), values summing to %" PRIu64 "\n",
 	       nd, ns, missing, total);
-	ktap_case(!why[0] && nd > 0 && ns + missing == nd && total > 0,
+	CHECK(!why[0] && nd > 0 && ns + missing == nd && total > 0,
 		  "kvm_stat_values_match_debugfs",
 		  "%s (%d fields on debugfs, %d on statsfs, %d histograms)", why, nd, ns, missing);
 	stats_free(&s);
@@ -658,7 +658,7 @@ static const char *mp_state_name(unsigned int s)
 	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
-static void expect_mp_state(const char *name, struct vm *vm, int j, const char *want)
+static void expect_mp_state(TEST_METADATA, const char *name, struct vm *vm, int j, const char *want)
 {
 	struct kvm_mp_state mp = { .mp_state = 99 };
 	char path[512], buf[64] = "", wantnl[64];
@@ -667,20 +667,20 @@ static void expect_mp_state(const char *name, struct vm *vm, int j, const char *
 	ioctl(vm->vcpu[j].fd, KVM_GET_MP_STATE, &mp);
 	slurp(path, buf, sizeof(buf));
 	snprintf(wantnl, sizeof(wantnl), "%s\n", want);
-	ktap_case(!strcmp(buf, wantnl) && !strcmp(mp_state_name(mp.mp_state), want), name,
+	CHECK(!strcmp(buf, wantnl) && !strcmp(mp_state_name(mp.mp_state), want), name,
 		  "%s: \"%s\", KVM_GET_MP_STATE %s, want %s", path, buf,
 		  mp_state_name(mp.mp_state), want);
 }
 
-static void mp_state_by_name(void)
+static void mp_state_by_name(TEST_METADATA)
 {
 	struct kvm_mp_state halted = { .mp_state = KVM_MP_STATE_HALTED };
 
-	expect_mp_state("mp_state_runnable", &vms[0], 1, "RUNNABLE");
+	expect_mp_state(_metadata, "mp_state_runnable", &vms[0], 1, "RUNNABLE");
 	/* With an in-kernel irqchip, an AP waits for INIT/SIPI. */
-	expect_mp_state("mp_state_uninitialized", &vms[3], 1, "UNINITIALIZED");
+	expect_mp_state(_metadata, "mp_state_uninitialized", &vms[3], 1, "UNINITIALIZED");
 	ioctl(vms[3].vcpu[1].fd, KVM_SET_MP_STATE, &halted);
-	expect_mp_state("mp_state_follows_set", &vms[3], 1, "HALTED");
+	expect_mp_state(_metadata, "mp_state_follows_set", &vms[3], 1, "HALTED");
 }
 
 /* Writes @text to @path; returns 0 or errno. */
@@ -713,7 +713,7 @@ static uint64_t fd_value(struct vm *vm, int j, const char *name, unsigned int bu
 	return v;
 }
 
-static void clearing(void)
+static void clearing(TEST_METADATA)
 {
 	char path[512];
 	struct vm *vm = &vms[1];
@@ -723,7 +723,7 @@ static void clearing(void)
 	before = fd_value(vm, 2, "io_exits", 0);
 	snprintf(path, sizeof(path), "%s/%s/vcpu0/io_exits", KVM_DIR, vm->name);
 	e = put(path, "0\n");
-	ktap_case(!e && fd_value(vm, 0, "io_exits", 0) == 0 &&
+	CHECK(!e && fd_value(vm, 0, "io_exits", 0) == 0 &&
 		  fd_value(vm, 2, "io_exits", 0) == before, "clear_vcpu_value",
 		  "write: %s; stats fd after: vcpu0 %" PRIu64 ", vcpu2 %" PRIu64 " (was %" PRIu64
 		  ")", strerror(e), fd_value(vm, 0, "io_exits", 0),
@@ -736,7 +736,7 @@ static void clearing(void)
 	for (j = 0; j < vm->nr_vcpus && !e; j++)
 		if (fd_value(vm, j, "exits", 0))
 			e = -1;
-	ktap_case(!e && fd_value(&vms[0], 0, "exits", 0) == other, "clear_vm_aggregate",
+	CHECK(!e && fd_value(&vms[0], 0, "exits", 0) == other, "clear_vm_aggregate",
 		  "write or clear failed (%d)", e);
 
 	/* One bucket of a histogram. */
@@ -746,21 +746,21 @@ static void clearing(void)
 			break;
 	snprintf(path, sizeof(path), "%s/%s/vcpu0/halt_wait_hist/%d", KVM_DIR, vms[3].name, j);
 	e = put(path, "0");
-	ktap_case(!e && fd_value(&vms[3], 0, "halt_wait_hist", j) == 0 &&
+	CHECK(!e && fd_value(&vms[3], 0, "halt_wait_hist", j) == 0 &&
 		  fd_value(&vms[3], 0, "halt_wait_hist", 0) == before, "clear_histogram_bucket",
 		  "%s: %s", path, strerror(e));
 
 	/* Instant values are read-only: root may open them, but not clear them. */
 	snprintf(path, sizeof(path), "%s/%s/vcpu0/blocking", KVM_DIR, vm->name);
 	e = put(path, "0");
-	ktap_case(e == EPERM, "instant_value_not_clearable", "%s: %s", path, strerror(e));
+	CHECK(e == EPERM, "instant_value_not_clearable", "%s: %s", path, strerror(e));
 	snprintf(path, sizeof(path), "%s/%s/vcpu0/exits", KVM_DIR, vm->name);
 	e = put(path, "7");
-	ktap_case(e == EINVAL, "only_zero_clears", "%s: %s", path, strerror(e));
+	CHECK(e == EINVAL, "only_zero_clears", "%s: %s", path, strerror(e));
 }
 
 /* A directory name collision: a VM lives on after its fd closes, a new VM reuses the fd. */
-static void name_collision(void)
+static void name_collision(TEST_METADATA)
 {
 	struct vm first, second;
 	char kmsg[1024], path[512], want[64];
@@ -770,36 +770,36 @@ static void name_collision(void)
 	ssize_t n;
 
 	r = create_vm(&first, false, 1);
-	ktap_case(!r, "collision_first_vm", "%s", strerror(-r));
+	CHECK(!r, "collision_first_vm", "%s", strerror(-r));
 	if (r)
 		return;
 	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 	lseek(fd, 0, SEEK_END);
 	close(first.fd);	/* the vCPU fd keeps the VM alive; the next VM gets its fd */
 	r = create_vm(&second, false, 1);
-	ktap_case(!r && !strcmp(second.name, first.name), "collision_second_vm_works",
+	CHECK(!r && !strcmp(second.name, first.name), "collision_second_vm_works",
 		  "create: %s, names %s and %s", strerror(-r), first.name, second.name);
 	if (r)
 		goto out;
 	err = program_vcpu(&second.vcpu[0], 5, 0, 0) ? "KVM_SET_REGS" :
 	      run_to_done(&second.vcpu[0]);
-	ktap_case(!err, "collision_second_vm_runs", "%s", err);
+	CHECK(!err, "collision_second_vm_runs", "%s", err);
 	snprintf(want, sizeof(want), "statsfs: duplicate directory %s", second.name);
 	while ((n = read(fd, kmsg, sizeof(kmsg) - 1)) > 0) {
 		kmsg[n] = '\0';
 		found += strstr(kmsg, want) != NULL;
 	}
-	ktap_case(found == 1, "collision_logged_once", "\"%s\" seen %d times", want, found);
+	CHECK(found == 1, "collision_logged_once", "\"%s\" seen %d times", want, found);
 	/* The hidden VM still counts in kvm/. */
 	for (i = 0; i < nr_vms; i++)
 		for (j = 0; j < vms[i].nr_vcpus; j++)
 			sum += fd_value(&vms[i], j, "io_exits", 0);
 	sum += fd_value(&first, 0, "io_exits", 0) + fd_value(&second, 0, "io_exits", 0);
 	r = read_u64(KVM_DIR "/io_exits", &global);
-	ktap_case(!r && global == sum, "collision_vm_counts_in_aggregates",
+	CHECK(!r && global == sum, "collision_vm_counts_in_aggregates",
 		  "kvm/io_exits %" PRIu64 ", sum of the stats fds %" PRIu64, global, sum);
 	snprintf(path, sizeof(path), "%s/%s/vcpu0/io_exits", KVM_DIR, first.name);
-	ktap_case(fd_value(&first, 0, "io_exits", 0) == 0 &&
+	CHECK(fd_value(&first, 0, "io_exits", 0) == 0 &&
 		  !read_u64(path, &global) && global == 0, "collision_directory_is_the_first_vm",
 		  "%s reads %" PRIu64, path, global);
 	destroy_vm(&second);
@@ -821,7 +821,7 @@ static bool readdir_is_empty(DIR *d)
 }
 
 /* Files held open across the destruction of their VM read 0 and close cleanly. */
-static void destruction_with_open_files(void)
+static void destruction_with_open_files(TEST_METADATA)
 {
 	struct vm *vm = &vms[2];
 	char path[512], buf[64] = "";
@@ -837,10 +837,10 @@ static void destruction_with_open_files(void)
 	}
 	snprintf(path, sizeof(path), "%s/%s/vcpu1", KVM_DIR, vm->name);
 	d = opendir(path);
-	ktap_case(ok && d, "open_files_of_a_vm", "an open failed: %s", strerror(errno));
+	CHECK(ok && d, "open_files_of_a_vm", "an open failed: %s", strerror(errno));
 	destroy_vm(vm);
 	snprintf(path, sizeof(path), "%s/%s", KVM_DIR, vm->name);
-	ktap_case(access(path, F_OK) && errno == ENOENT, "destroyed_vm_directory_is_gone",
+	CHECK(access(path, F_OK) && errno == ENOENT, "destroyed_vm_directory_is_gone",
 		  "%s still there", path);
 	for (i = 0; i < 6 && ok; i++) {
 		ssize_t n = pread(fds[i], buf, sizeof(buf) - 1, 0);
@@ -848,13 +848,13 @@ static void destruction_with_open_files(void)
 		buf[n > 0 ? n : 0] = '\0';
 		if (n != 2 || strcmp(buf, "0\n")) {
 			ok = 0;
-			ktap_case(0, "open_files_read_0_after_destruction", "%s: %zd \"%s\"",
+			CHECK(0, "open_files_read_0_after_destruction", "%s: %zd \"%s\"",
 				  files[i], n, buf);
 		}
 	}
 	if (ok)
-		ktap_case(1, "open_files_read_0_after_destruction", "");
-	ktap_case(d && readdir_is_empty(d), "open_vcpu_directory_is_empty", "");
+		CHECK(1, "open_files_read_0_after_destruction", "");
+	CHECK(d && readdir_is_empty(d), "open_vcpu_directory_is_empty", "");
 	for (i = 0; i < 6; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -910,7 +910,7 @@ static bool fail_nth_injected(int fd)
  * creation needs no more: each attempt fails with ENOMEM or works, and leaves
  * no directory behind; kmemleak, run after this program, finds no leak.
  */
-static void creation_under_failed_allocations(void)
+static void creation_under_failed_allocations(TEST_METADATA)
 {
 	char path[512], why[256] = "";
 	int nth, fd, e, vm_runs = 0, vcpu_runs = 0, vm_failures = 0, vcpu_failures = 0;
@@ -920,7 +920,7 @@ static void creation_under_failed_allocations(void)
 
 	if (put("/sys/kernel/debug/failslab/ignore-gfp-wait", "N") ||
 	    put("/sys/kernel/debug/failslab/verbose", "0")) {
-		ktap_case(0, "failslab_configured", "%s", strerror(errno));
+		CHECK(0, "failslab_configured", "%s", strerror(errno));
 		return;
 	}
 	for (nth = 1; nth < 3000 && injected && !why[0]; nth++, vm_runs++) {
@@ -944,7 +944,7 @@ static void creation_under_failed_allocations(void)
 			snprintf(why, sizeof(why), "allocation %d: %d VM directories, want %d",
 				 nth, count_vm_dirs(), dirs);
 	}
-	ktap_case(!why[0] && !injected && vm_failures > 0, "vm_creation_with_failed_allocations",
+	CHECK(!why[0] && !injected && vm_failures > 0, "vm_creation_with_failed_allocations",
 		  "%s (%d runs, %d failed)", why, vm_runs, vm_failures);
 
 	injected = true;
@@ -975,15 +975,15 @@ static void creation_under_failed_allocations(void)
 		}
 		destroy_vm(&vm);
 	}
-	ktap_case(!why[0] && !injected && vcpu_failures > 0,
+	CHECK(!why[0] && !injected && vcpu_failures > 0,
 		  "vcpu_creation_with_failed_allocations", "%s (%d runs, %d failed)", why,
 		  vcpu_runs, vcpu_failures);
-	printf("    # failed allocations: %d VM creations (%d failed), %d vCPU creations (%d failed)\n",
+	printf("# failed allocations: %d VM creations (%d failed), %d vCPU creations (%d failed)\n",
 	       vm_runs, vm_failures, vcpu_runs, vcpu_failures);
 }
 
 /* kvm.ko goes away while files of kvm/ are open: they read 0 and close cleanly. */
-static void unload_kvm_with_open_files(void)
+static void unload_kvm_with_open_files(TEST_METADATA)
 {
 	int fds[3], i, ok = 1, r;
 	char buf[64];
@@ -994,8 +994,8 @@ static void unload_kvm_with_open_files(void)
 	r = unload_module("kvm_amd");
 	if (!r)
 		r = unload_module("kvm");
-	ktap_case(!r, "unload_kvm_with_open_files", "%s", strerror(errno));
-	ktap_case(access(KVM_DIR, F_OK) && errno == ENOENT, "kvm_directory_gone_after_unload",
+	CHECK(!r, "unload_kvm_with_open_files", "%s", strerror(errno));
+	CHECK(access(KVM_DIR, F_OK) && errno == ENOENT, "kvm_directory_gone_after_unload",
 		  "kvm/ still there");
 	for (i = 0; i < 2; i++) {
 		ssize_t n = pread(fds[i], buf, sizeof(buf) - 1, 0);
@@ -1003,23 +1003,31 @@ static void unload_kvm_with_open_files(void)
 		buf[n > 0 ? n : 0] = '\0';
 		ok &= n == 2 && !strcmp(buf, "0\n");
 	}
-	ktap_case(ok, "files_read_0_after_kvm_unload", "got \"%s\"", buf);
+	CHECK(ok, "files_read_0_after_kvm_unload", "got \"%s\"", buf);
 	for (i = 0; i < 3; i++)
 		close(fds[i]);
 }
 
+static void open_kvm(TEST_METADATA)
+{
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	run_size = kvm_fd < 0 ? -1 : ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	ASSERT_TRUE(kvm_fd >= 0 && run_size > 0) TH_LOG("/dev/kvm: %s", strerror(errno));
+}
+
 /* With kvm.stats_fs=0, KVM works and publishes nothing in statsfs. */
-static void not_published_when_disabled(void)
+static void not_published_when_disabled(TEST_METADATA)
 {
 	char path[256];
 	struct vm vm;
 	int r;
 
 	r = system("modprobe kvm stats_fs=0 && modprobe kvm_amd");
-	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	r = r ? r : create_vm(&vm, false, 1);
+	ASSERT_EQ(0, r);
+	open_kvm(_metadata);
+	r = create_vm(&vm, false, 1);
 	snprintf(path, sizeof(path), "%s/%s", DBG_DIR, vm.name);
-	ktap_case(!r && access(KVM_DIR, F_OK) && !access(path, F_OK),
+	CHECK(!r && access(KVM_DIR, F_OK) && !access(path, F_OK),
 		  "kvm_stats_fs_0_publishes_nothing", "%d, kvm/ %s, debugfs %s", r,
 		  access(KVM_DIR, F_OK) ? "absent" : "present",
 		  access(path, F_OK) ? "absent" : "present");
@@ -1030,40 +1038,117 @@ static void not_published_when_disabled(void)
 	unload_module("kvm");
 }
 
-int main(void)
+/*
+ * The harness runs the cases fixture by fixture, in the order the fixtures are
+ * defined: kvm (the module), vms (VMs that ran), unload (the module goes).
+ */
+FIXTURE(kvm) {
+	int unused;
+};
+
+FIXTURE_SETUP(kvm)
+{
+	int r;
+
+	if (mount("statsfs", MNT, "statsfs", 0, NULL) && errno != EBUSY)
+		TH_LOG("mount: %s", strerror(errno));
+	/* modprobe resolves kvm's symbols from statsfs (already loaded). */
+	r = system("modprobe kvm_amd");
+	ASSERT_EQ(0, r);
+	open_kvm(_metadata);
+}
+
+FIXTURE_TEARDOWN(kvm)
+{
+	close(kvm_fd);
+}
+
+TEST_F(kvm, loads_and_depends_on_statsfs)
+{
+	CHECK(!access("/sys/module/statsfs/holders/kvm", F_OK),
+	      "kvm_depends_on_statsfs", "no /sys/module/statsfs/holders/kvm");
+	CHECK(count_vm_dirs() == 0, "no_vm_directories_at_first", "%d", count_vm_dirs());
+}
+
+TEST_F(kvm, vm_and_vcpu_creation_with_failed_allocations)
+{
+	creation_under_failed_allocations(_metadata);
+	CHECK(count_vm_dirs() == 0, "no_vm_directories_at_the_end", "%d", count_vm_dirs());
+}
+
+/* Four VMs whose vCPUs ran the guest code and are out of KVM_RUN: quiescent. */
+FIXTURE(vms) {
+	int unused;
+};
+
+FIXTURE_SETUP(vms)
+{
+	open_kvm(_metadata);
+	ASSERT_TRUE(create_and_run(_metadata));
+}
+
+FIXTURE_TEARDOWN(vms)
 {
 	int i;
 
-	ktap_suite_begin("guest_kvm");
-	if (mount("statsfs", MNT, "statsfs", 0, NULL) && errno != EBUSY)
-		ktap_case(0, "mount", "%s", strerror(errno));
-	/* modprobe resolves kvm's symbols from statsfs (already loaded). */
-	i = system("modprobe kvm_amd");
-	ktap_case(i == 0 && !access("/sys/module/statsfs/holders/kvm", F_OK),
-		  "kvm_loads_and_depends_on_statsfs", "modprobe: %d", i);
-	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	run_size = kvm_fd < 0 ? -1 : ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	ktap_case(kvm_fd >= 0 && run_size > 0, "dev_kvm", "%s", strerror(errno));
-	if (kvm_fd < 0 || run_size <= 0)
-		return ktap_suite_end("guest_kvm");
-	ktap_case(count_vm_dirs() == 0, "no_vm_directories_at_first", "%d", count_vm_dirs());
-
-	if (create_and_run()) {
-		compare_everything();
-		kvm_stat_unmodified();
-		mp_state_by_name();
-		clearing();
-		name_collision();
-		destruction_with_open_files();
-	}
-	creation_under_failed_allocations();
 	for (i = 0; i < nr_vms; i++)
 		if (vms[i].fd >= 0)
 			destroy_vm(&vms[i]);
-	ktap_case(count_vm_dirs() == 0, "no_vm_directories_at_the_end", "%d", count_vm_dirs());
 	close(kvm_fd);
-	unload_kvm_with_open_files();
-	not_published_when_disabled();
-	KTAP_EXPECT_OK("umount", umount(MNT));
-	return ktap_suite_end("guest_kvm");
 }
+
+TEST_F(vms, values_aggregates_and_layout_match_kvm)
+{
+	compare_everything(_metadata);
+}
+
+TEST_F(vms, kvm_stat_unmodified)
+{
+	kvm_stat_unmodified(_metadata);
+}
+
+TEST_F(vms, mp_state_by_name)
+{
+	mp_state_by_name(_metadata);
+}
+
+TEST_F(vms, clearing)
+{
+	clearing(_metadata);
+}
+
+TEST_F(vms, name_collision)
+{
+	name_collision(_metadata);
+}
+
+TEST_F(vms, destruction_with_open_files)
+{
+	destruction_with_open_files(_metadata);
+}
+
+/* Last: kvm goes away, and comes back once with kvm.stats_fs=0. */
+FIXTURE(unload) {
+	int unused;
+};
+
+FIXTURE_SETUP(unload)
+{
+}
+
+FIXTURE_TEARDOWN(unload)
+{
+}
+
+TEST_F(unload, kvm_unloads_under_open_files)
+{
+	unload_kvm_with_open_files(_metadata);
+}
+
+TEST_F(unload, kvm_stats_fs_0_publishes_nothing)
+{
+	not_published_when_disabled(_metadata);
+	CHECK_OK("umount", umount(MNT));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The statsfs file system against the real mount: layout, contents, modes,
+ * reads and writes, permissions and mount options, files held open while their
+ * source goes away, busy umount/rmmod, and a stress run.
+ *
+ * The tree comes from tests/modules/stats_fs_fs_test.ko (C API, see its header
+ * comment) and samples/rust_stats_fs_sample.ko (Rust API). The expected values
+ * below are the ones those modules store; aggregates are computed here by hand.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "util.h"
+
+#define MNT "/sys/kernel/stats"
+#define T MNT "/fs_test"
+#define MODS "/lib/modules/tests/"
+#define ACTION "/sys/module/stats_fs_fs_test/parameters/action"
+
+static int has_text(const char *path, const char *want)
+{
+	char buf[512];
+
+	return slurp(path, buf, sizeof(buf)) >= 0 && !strcmp(buf, want);
+}
+
+static void expect_text(TEST_METADATA, const char *name, const char *path, const char *want)
+{
+	char buf[512] = "";
+	int r = slurp(path, buf, sizeof(buf));
+
+	CHECK(r >= 0 && !strcmp(buf, want), name, "%s: got \"%s\" (%d), want \"%s\"",
+		  path, buf, r, want);
+}
+
+/* Writes @text to @path; returns 0 or errno. */
+static int put(const char *path, const char *text, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+	int e = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		e = errno ? errno : EIO;
+	close(fd);
+	return e;
+}
+
+static int mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -errno : (int)(st.st_mode & 07777);
+}
+
+static int exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* The names in @dir, sorted, space separated, in @out. */
+static int list(const char *dir, char *out, size_t size)
+{
+	struct dirent **names;
+	int i, n = scandir(dir, &names, NULL, alphasort);
+
+	out[0] = '\0';
+	if (n < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
+			if (out[0])
+				strncat(out, " ", size - strlen(out) - 1);
+			strncat(out, names[i]->d_name, size - strlen(out) - 1);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+static void expect_list(TEST_METADATA, const char *name, const char *dir, const char *want)
+{
+	char got[1024];
+	int r = list(dir, got, sizeof(got));
+
+	CHECK(r == 0 && !strcmp(got, want), name, "%s: got \"%s\" (%d), want \"%s\"",
+		  dir, got, r, want);
+}
+
+/* Runs @fn as uid/gid 1000 in a child; returns its exit status. */
+static int as_user(int (*fn)(void))
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		if (setgid(1000) || setuid(1000))
+			_exit(100);
+		_exit(fn());
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* Exit status: 0 if the read worked, else the errno. */
+static int user_reads_value(void)
+{
+	char buf[64];
+	int r = slurp(T "/dev1/u64", buf, sizeof(buf));
+
+	return r < 0 ? -r : 0;
+}
+
+static int user_lists_root(void)
+{
+	DIR *d = opendir(MNT);
+
+	if (!d)
+		return errno;
+	closedir(d);
+	return 0;
+}
+
+/*
+ * The tree under test: the C test tree, the Rust and the C samples, mounted.
+ * Every case gets it fresh.
+ */
+FIXTURE(fs) {
+	int unused;
+};
+
+FIXTURE_SETUP(fs)
+{
+	ASSERT_EQ(0, load_module(MODS "stats_fs_fs_test.ko"));
+	ASSERT_EQ(0, load_module(MODS "rust_stats_fs_sample.ko"));
+	ASSERT_EQ(0, load_module(MODS "stats_fs_c_sample.ko"));
+	ASSERT_EQ(0, mount("statsfs", MNT, "statsfs", 0, NULL));
+}
+
+FIXTURE_TEARDOWN(fs)
+{
+	umount2(MNT, MNT_DETACH);
+	unload_module("stats_fs_fs_test");
+	unload_module("rust_stats_fs_sample");
+	unload_module("stats_fs_c_sample");
+}
+
+TEST_F(fs, layout_and_contents)
+{
+	expect_list(_metadata, "root_lists_publishers", MNT, "c_sample fs_test rust_sample");
+	/* Hidden dev2 and dev0's hidden group have no entries. */
+	expect_list(_metadata, "c_tree_layout", T,
+		    "bool churn dev0 dev1 gauge s16 s32 s64 s8 state u16 u32 u64 u8");
+	expect_list(_metadata, "c_subdir_layout", T "/dev0",
+		    "bool gauge s16 s32 s64 s8 state sub u16 u32 u64 u8");
+	CHECK(!exists(T "/dev2") && !exists(T "/dev0/secret"), "hidden_parts_absent",
+		  "a hidden source or group has an entry");
+	expect_text(_metadata, "u64_value", T "/dev0/u64", "100\n");
+	expect_text(_metadata, "s64_signed", T "/dev0/s64", "-7\n");
+	expect_text(_metadata, "u32_value", T "/dev0/u32", "4000000000\n");
+	expect_text(_metadata, "s32_signed", T "/dev0/s32", "-8\n");
+	expect_text(_metadata, "u16_value", T "/dev1/u16", "7\n");
+	expect_text(_metadata, "s16_signed", T "/dev0/s16", "-300\n");
+	expect_text(_metadata, "u8_value", T "/dev0/u8", "200\n");
+	expect_text(_metadata, "s8_signed", T "/dev0/s8", "-5\n");
+	expect_text(_metadata, "bool_value", T "/dev0/bool", "1\n");
+	expect_text(_metadata, "show_string", T "/dev0/state", "on\n");
+	expect_text(_metadata, "show_string_off", T "/dev1/state", "off\n");
+	/* Aggregates over dev0, dev0/sub, dev1 and the hidden dev2. */
+	expect_text(_metadata, "aggr_sum", T "/u64", "124\n");
+	expect_text(_metadata, "aggr_min_signed", T "/s64", "-9\n");
+	expect_text(_metadata, "aggr_max", T "/u32", "4000000000\n");
+	expect_text(_metadata, "aggr_avg_signed", T "/s32", "-1\n");
+	expect_text(_metadata, "aggr_count_zero", T "/u16", "3\n");
+	expect_text(_metadata, "aggr_min_unsigned", T "/u8", "1\n");
+	expect_text(_metadata, "aggr_sum_signed", T "/s8", "-3\n");
+	/* The Rust sample: two workers and a hidden one, aggregates at the top. */
+	expect_list(_metadata, "rust_tree_layout", MNT "/rust_sample",
+		    "balance busy errors jobs queue_depth worker0 worker1");
+	expect_list(_metadata, "rust_subdir_layout", MNT "/rust_sample/worker0",
+		    "balance busy errors jobs queue_depth");
+	CHECK(!exists(MNT "/rust_sample/worker2"), "rust_hidden_absent",
+		  "the hidden worker has a directory");
+	expect_text(_metadata, "rust_value", MNT "/rust_sample/worker1/jobs", "20\n");
+	expect_text(_metadata, "rust_signed_value", MNT "/rust_sample/worker0/balance", "-5\n");
+	expect_text(_metadata, "rust_show_string", MNT "/rust_sample/worker0/busy", "busy\n");
+	expect_text(_metadata, "rust_show_string_idle", MNT "/rust_sample/worker1/busy", "idle\n");
+	expect_text(_metadata, "rust_aggr_sum", MNT "/rust_sample/jobs", "60\n");
+	expect_text(_metadata, "rust_aggr_max", MNT "/rust_sample/queue_depth", "3\n");
+	expect_text(_metadata, "rust_aggr_min_signed", MNT "/rust_sample/balance", "-7\n");
+	expect_text(_metadata, "c_sample_aggr", MNT "/c_sample/rx_packets", "300\n");
+
+	CHECK(mode_of(MNT) == 0700, "root_mode_0700", "mode %o", mode_of(MNT));
+	CHECK(mode_of(T) == 0555, "dir_mode_0555", "mode %o", mode_of(T));
+	CHECK(mode_of(T "/dev0/u64") == 0644, "clearable_mode_0644", "mode %o",
+		  mode_of(T "/dev0/u64"));
+	CHECK(mode_of(T "/dev0/gauge") == 0444, "floating_mode_0444", "mode %o",
+		  mode_of(T "/dev0/gauge"));
+	CHECK(mode_of(MNT "/rust_sample/queue_depth") == 0444, "rust_floating_mode_0444",
+		  "mode %o", mode_of(MNT "/rust_sample/queue_depth"));
+}
+
+/*
+ * Checks @dir: every entry's d_ino is the st_ino of what it names, no two are the
+ * same, and they are the same after the dentries were dropped and looked up again.
+ */
+static void check_inode_numbers(TEST_METADATA, const char *dir)
+{
+	char path[512];
+	ino_t inos[64], again = 0;
+	struct stat st, st_again_buf;
+	struct dirent *e;
+	int n = 0, i, j, bad = 0;
+	DIR *d = opendir(dir);
+
+	while (d && (e = readdir(d)) && n < 64) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (stat(path, &st) || st.st_ino != e->d_ino) {
+			TH_LOG("%s: d_ino %lu, st_ino %lu", path, (unsigned long)e->d_ino,
+			       (unsigned long)st.st_ino);
+			bad++;
+		}
+		inos[n++] = e->d_ino;
+	}
+	if (d)
+		closedir(d);
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			bad += inos[i] == inos[j];
+	CHECK(n > 0 && !bad, "d_ino_is_st_ino_and_unique", "%s: %d entries, %d bad", dir, n, bad);
+	/* Drop the dentries and inodes: the same names get the same numbers. */
+	snprintf(path, sizeof(path), "%s/u64", dir);
+	stat(path, &st);
+	put("/proc/sys/vm/drop_caches", "2", 1);
+	CHECK(!stat(path, &st_again_buf), "stat_after_drop_caches", "%s: %s", path,
+	      strerror(errno));
+	again = st_again_buf.st_ino;
+	CHECK(again == st.st_ino, "ino_stable_across_lookups", "%s: %lu then %lu", path,
+	      (unsigned long)st.st_ino, (unsigned long)again);
+}
+
+TEST_F(fs, inode_numbers)
+{
+	check_inode_numbers(_metadata, T);
+	check_inode_numbers(_metadata, T "/dev0");
+}
+
+/* A name looked up in vain is found once it exists: negative dentries follow the tree. */
+TEST_F(fs, negative_dentries_follow_the_tree)
+{
+	CHECK(put(ACTION, "remove", 6) == 0 && !exists(T "/dev1") && !exists(T "/dev1"),
+	      "absent_twice", "dev1 still there");
+	CHECK(put(ACTION, "readd", 5) == 0 && exists(T "/dev1"), "found_once_added",
+	      "dev1 not found after it was added again");
+}
+
+TEST_F(fs, reads_like_a_text_file)
+{
+	char buf[16] = "";
+	int fd = open(T "/dev0/u64", O_RDONLY);
+	ssize_t a, b, c;
+
+	a = read(fd, buf, 2);
+	b = read(fd, buf + 2, sizeof(buf) - 3);
+	c = read(fd, buf, sizeof(buf));
+	CHECK(fd >= 0 && a == 2 && b == 2 && c == 0 && !memcmp(buf, "100\n", 4),
+		  "partial_reads_then_eof", "reads %zd %zd %zd: \"%s\"", a, b, c, buf);
+	memset(buf, 0, sizeof(buf));
+	a = pread(fd, buf, sizeof(buf), 1);
+	CHECK(a == 3 && !strcmp(buf, "00\n"), "pread_at_offset", "pread %zd \"%s\"", a, buf);
+	CHECK(lseek(fd, 0, SEEK_END) == 4 || lseek(fd, 0, SEEK_SET) == 0, "lseek",
+		  "lseek failed: %s", strerror(errno));
+	lseek(fd, 0, SEEK_SET);
+	close(fd);
+}
+
+TEST_F(fs, writes)
+{
+	char big[64];
+
+	memset(big, '0', sizeof(big));
+	CHECK(has_text(T "/dev1/u16", "7\n") && put(T "/dev1/u16", "0", 1) == 0 &&
+		  has_text(T "/dev1/u16", "0\n"),
+		  "write_0_clears", "write 0 failed");
+	CHECK(put(T "/dev1/u64", "0\n", 2) == 0 && has_text(T "/dev1/u64", "0\n"),
+		  "write_0_newline_clears", "write 0\\n failed");
+	CHECK(put(T "/dev0/u64", "1", 1) == EINVAL, "write_1_is_einval", "not EINVAL");
+	CHECK(put(T "/dev0/u64", "00", 2) == EINVAL, "write_00_is_einval", "not EINVAL");
+	CHECK(put(T "/dev0/u64", "x\n", 2) == EINVAL, "write_text_is_einval", "not EINVAL");
+	CHECK(put(T "/dev0/u64", big, sizeof(big)) == EINVAL, "oversize_write_is_einval",
+		  "not EINVAL");
+	{
+		int fd = open(T "/dev0/u64", O_WRONLY);
+		ssize_t r = pwrite(fd, "0", 1, 1);
+
+		CHECK(r == -1 && errno == EINVAL, "write_at_offset_is_einval",
+			  "pwrite %zd errno %d", r, errno);
+		close(fd);
+	}
+	CHECK(has_text(T "/dev0/u64", "100\n"), "refused_writes_change_nothing",
+		  "dev0/u64 changed");
+	/* Root may open 0444 files for writing; statsfs still refuses. */
+	CHECK(put(T "/dev0/gauge", "0", 1) == EPERM, "floating_write_is_eperm", "not EPERM");
+	CHECK(put(MNT "/rust_sample/queue_depth", "0", 1) == EPERM,
+		  "rust_floating_write_is_eperm", "not EPERM");
+	/* Clearing an aggregate clears the subtree. */
+	CHECK(put(T "/s8", "0", 1) == 0 && has_text(T "/dev0/s8", "0\n") &&
+		  has_text(T "/dev0/sub/s8", "0\n") && has_text(T "/s8", "0\n"),
+		  "aggregate_write_clears_subtree", "subtree not cleared");
+	CHECK(put(MNT "/rust_sample/jobs", "0", 1) == 0 &&
+		  has_text(MNT "/rust_sample/worker0/jobs", "0\n"), "rust_aggregate_clear",
+		  "rust subtree not cleared");
+}
+
+TEST_F(fs, permissions_and_options)
+{
+	char line[8192];
+
+	CHECK(as_user(user_lists_root) == EACCES, "user_refused_at_default_mode",
+		  "status %d", as_user(user_lists_root));
+	CHECK_OK("remount_uid_gid",
+		       mount("statsfs", MNT, "statsfs", MS_REMOUNT, "uid=1000,gid=1000"));
+	CHECK(as_user(user_reads_value) == 0, "user_reads_after_uid_remount", "status %d",
+		  as_user(user_reads_value));
+	CHECK(slurp("/proc/mounts", line, sizeof(line)) > 0 &&
+		  strstr(line, "statsfs " MNT " statsfs rw,relatime,uid=1000,gid=1000"),
+		  "options_in_proc_mounts", "/proc/mounts: %s", line);
+	CHECK_OK("remount_mode", mount("statsfs", MNT, "statsfs", MS_REMOUNT,
+					     "uid=0,gid=0,mode=0755"));
+	CHECK(as_user(user_reads_value) == 0 && mode_of(MNT) == 0755,
+		  "user_reads_after_mode_remount", "mode %o", mode_of(MNT));
+	CHECK_ERRNO("unknown_option_is_einval",
+			  mount("statsfs", MNT, "statsfs", MS_REMOUNT, "bogus=1"), EINVAL);
+	CHECK_ERRNO("bad_mode_is_einval",
+			  mount("statsfs", MNT, "statsfs", MS_REMOUNT, "mode=9z"), EINVAL);
+	CHECK_OK("remount_default", mount("statsfs", MNT, "statsfs", MS_REMOUNT,
+						"mode=0700"));
+	CHECK(as_user(user_lists_root) == EACCES, "user_refused_again", "status %d",
+		  as_user(user_lists_root));
+}
+
+TEST_F(fs, lifetimes)
+{
+	char buf[64];
+	int fd, fd2, dfd;
+	ssize_t n;
+
+	/* A file held open while its source is revoked and removed reads 0. */
+	fd = open(T "/dev1/u32", O_RDONLY);
+	dfd = open(T "/dev1", O_RDONLY | O_DIRECTORY);
+	CHECK(put(ACTION, "remove", 6) == 0 && !exists(T "/dev1"),
+		  "removed_source_disappears", "dev1 still there");
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	CHECK(n == 2 && !strcmp(buf, "0\n"), "open_then_remove_reads_0", "read %zd \"%s\"",
+		  n, buf);
+	CHECK(openat(dfd, "u32", O_RDONLY) == -1 && errno == ENOENT,
+		  "removed_dir_lookup_enoent", "errno %d", errno);
+	close(dfd);
+	CHECK(close(fd) == 0, "open_then_remove_closes", "close failed");
+	CHECK(put(ACTION, "readd", 5) == 0 && has_text(T "/dev1/u32", "5\n"),
+		  "readded_source_appears", "dev1 not back");
+
+	/*
+	 * Revoked: statsfs touches neither its values nor its descriptors again,
+	 * so its files vanish; open ones read 0; it leaves the aggregates.
+	 */
+	fd = open(T "/dev0/u32", O_RDONLY);
+	put(ACTION, "revoke", 6);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	CHECK(n == 2 && !strcmp(buf, "0\n"), "open_then_revoke_reads_0", "read %zd \"%s\"",
+		  n, buf);
+	CHECK(!exists(T "/dev0/u32") && exists(T "/dev0/sub/u32"),
+		  "revoked_values_vanish", "dev0/u32 still there, or dev0/sub gone");
+	CHECK(has_text(T "/u32", "5\n"), "revoked_leaves_aggregates", "aggregate wrong");
+	close(fd);
+
+	/* The publishing module unloads under open files. */
+	fd = open(T "/dev1/u64", O_RDONLY);
+	fd2 = open(T "/u64", O_RDONLY);
+	dfd = open(T, O_RDONLY | O_DIRECTORY);
+	CHECK_OK("rmmod_publisher_with_open_files", unload_module("stats_fs_fs_test"));
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	CHECK(n == 2 && !strcmp(buf, "0\n") && pread(fd2, buf, 8, 0) == 2,
+		  "open_then_rmmod_reads_0", "read %zd \"%s\"", n, buf);
+	CHECK(!exists(T), "unloaded_tree_gone", "fs_test still listed");
+	CHECK(close(fd) == 0 && close(fd2) == 0 && close(dfd) == 0,
+		  "open_then_rmmod_closes", "close failed");
+	CHECK(load_module(MODS "stats_fs_fs_test.ko") == 0 && has_text(T "/dev1/u64", "20\n"),
+		  "publisher_reloads", "reload failed");
+}
+
+/* Walks and reads the whole tree; returns the number of read errors other than ENOENT. */
+static int walk(const char *dir)
+{
+	char path[512], buf[300];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int bad = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : 1;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (e->d_type == DT_DIR) {
+			bad += walk(path);
+		} else {
+			int r = slurp(path, buf, sizeof(buf));
+
+			bad += r < 0 && r != -ENOENT;
+		}
+	}
+	closedir(d);
+	return bad;
+}
+
+TEST_F_TIMEOUT(fs, stress, 600)
+{
+	pid_t readers[3];
+	int i, status, bad = 0, err = 0;
+
+	for (i = 0; i < 3; i++) {
+		readers[i] = fork();
+		if (readers[i] == 0) {
+			int j, b = 0;
+
+			for (j = 0; j < 12; j++)
+				b += walk(MNT);
+			_exit(b ? 1 : 0);
+		}
+	}
+	/* 60 x 100 sources of 11 values built and torn down while they read. */
+	for (i = 0; i < 60 && !err; i++)
+		err = put(ACTION, "churn=100", 9);
+	for (i = 0; i < 3; i++)
+		if (waitpid(readers[i], &status, 0) != readers[i] || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			bad++;
+	CHECK(err == 0, "churn_6000_sources", "churn failed: %s", strerror(err));
+	CHECK(bad == 0, "readers_saw_no_errors", "%d readers failed", bad);
+	expect_list(_metadata, "churn_left_nothing", T "/churn",
+		    "bool gauge s16 s32 s64 s8 state u16 u32 u64 u8");
+}
+
+/* With every publisher unloaded the root is empty; open files and mounts keep statsfs in. */
+TEST(unloaded_publishers_and_busy_statsfs)
+{
+	int fd;
+
+	CHECK_OK("mount", mount("statsfs", MNT, "statsfs", 0, NULL));
+	expect_list(_metadata, "root_empty_after_unloads", MNT, "");
+	fd = open(MNT, O_RDONLY | O_DIRECTORY);
+	CHECK_ERRNO("umount_busy_with_open_file", umount(MNT), EBUSY);
+	CHECK_OK("lazy_umount", umount2(MNT, MNT_DETACH));
+	CHECK_ERRNO("rmmod_statsfs_refused_with_open_file", unload_module("statsfs"),
+		    EWOULDBLOCK);
+	close(fd);
+	CHECK_OK("mount_again", mount("statsfs", MNT, "statsfs", 0, NULL));
+	CHECK_OK("umount", umount(MNT));
+}
+
+TEST_HARNESS_MAIN
