@@ -8,7 +8,11 @@
  * same value over every simple group in the source's subtree that was added
  * from the same descriptor array. See Documentation/filesystems/stats_fs.rst.
  *
- * Source-compatible with the statsfs v3 API (2020).
+ * Source-compatible with the statsfs v3 API (2020), whose names are kept as
+ * they were, including the three that lack the stats_fs_ prefix: enum
+ * stat_aggr, enum source_value_common_flags and enum stat_fs_value_flag.
+ * Everything added since is stats_fs_ or STATS_FS_. The product and the
+ * module are "statsfs".
  *
  * Building a C module against an out-of-tree statsfs: the kernel's autoconf does
  * not know CONFIG_STATS_FS then, so add this line to the module's Kbuild to get
