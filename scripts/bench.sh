@@ -11,7 +11,8 @@ export OUT
 "$STATSFS_ROOT/scripts/setup.sh"
 "$STATSFS_ROOT/scripts/build-kernel.sh"
 "$STATSFS_ROOT/scripts/build-guest-tests.sh"
-GUEST_APPEND="statsfs_bench=${BENCH_SOURCES:-1000} statsfs_kvm_bench=${BENCH_VMS:-50}" \
+GUEST_APPEND="statsfs_bench=${BENCH_SOURCES:-1000} statsfs_kvm_bench=${BENCH_VMS:-50} \
+statsfs_net_dummies=${BENCH_DUMMIES:-1000}" \
 	GUEST_TIMEOUT=3600 \
 	"$STATSFS_ROOT/scripts/run-guest.sh" bench
 grep -h '# bench:' "$OUT/guest-results.ktap" | sed 's/^ *# //'

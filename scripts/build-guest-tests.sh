@@ -22,9 +22,12 @@ make -s -C "$STATSFS_ROOT" KDIR="$KBUILD" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
 
 log "building the test modules against $KBUILD"
 make -s -C "$KBUILD" M="$STATSFS_ROOT/tests/modules" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
+log "building statsfs_net against $KBUILD"
+make -s -C "$KBUILD" M="$STATSFS_ROOT/netdev" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
 log "building the Rust sample against $KBUILD"
 make -s -C "$KBUILD" M="$STATSFS_ROOT/samples" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
-mkdir -p "$OUT/modules/tests" "$OUT/modules/demo"
-rm -f "$OUT"/modules/tests/*.ko "$OUT"/modules/demo/*.ko
+mkdir -p "$OUT/modules/tests" "$OUT/modules/demo" "$OUT/modules/net"
+rm -f "$OUT"/modules/tests/*.ko "$OUT"/modules/demo/*.ko "$OUT"/modules/net/*.ko
+cp "$STATSFS_ROOT"/netdev/statsfs_net.ko "$OUT/modules/net/"
 cp "$STATSFS_ROOT"/tests/modules/*.ko "$STATSFS_ROOT"/samples/*.ko "$OUT/modules/tests/"
 cp "$STATSFS_ROOT"/samples/*.ko "$OUT/modules/demo/"

@@ -11,7 +11,8 @@ mkdir -p "$OUT/lint"
 cd "$STATSFS_ROOT"
 
 rust_files=$(git ls-files '*.rs')
-c_files=$(git ls-files 'src/*.c' 'src/*.h' 'include/linux/*.h' 'tests/modules/*.c' 'samples/*.c')
+c_files=$(git ls-files 'src/*.c' 'src/*.h' 'include/linux/*.h' 'tests/modules/*.c' 'samples/*.c' \
+	'netdev/*.c')
 
 n=0
 failed=0

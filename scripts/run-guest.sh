@@ -17,7 +17,7 @@ mkdir -p "$OUT"
 # The initramfs: busybox, the modules, the in-guest test programs.
 root=$OUT/initramfs
 rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,lib/modules/tests,lib/modules/demo}
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,lib/modules/tests,lib/modules/demo,lib/modules/net}
 cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 install -m 0755 "$STATSFS_ROOT/tests/guest/init" "$root/init"
@@ -30,6 +30,9 @@ for ko in "$OUT"/modules/tests/*.ko; do
 done
 for ko in "$OUT"/modules/demo/*.ko; do
 	[ -e "$ko" ] && cp "$ko" "$root/lib/modules/demo/"
+done
+for ko in "$OUT"/modules/net/*.ko; do
+	[ -e "$ko" ] && cp "$ko" "$root/lib/modules/net/"
 done
 # A minimal python and the kernel's kvm_stat, unmodified, for the KVM test.
 if [ -d "$OUT/python-root" ]; then

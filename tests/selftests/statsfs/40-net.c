@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * statsfs_net.ko against the kernel's own views of network devices.
+ *
+ * Dummy devices and a veth pair whose ends live in two network namespaces are
+ * created before the module loads. Then, after each step (load, traffic across
+ * the veth pair, renames, a move to another namespace, deletions, a namespace
+ * destroyed), every field of every device of every namespace in statsfs is
+ * compared with the files of /sys/class/net/<if>/statistics/ (a sysfs mounted in that
+ * namespace), with /proc/net/dev read in that namespace, and with rtnetlink's
+ * IFLA_STATS64; the aggregates with the sums of sysfs's values; and each
+ * directory's devices with sysfs's. The module unloads with files open.
+ * Also: dummy devices come and go while readers walk net/ (1,000 in `make
+ * bench`, 200 in `make check`), timed against sysfs's own cost.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <inttypes.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "harness.h"
+#include "net_util.h"
+#include "util.h"
+
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+#define MNT "/sys/kernel/stats"
+#define NET MNT "/net"
+#define NET_MODULE "/lib/modules/net/statsfs_net.ko"
+#define MAX_DEVS 16
+#define NFIELDS 25
+
+/* The fields of struct rtnl_link_stats64, in order: statsfs's file names. */
+static const char *const fields[NFIELDS] = {
+	"rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_errors", "tx_errors",
+	"rx_dropped", "tx_dropped", "multicast", "collisions", "rx_length_errors",
+	"rx_over_errors", "rx_crc_errors", "rx_frame_errors", "rx_fifo_errors",
+	"rx_missed_errors", "tx_aborted_errors", "tx_carrier_errors", "tx_fifo_errors",
+	"tx_heartbeat_errors", "tx_window_errors", "rx_compressed", "tx_compressed",
+	"rx_nohandler", "rx_otherhost_dropped",
+};
+
+enum { RX_PACKETS, TX_PACKETS, RX_BYTES, TX_BYTES, RX_ERRORS, TX_ERRORS, RX_DROPPED,
+       TX_DROPPED, MULTICAST, COLLISIONS, RX_LENGTH, RX_OVER, RX_CRC, RX_FRAME, RX_FIFO,
+       RX_MISSED, TX_ABORTED, TX_CARRIER, TX_FIFO, TX_HEARTBEAT, TX_WINDOW,
+       RX_COMPRESSED, TX_COMPRESSED };
+
+/* One device as the kernel's own interfaces show it. */
+struct dev_view {
+	char name[IFNAMSIZ];
+	uint64_t sysfs[NFIELDS];
+	bool in_sysfs[NFIELDS];
+	uint64_t netlink[NFIELDS];
+	uint64_t procnet[16];
+};
+
+/* A namespace under test: its fd (-1: the initial one) and statsfs directory. */
+struct netns {
+	int fd;
+	char dir[64];
+	int nr_devs;
+	struct dev_view devs[MAX_DEVS];
+};
+
+static int read_u64(const char *path, uint64_t *v)
+{
+	char buf[64], *end;
+	int r = slurp(path, buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	errno = 0;
+	*v = strtoull(buf, &end, 10);
+	return errno || *end != '\n' ? -EINVAL : 0;
+}
+
+/* IFLA_STATS64 of device @name of the current namespace. */
+static int netlink_stats(const char *name, uint64_t *out)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK,
+			.nlmsg_flags = NLM_F_REQUEST },
+		.ifi = { .ifi_family = AF_UNSPEC, .ifi_index = if_nametoindex(name) },
+	};
+	char reply[8192];
+	struct nlmsghdr *nh = (struct nlmsghdr *)reply;
+	struct rtattr *rta;
+	int fd, len, err = -ENOENT;
+	ssize_t n;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &req, sizeof(req), 0) < 0 || (n = recv(fd, reply, sizeof(reply), 0)) < 0) {
+		close(fd);
+		return -errno;
+	}
+	close(fd);
+	if (!NLMSG_OK(nh, n) || nh->nlmsg_type != RTM_NEWLINK)
+		return -EIO;
+	len = IFLA_PAYLOAD(nh);
+	for (rta = IFLA_RTA(NLMSG_DATA(nh)); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFLA_STATS64) {
+			memset(out, 0, NFIELDS * sizeof(*out));
+			memcpy(out, RTA_DATA(rta), RTA_PAYLOAD(rta) < NFIELDS * 8 ?
+			       RTA_PAYLOAD(rta) : NFIELDS * 8);
+			err = 0;
+		}
+	}
+	return err;
+}
+
+/*
+ * Reads namespace @ns's devices as the kernel shows them: sysfs (mounted in a
+ * child that entered the namespace), /proc/net/dev and rtnetlink.
+ */
+static int view_netns(struct netns *ns)
+{
+	char path[256], line[512];
+	FILE *f;
+	pid_t pid;
+	int status, back, i;
+
+	/* sysfs: a child mounts one in a private mount namespace, in @ns. */
+	pid = fork();
+	if (pid == 0) {
+		struct dirent *d, *e;
+		DIR *dir, *stats;
+		FILE *out = fopen("/tmp/net-oracle", "w");
+
+		if (!out || unshare(CLONE_NEWNS) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    (ns->fd >= 0 && setns(ns->fd, CLONE_NEWNET)))
+			_exit(1);
+		mkdir("/tmp/net-sys", 0700);
+		if (mount("sysfs", "/tmp/net-sys", "sysfs", 0, NULL))
+			_exit(2);
+		dir = opendir("/tmp/net-sys/class/net");
+		while (dir && (d = readdir(dir))) {
+			if (d->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/tmp/net-sys/class/net/%s/statistics",
+				 d->d_name);
+			stats = opendir(path);
+			while (stats && (e = readdir(stats))) {
+				char file[512];
+				uint64_t v;
+
+				snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+				if (e->d_name[0] != '.' && !read_u64(file, &v))
+					fprintf(out, "%s %s %" PRIu64 "\n", d->d_name, e->d_name, v);
+			}
+			if (stats)
+				closedir(stats);
+		}
+		fclose(out);
+		_exit(dir ? 0 : 3);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -1;
+	ns->nr_devs = 0;
+	memset(ns->devs, 0, sizeof(ns->devs));
+	f = fopen("/tmp/net-oracle", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char name[64], field[64];
+		uint64_t v;
+		int k;
+
+		if (sscanf(line, "%63s %63s %" SCNu64, name, field, &v) != 3)
+			continue;
+		for (i = 0; i < ns->nr_devs && strcmp(ns->devs[i].name, name); i++)
+			;
+		if (i == ns->nr_devs && i < MAX_DEVS)
+			snprintf(ns->devs[ns->nr_devs++].name, IFNAMSIZ, "%s", name);
+		for (k = 0; k < NFIELDS && i < MAX_DEVS; k++)
+			if (!strcmp(fields[k], field)) {
+				ns->devs[i].sysfs[k] = v;
+				ns->devs[i].in_sysfs[k] = true;
+			}
+	}
+	if (f)
+		fclose(f);
+
+	/* /proc/net/dev and rtnetlink, from inside the namespace. */
+	back = netns_enter(ns->fd);
+	f = fopen("/proc/self/net/dev", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':'), *name = line;
+		struct dev_view *dv = NULL;
+		int k;
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		while (*name == ' ')
+			name++;
+		for (i = 0; i < ns->nr_devs; i++)
+			if (!strcmp(ns->devs[i].name, name))
+				dv = &ns->devs[i];
+		if (!dv)
+			continue;
+		for (k = 0, name = colon + 1; k < 16; k++)
+			dv->procnet[k] = strtoull(name, &name, 10);
+	}
+	if (f)
+		fclose(f);
+	for (i = 0; i < ns->nr_devs; i++)
+		if (netlink_stats(ns->devs[i].name, ns->devs[i].netlink))
+			ns->devs[i].netlink[0] = UINT64_MAX;
+	netns_leave(back);
+	return 0;
+}
+
+/* The /proc/net/dev columns, from the fields (net/core/net-procfs.c). */
+static void procnet_of(const uint64_t *s, uint64_t *p)
+{
+	uint64_t cols[16] = {
+		s[RX_BYTES], s[RX_PACKETS], s[RX_ERRORS], s[RX_DROPPED] + s[RX_MISSED],
+		s[RX_FIFO], s[RX_LENGTH] + s[RX_OVER] + s[RX_CRC] + s[RX_FRAME],
+		s[RX_COMPRESSED], s[MULTICAST], s[TX_BYTES], s[TX_PACKETS], s[TX_ERRORS],
+		s[TX_DROPPED], s[TX_FIFO], s[COLLISIONS],
+		s[TX_CARRIER] + s[TX_ABORTED] + s[TX_WINDOW] + s[TX_HEARTBEAT],
+		s[TX_COMPRESSED],
+	};
+
+	memcpy(p, cols, sizeof(cols));
+}
+
+/* The names of the directories in @dir, other than namespaces', sorted. */
+static int list_devices(const char *dir, char names[][IFNAMSIZ], int max)
+{
+	struct dirent **list;
+	int i, k = 0, n = scandir(dir, &list, NULL, alphasort);
+
+	for (i = 0; i < n; i++) {
+		if (list[i]->d_type == DT_DIR && list[i]->d_name[0] != '.' &&
+		    strncmp(list[i]->d_name, "net:[", 5) && k < max)
+			snprintf(names[k++], IFNAMSIZ, "%s", list[i]->d_name);
+		free(list[i]);
+	}
+	if (n >= 0)
+		free(list);
+	return n < 0 ? -errno : k;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * Compares statsfs with the kernel's views of namespace @ns, after @step, and
+ * adds its devices' values to @total.
+ */
+static void check_netns(TEST_METADATA, const char *step, struct netns *ns,
+			uint64_t *total)
+{
+	char names[MAX_DEVS][IFNAMSIZ] = {}, want[MAX_DEVS][IFNAMSIZ] = {};
+	char path[256], why[512] = "";
+	uint64_t sum[NFIELDS] = {}, v, p[16];
+	int i, k, n, bad = 0, compared = 0;
+
+	ASSERT_EQ(0, view_netns(ns)) TH_LOG("%s: the kernel's view of %s", step, ns->dir);
+	/* Layout: one directory per device, named after it. */
+	n = list_devices(ns->dir, names, MAX_DEVS);
+	for (i = 0; i < ns->nr_devs; i++)
+		snprintf(want[i], IFNAMSIZ, "%s", ns->devs[i].name);
+	qsort(want, ns->nr_devs, IFNAMSIZ, by_name);
+	for (i = 0, k = n == ns->nr_devs; i < n && k; i++)
+		k = !strcmp(names[i], want[i]);
+	CHECK(k, "layout_follows_devices",
+	      "%s: %s has %d device directories, the namespace %d devices (first %s / %s)",
+	      step, ns->dir, n, ns->nr_devs, n > 0 ? names[0] : "-",
+	      ns->nr_devs ? want[0] : "-");
+	/* Every field of every device. */
+	for (i = 0; i < ns->nr_devs; i++) {
+		struct dev_view *dv = &ns->devs[i];
+		uint64_t got[NFIELDS];
+
+		for (k = 0; k < NFIELDS; k++) {
+			snprintf(path, sizeof(path), "%s/%s/%s", ns->dir, dv->name, fields[k]);
+			got[k] = UINT64_MAX;
+			if (read_u64(path, &got[k]))
+				bad++;
+			else if ((dv->in_sysfs[k] && got[k] != dv->sysfs[k]) ||
+				 got[k] != dv->netlink[k])
+				bad++;
+			else
+				compared++;
+			if (bad && !why[0])
+				snprintf(why, sizeof(why), "%s: %" PRIu64 ", sysfs %" PRIu64
+					 ", netlink %" PRIu64, path, got[k], dv->sysfs[k],
+					 dv->netlink[k]);
+			sum[k] += dv->in_sysfs[k] ? dv->sysfs[k] : dv->netlink[k];
+		}
+		procnet_of(got, p);
+		if (memcmp(p, dv->procnet, sizeof(p))) {
+			bad++;
+			if (!why[0])
+				snprintf(why, sizeof(why), "%s: /proc/net/dev differs", dv->name);
+		}
+	}
+	CHECK(!bad && compared > 0, "values_match_sysfs_procnet_netlink",
+	      "%s: %d of %d values differ; first: %s", step, bad, bad + compared, why);
+	/* The namespace's aggregates (net/ itself aggregates everything: see the caller). */
+	bad = 0;
+	for (k = 0; k < NFIELDS; k++) {
+		total[k] += sum[k];
+		if (ns->fd < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", ns->dir, fields[k]);
+		if (read_u64(path, &v) || v != sum[k]) {
+			if (!bad++)
+				snprintf(why, sizeof(why), "%s: %" PRIu64 ", sum %" PRIu64, path,
+					 v, sum[k]);
+		}
+	}
+	CHECK(!bad, "namespace_aggregates", "%s: %s", step, why);
+}
+
+static struct netns init_ns = { .fd = -1, .dir = NET };
+static struct netns ns_a, ns_b;
+
+static void make_netns(struct netns *ns)
+{
+	ns->fd = netns_new();
+	snprintf(ns->dir, sizeof(ns->dir), NET "/net:[%lu]", netns_inum(ns->fd));
+}
+
+/* Checks every namespace in @nss and net/'s own aggregates. */
+static void check_all(TEST_METADATA, const char *step, struct netns **nss, int n)
+{
+	uint64_t total[NFIELDS] = {}, v;
+	char path[256], why[256] = "";
+	int i, k, bad = 0;
+
+	for (i = 0; i < n; i++)
+		check_netns(_metadata, step, nss[i], total);
+	for (k = 0; k < NFIELDS; k++) {
+		snprintf(path, sizeof(path), NET "/%s", fields[k]);
+		if (read_u64(path, &v) || v != total[k]) {
+			if (!bad++)
+				snprintf(why, sizeof(why), "%s: %" PRIu64 ", sum %" PRIu64, path,
+					 v, total[k]);
+		}
+	}
+	CHECK(!bad, "net_aggregates_all_namespaces", "%s: %s", step, why);
+	/* No namespace directory but those of live namespaces. */
+	{
+		struct dirent *e;
+		int dirs = 0;
+		DIR *d = opendir(NET);
+
+		while (d && (e = readdir(d)))
+			dirs += !strncmp(e->d_name, "net:[", 5);
+		if (d)
+			closedir(d);
+		CHECK(dirs == n - 1, "namespace_directories", "%s: %d, want %d", step, dirs,
+		      n - 1);
+	}
+}
+
+/* Sends @count broadcast frames of @len bytes from device @name of namespace @ns. */
+static int send_frames(int ns, const char *name, int count, int len)
+{
+	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_halen = ETH_ALEN };
+	unsigned char frame[1500] = {};
+	int back = netns_enter(ns), fd, i, sent = 0;
+
+	to.sll_ifindex = if_nametoindex(name);
+	memset(to.sll_addr, 0xff, ETH_ALEN);
+	memset(frame, 0xff, ETH_ALEN);
+	frame[12] = 0x88;	/* Local experimental EtherType 0x88b5. */
+	frame[13] = 0xb5;
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	for (i = 0; fd >= 0 && i < count; i++)
+		sent += sendto(fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to)) == len;
+	if (fd >= 0)
+		close(fd);
+	netns_leave(back);
+	return sent;
+}
+
+static int in_netns(int ns, int (*fn)(void))
+{
+	int back = netns_enter(ns), r = fn();
+
+	netns_leave(back);
+	return r;
+}
+
+static int veth_up_a(void)
+{
+	return link_set("veth_a", true, NULL, -1);
+}
+
+static int veth_up_b(void)
+{
+	return link_set("veth_b", true, NULL, -1);
+}
+
+static int make_veth(void)
+{
+	return link_add_veth("veth_a", "veth_b", ns_b.fd);
+}
+
+static int rename_veth_b(void)
+{
+	return link_set("veth_b", false, "veth_b2", -1);
+}
+
+static int delete_dummy0(void)
+{
+	return link_del("dummy0");
+}
+
+TEST(devices_namespaces_and_traffic)
+{
+	struct netns *all3[] = { &init_ns, &ns_a, &ns_b }, *all2[] = { &init_ns, &ns_a };
+	uint64_t tx = 0, rx = 0;
+	char buf[64];
+	int fds[3], i, r;
+
+	if (mount("statsfs", MNT, "statsfs", 0, NULL) && errno != EBUSY)
+		TH_LOG("mount: %s", strerror(errno));
+	ASSERT_EQ(0, system("modprobe dummy numdummies=0 && modprobe veth"));
+	make_netns(&ns_a);
+	make_netns(&ns_b);
+	ASSERT_TRUE(ns_a.fd >= 0 && ns_b.fd >= 0);
+	/* Devices first: the module publishes what it finds when it loads. */
+	CHECK_OK("dummy0", link_add_dummy("dummy0"));
+	CHECK_OK("dummy1", link_add_dummy("dummy1"));
+	CHECK_OK("veth_pair_across_namespaces", in_netns(ns_a.fd, make_veth));
+	CHECK_OK("load_with_devices_present", load_module(NET_MODULE));
+	check_all(_metadata, "load", all3, 3);
+
+	/* Traffic: 100 frames of 200 bytes from veth_a (namespace A) to veth_b (B). */
+	CHECK(!in_netns(ns_a.fd, veth_up_a) && !in_netns(ns_b.fd, veth_up_b), "veth_up", "");
+	r = send_frames(ns_a.fd, "veth_a", 100, 200);
+	CHECK(r == 100, "frames_sent", "%d of 100", r);
+	usleep(200000);
+	check_all(_metadata, "traffic", all3, 3);
+	snprintf(buf, sizeof(buf), "%s/veth_a/tx_packets", ns_a.dir);
+	read_u64(buf, &tx);
+	snprintf(buf, sizeof(buf), "%s/veth_b/rx_packets", ns_b.dir);
+	read_u64(buf, &rx);
+	CHECK(tx >= 100 && rx >= 100, "traffic_counted", "veth_a tx %" PRIu64 ", veth_b rx %"
+	      PRIu64, tx, rx);
+
+	/* Renames: the directory follows the name. */
+	CHECK_OK("rename_dummy1", link_set("dummy1", false, "renamed1", -1));
+	CHECK_OK("rename_veth_b", in_netns(ns_b.fd, rename_veth_b));
+	check_all(_metadata, "rename", all3, 3);
+	CHECK(access(NET "/dummy1", F_OK) && !access(NET "/renamed1", F_OK), "renamed_dir",
+	      "dummy1 still there or renamed1 missing");
+
+	/* A move to another namespace. */
+	CHECK_OK("move_dummy0", link_set("dummy0", false, NULL, ns_a.fd));
+	check_all(_metadata, "move", all3, 3);
+
+	/* Deletion. */
+	CHECK_OK("delete_dummy0", in_netns(ns_a.fd, delete_dummy0));
+	check_all(_metadata, "delete", all3, 3);
+
+	/* A namespace destroyed: its veth end goes, so does the other end. */
+	close(ns_b.fd);
+	for (i = 0; i < 200 && !access(ns_b.dir, F_OK); i++)
+		usleep(50000);
+	CHECK(access(ns_b.dir, F_OK), "destroyed_namespace_leaves", "%s still there",
+	      ns_b.dir);
+	check_all(_metadata, "destroy", all2, 2);
+
+	/* The module unloads under open files, which then read 0. */
+	snprintf(buf, sizeof(buf), "%s/lo/rx_packets", ns_a.dir);
+	fds[0] = open(NET "/lo/rx_packets", O_RDONLY);
+	fds[1] = open(buf, O_RDONLY);
+	fds[2] = open(NET "/tx_bytes", O_RDONLY);
+	CHECK(fds[0] >= 0 && fds[1] >= 0 && fds[2] >= 0, "open_files", "%s", strerror(errno));
+	CHECK_OK("unload_with_files_open", unload_module("statsfs_net"));
+	CHECK(access(NET, F_OK), "net_gone_after_unload", "net/ still there");
+	for (i = 0; i < 3; i++) {
+		ssize_t n = pread(fds[i], buf, sizeof(buf) - 1, 0);
+
+		buf[n > 0 ? n : 0] = '\0';
+		CHECK(n == 2 && !strcmp(buf, "0\n"), "open_file_reads_0", "%d: %zd \"%s\"", i, n,
+		      buf);
+		close(fds[i]);
+	}
+	close(ns_a.fd);
+	link_del("renamed1");
+}
+
+/* Walks net/ and reads everything, until killed; exits 1 on an error or if lo is missed. */
+static void reader(void)
+{
+	for (;;) {
+		struct dirent *e;
+		char path[300];
+		bool lo = false;
+		DIR *d = opendir(NET);
+
+		if (!d)
+			_exit(1);
+		while ((e = readdir(d))) {
+			uint64_t v;
+
+			if (e->d_name[0] == '.')
+				continue;
+			lo |= !strcmp(e->d_name, "lo");
+			snprintf(path, sizeof(path), NET "/%s/rx_packets", e->d_name);
+			if (e->d_type == DT_DIR && read_u64(path, &v) == -EINVAL)
+				_exit(1);
+		}
+		closedir(d);
+		if (!lo)
+			_exit(2);
+	}
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Registers and removes @n dummy devices (the dummy module's numdummies); seconds each way. */
+static int dummies(int n, double *reg, double *unreg)
+{
+	char cmd[64];
+	double t0 = now();
+	int r;
+
+	snprintf(cmd, sizeof(cmd), "modprobe dummy numdummies=%d", n);
+	r = system(cmd);
+	*reg = now() - t0;
+	t0 = now();
+	r |= unload_module("dummy");
+	*unreg = now() - t0;
+	return r;
+}
+
+/*
+ * Dummy devices registered and removed: without statsfs_net (sysfs's own cost),
+ * with it, and with it while readers walk net/ (they must see lo every time, and
+ * no read may fail but with ENOENT). statsfs_net_dummies=N, 200 by default.
+ */
+TEST(dummies_come_and_go_under_readers)
+{
+	double reg0, unreg0, reg1, unreg1, reg2, unreg2;
+	int n = 200, i, status, bad = 0;
+	pid_t readers[2];
+
+	if (getenv("statsfs_net_dummies"))
+		n = atoi(getenv("statsfs_net_dummies"));
+	if (mount("statsfs", MNT, "statsfs", 0, NULL) && errno != EBUSY)
+		TH_LOG("mount: %s", strerror(errno));
+	unload_module("dummy");
+	CHECK_OK("dummies_without_statsfs_net", dummies(n, &reg0, &unreg0));
+	CHECK_OK("load_statsfs_net", load_module(NET_MODULE));
+	CHECK_OK("dummies_with_statsfs_net", dummies(n, &reg1, &unreg1));
+	for (i = 0; i < 2; i++) {
+		readers[i] = fork();
+		if (readers[i] == 0)
+			reader();
+	}
+	CHECK_OK("dummies_under_readers", dummies(n, &reg2, &unreg2));
+	for (i = 0; i < 2; i++) {
+		kill(readers[i], SIGTERM);
+		waitpid(readers[i], &status, 0);
+		bad += !WIFSIGNALED(status);
+	}
+	CHECK(!bad, "readers_saw_lo_every_time_and_no_error", "%d readers stopped early", bad);
+	CHECK(access(NET "/dummy0", F_OK), "dummies_gone", "net/dummy0 still there");
+	CHECK_OK("unload_statsfs_net", unload_module("statsfs_net"));
+	CHECK_OK("umount", umount(MNT));
+	printf("# bench: %d dummy devices, per device, register / remove: %.0f / %.0f us without statsfs_net, %.0f / %.0f us with it (%.2fx / %.2fx), %.0f / %.0f us with 2 readers walking net/\n",
+	       n, reg0 * 1e6 / n, unreg0 * 1e6 / n, reg1 * 1e6 / n, unreg1 * 1e6 / n,
+	       reg1 / reg0, unreg1 / unreg0, reg2 * 1e6 / n, unreg2 * 1e6 / n);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Network devices and namespaces for the in-guest programs, through rtnetlink
+ * (busybox's ip knows neither veth nor namespaces): create dummy and veth
+ * devices, bring them up, rename them, move them between namespaces, delete
+ * them; create network namespaces and run code in them.
+ */
+#ifndef STATSFS_GUEST_NET_UTIL_H
+#define STATSFS_GUEST_NET_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct nl_req {
+	struct nlmsghdr nh;
+	struct ifinfomsg ifi;
+	char buf[1024];
+};
+
+static inline struct rtattr *nl_tail(struct nlmsghdr *nh)
+{
+	return (struct rtattr *)((char *)nh + NLMSG_ALIGN(nh->nlmsg_len));
+}
+
+static inline struct rtattr *nl_attr(struct nlmsghdr *nh, int type, const void *data,
+				     size_t len)
+{
+	struct rtattr *rta = nl_tail(nh);
+
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
+	return rta;
+}
+
+/* Ends a nested attribute opened with nl_attr(nh, type, NULL, 0). */
+static inline void nl_nest_end(struct nlmsghdr *nh, struct rtattr *nest)
+{
+	nest->rta_len = (char *)nl_tail(nh) - (char *)nest;
+}
+
+static inline void nl_init(struct nl_req *req, int type, int flags)
+{
+	memset(req, 0, sizeof(*req));
+	req->nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	req->nh.nlmsg_type = type;
+	req->nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	req->ifi.ifi_family = AF_UNSPEC;
+}
+
+/* Sends @req on a new rtnetlink socket of the current namespace; 0 or -errno. */
+static inline int nl_talk(struct nl_req *req)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	char reply[4096];
+	struct nlmsghdr *nh;
+	int fd, err = -EIO;
+	ssize_t n;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, req, req->nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		goto out;
+	}
+	n = recv(fd, reply, sizeof(reply), 0);
+	nh = (struct nlmsghdr *)reply;
+	if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) && nh->nlmsg_type == NLMSG_ERROR)
+		err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+out:
+	close(fd);
+	return err;
+}
+
+/* Creates a dummy device called @name. */
+static inline int link_add_dummy(const char *name)
+{
+	struct nl_req req;
+	struct rtattr *info;
+
+	nl_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	nl_attr(&req.nh, IFLA_IFNAME, name, strlen(name) + 1);
+	info = nl_attr(&req.nh, IFLA_LINKINFO, NULL, 0);
+	nl_attr(&req.nh, IFLA_INFO_KIND, "dummy", 5);
+	nl_nest_end(&req.nh, info);
+	return nl_talk(&req);
+}
+
+/* Creates the veth pair @name and @peer; @peer goes to namespace @peer_ns (an fd). */
+static inline int link_add_veth(const char *name, const char *peer, int peer_ns)
+{
+	struct rtattr *info, *data, *peer_attr;
+	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_req req;
+
+	nl_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	nl_attr(&req.nh, IFLA_IFNAME, name, strlen(name) + 1);
+	info = nl_attr(&req.nh, IFLA_LINKINFO, NULL, 0);
+	nl_attr(&req.nh, IFLA_INFO_KIND, "veth", 4);
+	data = nl_attr(&req.nh, IFLA_INFO_DATA, NULL, 0);
+	peer_attr = nl_attr(&req.nh, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
+	nl_attr(&req.nh, IFLA_IFNAME, peer, strlen(peer) + 1);
+	nl_attr(&req.nh, IFLA_NET_NS_FD, &peer_ns, sizeof(peer_ns));
+	nl_nest_end(&req.nh, peer_attr);
+	nl_nest_end(&req.nh, data);
+	nl_nest_end(&req.nh, info);
+	return nl_talk(&req);
+}
+
+/* Changes device @name of the current namespace: up, a new name, or another namespace. */
+static inline int link_set(const char *name, bool up, const char *new_name, int to_ns)
+{
+	struct nl_req req;
+	unsigned int index = if_nametoindex(name);
+
+	if (!index)
+		return -ENODEV;
+	nl_init(&req, RTM_NEWLINK, 0);
+	req.ifi.ifi_index = index;
+	if (up) {
+		req.ifi.ifi_flags = IFF_UP;
+		req.ifi.ifi_change = IFF_UP;
+	}
+	if (new_name)
+		nl_attr(&req.nh, IFLA_IFNAME, new_name, strlen(new_name) + 1);
+	if (to_ns >= 0)
+		nl_attr(&req.nh, IFLA_NET_NS_FD, &to_ns, sizeof(to_ns));
+	return nl_talk(&req);
+}
+
+/* Deletes device @name of the current namespace. */
+static inline int link_del(const char *name)
+{
+	struct nl_req req;
+	unsigned int index = if_nametoindex(name);
+
+	if (!index)
+		return -ENODEV;
+	nl_init(&req, RTM_DELLINK, 0);
+	req.ifi.ifi_index = index;
+	return nl_talk(&req);
+}
+
+/* The namespace this thread is in, as an fd. */
+static inline int netns_self(void)
+{
+	return open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+}
+
+/* A new network namespace, as an fd; the thread stays where it was. */
+static inline int netns_new(void)
+{
+	int self = netns_self(), ns = -1;
+
+	if (self >= 0 && !unshare(CLONE_NEWNET)) {
+		ns = netns_self();
+		if (setns(self, CLONE_NEWNET)) {
+			close(ns);
+			ns = -1;
+		}
+	}
+	if (self >= 0)
+		close(self);
+	return ns;
+}
+
+/* The inode number of namespace @ns: statsfs names its directory "net:[inum]". */
+static inline unsigned long netns_inum(int ns)
+{
+	char link[64], path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", ns);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return 0;
+	link[n] = '\0';
+	return strtoul(link + strlen("net:["), NULL, 10);
+}
+
+/* Enters namespace @ns (an fd, or -1 to stay); returns the fd to come back, or -1. */
+static inline int netns_enter(int ns)
+{
+	int self = netns_self();
+
+	if (ns >= 0 && setns(ns, CLONE_NEWNET)) {
+		close(self);
+		return -1;
+	}
+	return self;
+}
+
+static inline void netns_leave(int back)
+{
+	if (back >= 0) {
+		setns(back, CLONE_NEWNET);
+		close(back);
+	}
+}
+
+#endif /* STATSFS_GUEST_NET_UTIL_H */
