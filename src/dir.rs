@@ -14,7 +14,6 @@
 //! - A histogram is a directory of its own, holding one file per bucket.
 
 use kernel::{
-    prelude::*,
     str::CStr,
     sync::Arc, //
 };
@@ -37,14 +36,9 @@ impl Source {
         g: &'a impl Held,
         name: &[u8],
     ) -> Option<&'a Arc<Source>> {
-        let matches = |s: &Arc<Source>| s.is_visible() && s.name().to_bytes() == name;
         match dir {
-            None => Source::roots(g).iter().find(|s| matches(s)),
-            Some(dir) => dir
-                .children(g)
-                .iter()
-                .map(SourceRef::source)
-                .find(|s| matches(s)),
+            None => Source::roots(g)?.visible(name),
+            Some(dir) => dir.children(g).visible(name).map(SourceRef::source),
         }
     }
 
@@ -91,44 +85,76 @@ impl Source {
         placed && self.is_visible() && self.name().to_bytes() == name
     }
 
-    /// Calls `f` with the name, inode number and whether it is a directory of every entry of
-    /// directory `dir` (the top of the file system if `None`), in the order readdir shows
-    /// them: the visible
-    /// subordinates, then the values that [`Source::visible_value`] finds (histograms are
-    /// directories).
-    pub(crate) fn for_each_entry<'a>(
-        dir: Option<&'a Source>,
-        g: &'a impl Held,
-        mut f: impl FnMut(&'a CStr, u64, bool) -> Result,
-    ) -> Result {
-        let Some(dir) = dir else {
-            for root in Source::roots(g).iter().filter(|s| s.is_visible()) {
-                f(root.name(), root.ino(), true)?;
-            }
-            return Ok(());
+    /// Whether value `i` of `groups[n]`, a group of this source, is an entry of its
+    /// directory: visible, and neither a subordinate nor a newer value has its name.
+    fn shows_value(&self, g: &impl Held, groups: &[Group], n: usize, i: usize) -> bool {
+        let grp = &groups[n];
+        let Some(desc) = grp.desc(i).filter(|_| grp.is_visible()) else {
+            return false;
         };
-        for child in dir.children(g).iter().filter(|c| c.is_visible()) {
-            f(child.name(), child.ino(), true)?;
-        }
-        let groups = dir.groups(g);
-        for (n, grp) in groups.iter().enumerate().rev() {
-            if !grp.is_visible() {
-                continue;
-            }
-            for i in 0..grp.len() {
-                let Some(desc) = grp.desc(i) else { continue };
-                let name = desc.name().to_bytes();
-                // Show a name once: as the subordinate, or the newest value with it.
-                let newer = groups[n + 1..]
-                    .iter()
-                    .any(|o| o.is_visible() && o.index_by_name(name).is_some());
-                let earlier =
-                    (0..i).any(|j| grp.desc(j).is_some_and(|d| d.name().to_bytes() == name));
-                if !newer && !earlier && Self::visible_child(Some(dir), g, name).is_none() {
-                    f(desc.name(), grp.ino(i, None), desc.buckets() > 0)?;
+        let name = desc.name().to_bytes();
+        let newer = groups[n + 1..]
+            .iter()
+            .any(|o| o.is_visible() && o.index_by_name(name).is_some());
+        let earlier = (0..i).any(|j| grp.desc(j).is_some_and(|d| d.name().to_bytes() == name));
+        !newer && !earlier && Self::visible_child(Some(self), g, name).is_none()
+    }
+
+    /// The first value entry of this directory whose inode number is at least `from`: the
+    /// group and the value's index. Groups come in creation order, so in inode order.
+    fn value_from<'a>(&'a self, g: &'a impl Held, from: u64) -> Option<(&'a Group, usize)> {
+        let groups = self.groups(g);
+        for (n, grp) in groups.iter().enumerate() {
+            for i in grp.index_from(from)..grp.len() {
+                if self.shows_value(g, groups, n, i) {
+                    return Some((grp, i));
                 }
             }
         }
-        Ok(())
+        None
+    }
+
+    /// Calls `f` with the name, inode number and whether it is a directory of each entry
+    /// of directory `dir` (the top of the file system if `None`) whose inode number is at
+    /// least `from`, in increasing inode order, until `f` returns `false`. The entries are
+    /// the visible subordinates and the values [`Source::visible_value`] finds (histograms
+    /// are directories).
+    ///
+    /// Resuming from the inode number after the last entry seen is how readdir keeps its
+    /// positions stable: an entry present for a whole listing is listed exactly once,
+    /// whatever comes and goes meanwhile. Each step costs `O(log n)` in the subordinates.
+    pub(crate) fn entries_from<'a>(
+        dir: Option<&'a Source>,
+        g: &'a impl Held,
+        mut from: u64,
+        mut f: impl FnMut(&'a CStr, u64, bool) -> bool,
+    ) {
+        loop {
+            let child = match dir {
+                None => Source::roots(g).and_then(|r| r.first_visible_from(from)),
+                Some(dir) => dir
+                    .children(g)
+                    .first_visible_from(from)
+                    .map(SourceRef::source),
+            };
+            let value = dir.and_then(|d| d.value_from(g, from));
+            let next = match (child, value) {
+                (None, None) => return,
+                (Some(c), Some((grp, i))) if grp.ino(i, None) < c.ino() => Err((grp, i)),
+                (Some(c), _) => Ok(c),
+                (None, Some(v)) => Err(v),
+            };
+            let (name, ino, is_dir) = match next {
+                Ok(c) => (c.name(), c.ino(), true),
+                Err((grp, i)) => match grp.desc(i) {
+                    Some(d) => (d.name(), grp.ino(i, None), d.buckets() > 0),
+                    None => return,
+                },
+            };
+            if !f(name, ino, is_dir) {
+                return;
+            }
+            from = ino + 1;
+        }
     }
 }

@@ -44,6 +44,10 @@ use kernel::{
 
 use crate::{
     accumulator::Accumulator,
+    children::{
+        Children,
+        Reservation, //
+    },
     name,
     tree::{
         self,
@@ -58,11 +62,12 @@ use crate::{
     },
 };
 
-/// The sources registered at the top of the file system.
+/// The sources registered at the top of the file system; `None` until the first one.
 ///
 /// Holds memory (`Arc`) but no reference: a registered source stays until its last
-/// reference is put.
-static ROOTS: TreeLocked<KVec<Arc<Source>>> = TreeLocked::new(KVec::new());
+/// reference is put. An empty set holds no memory, so nothing is left when the module
+/// unloads.
+static ROOTS: TreeLocked<Option<Children<Arc<Source>>>> = TreeLocked::new(None);
 
 /// The revision of the top of the file system's entries (see [`Revision`]).
 static ROOTS_REV: TreeLocked<Revision> = TreeLocked::new(Revision::FIRST);
@@ -101,9 +106,9 @@ struct Unlinked {
 enum Place {
     /// Not registered and nobody's subordinate.
     Detached,
-    /// Registered: in [`ROOTS`] at `pos`.
+    /// Registered: in [`ROOTS`].
     Root,
-    /// A subordinate: in the parent's `children` at `pos`.
+    /// A subordinate: in the parent's `children`.
     Child(NonNull<Source>),
 }
 
@@ -111,16 +116,15 @@ enum Place {
 ///
 /// # Invariants
 ///
-/// - If `place` is `Root`, `ROOTS[pos]` is this source; if it is `Child(p)`, `p` points to
-///   a live source whose `children[pos]` is this source. A source's children are detached
-///   (their `place` reset) before the source's last reference is dropped, so `p` stays
-///   valid for as long as it is stored here.
+/// - If `place` is `Root`, [`ROOTS`] holds this source under its inode number; if it is
+///   `Child(p)`, `p` points to a live source whose `children` hold it. A source's children
+///   are detached (their `place` reset) before the source's last reference is dropped, so
+///   `p` stays valid for as long as it is stored here.
 /// - `dead_next` is only used during teardown, by the task tearing the source down.
 struct SourceInner {
     groups: KVec<Group>,
-    children: KVec<SourceRef>,
+    children: Children<SourceRef>,
     place: Place,
-    pos: usize,
     rev: Revision,
     dead_next: Option<Arc<Source>>,
 }
@@ -166,9 +170,8 @@ impl Source {
                 refs: Refcount::new(1),
                 inner: TreeLocked::new(SourceInner {
                     groups: KVec::new(),
-                    children: KVec::new(),
+                    children: Children::new(),
                     place: Place::Detached,
-                    pos: 0,
                     rev: Revision::FIRST,
                     dead_next: None,
                 }),
@@ -198,23 +201,24 @@ impl Source {
 
     /// Registers the source at the top of the file system.
     pub(crate) fn register(self: ArcBorrow<'_, Self>) -> Result {
+        let reservation = Reservation::new()?;
         let mut guard = tree::write();
         let g = &mut guard;
         if self.inner.get(g).place != Place::Detached {
             return Err(EBUSY);
         }
-        if self.is_visible() && visible_name_taken(ROOTS.get(g), self.name()) {
+        if self.is_visible()
+            && Self::roots(g).is_some_and(|r| r.visible(self.name().to_bytes()).is_some())
+        {
             return Err(EEXIST);
         }
-        let roots = ROOTS.get_mut(g);
-        // Not the last `Arc` if this fails: the caller's is another.
-        roots.push(self.into(), GFP_KERNEL)?;
-        let pos = roots.len() - 1;
+        ROOTS
+            .get_mut(g)
+            .get_or_insert_with(Children::new)
+            .insert(reservation, self.into());
         ROOTS_REV.get_mut(g).bump();
-        let inner = self.inner.get_mut(g);
-        // INVARIANT: `ROOTS[pos]` is this source.
-        inner.place = Place::Root;
-        inner.pos = pos;
+        // INVARIANT: `ROOTS` holds this source.
+        self.inner.get_mut(g).place = Place::Root;
         Ok(())
     }
 
@@ -230,7 +234,7 @@ impl Source {
         flags: u32,
     ) -> Result {
         // SAFETY: The caller's promise is `Group::new`'s requirement.
-        let group = unsafe { Group::new(values, base, flags) }?;
+        let mut group = unsafe { Group::new(values, base, flags) }?;
         let mut guard = tree::write();
         let inner = self.inner.get_mut(&mut guard);
         if inner
@@ -240,6 +244,8 @@ impl Source {
         {
             return Err(EEXIST);
         }
+        inner.groups.reserve(1, GFP_KERNEL)?;
+        group.number();
         inner.groups.push(group, GFP_KERNEL)?;
         inner.rev.bump();
         Ok(())
@@ -260,6 +266,10 @@ impl Source {
         self: ArcBorrow<'_, Self>,
         child: SourceRef,
     ) -> core::result::Result<(), (Error, SourceRef)> {
+        let reservation = match Reservation::new() {
+            Ok(reservation) => reservation,
+            Err(e) => return Err((e, child)),
+        };
         let mut guard = tree::write();
         let g = &mut guard;
         if child.0.inner.get(g).place != Place::Detached {
@@ -269,25 +279,23 @@ impl Source {
         if ancestors(&self, g).any(|s| ptr::eq(s, &*child)) {
             return Err((EINVAL, child));
         }
-        if child.is_visible() && visible_name_taken(&self.inner.get(g).children, child.name()) {
+        if child.is_visible()
+            && self
+                .inner
+                .get(g)
+                .children
+                .visible(child.name().to_bytes())
+                .is_some()
+        {
             return Err((EEXIST, child));
         }
         let child_arc = child.0.clone();
-        let children = &mut self.inner.get_mut(g).children;
-        if let Err(e) = children.reserve(1, GFP_KERNEL) {
-            return Err((e.into(), child));
-        }
-        let pos = children.len();
-        if let Err(e) = children.push_within_capacity(child) {
-            // Cannot happen: we just reserved room. Hand the reference back all the same.
-            return Err((ENOMEM, e.0));
-        }
-        self.inner.get_mut(g).rev.bump();
-        let inner = child_arc.inner.get_mut(g);
-        // INVARIANT: `self.children[pos]` is the child, and `self` stays live while it is
-        // there (it holds a reference only dropped after detaching its children).
-        inner.place = Place::Child(NonNull::from(&*self));
-        inner.pos = pos;
+        let inner = self.inner.get_mut(g);
+        inner.children.insert(reservation, child);
+        inner.rev.bump();
+        // INVARIANT: `self.children` holds the child, and `self` stays live while it does
+        // (it holds a reference only dropped after detaching its children).
+        child_arc.inner.get_mut(g).place = Place::Child(NonNull::from(&*self));
         drop(guard);
         // Not the last `Arc`: `self.children` holds another.
         drop(child_arc);
@@ -319,13 +327,9 @@ impl Source {
     /// Takes the source out of the root list or its parent. What comes out must be dropped
     /// after the tree lock is released.
     fn unlink(&self, g: &mut WriteGuard) -> Unlinked {
-        let (place, pos) = {
-            let inner = self.inner.get(g);
-            (inner.place, inner.pos)
-        };
-        match place {
+        match self.inner.get(g).place {
             Place::Root => Unlinked {
-                _root: take_root(g, pos),
+                _root: take_root(g, self.ino),
                 _child: None,
             },
             Place::Child(p) => {
@@ -334,7 +338,7 @@ impl Source {
                 let parent = unsafe { p.as_ref() };
                 Unlinked {
                     _root: None,
-                    _child: take_child(parent, g, pos),
+                    _child: take_child(parent, g, self.ino),
                 }
             }
             Place::Detached => Unlinked::default(),
@@ -414,6 +418,14 @@ impl Source {
         self.inner.get(g).rev
     }
 
+    /// Warns if a source is still registered: called as the module unloads, when every
+    /// user of statsfs (each holds a reference on the module) has put its sources.
+    pub(crate) fn warn_if_registered() {
+        let guard = tree::read();
+        let left = Self::roots(&guard).is_some_and(|roots| !roots.is_empty());
+        kernel::warn_on!(left);
+    }
+
     /// The revision of the entries of the top of the file system.
     pub(crate) fn roots_revision(g: &impl Held) -> Revision {
         *ROOTS_REV.get(g)
@@ -424,14 +436,15 @@ impl Source {
         &self.inner.get(g).groups
     }
 
-    /// The source's subordinates, oldest first.
-    pub(crate) fn children<'a>(&'a self, g: &'a impl Held) -> &'a [SourceRef] {
+    /// The source's subordinates, by inode number (creation order).
+    pub(crate) fn children<'a>(&'a self, g: &'a impl Held) -> &'a Children<SourceRef> {
         &self.inner.get(g).children
     }
 
-    /// The registered sources, the entries of the top of the file system.
-    pub(crate) fn roots<'a>(g: &'a impl Held) -> &'a [Arc<Source>] {
-        ROOTS.get(g)
+    /// The registered sources, the entries of the top of the file system; `None` before
+    /// the first registration.
+    pub(crate) fn roots<'a>(g: &'a impl Held) -> Option<&'a Children<Arc<Source>>> {
+        ROOTS.get(g).as_ref()
     }
 
     /// Whether the source is registered at the top of the file system.
@@ -576,16 +589,15 @@ fn teardown(g: &mut WriteGuard, first: Arc<Source>) {
         }
         inner.rev.bump();
         let place = inner.place;
-        let pos = inner.pos;
-        let children = core::mem::take(&mut inner.children);
+        let mut children = core::mem::replace(&mut inner.children, Children::new());
         inner.place = Place::Detached;
         // A source with references left in a parent is not torn down, so it is at most a root.
         if place == Place::Root {
-            let root = take_root(g, pos);
+            let root = take_root(g, source.ino);
             // Not the last `Arc`: `source` is another.
             drop(root);
         }
-        for child in children {
+        while let Some(child) = children.pop_first() {
             child.0.inner.get_mut(g).place = Place::Detached;
             let (arc, last) = child.into_arc_and_put();
             if last {
@@ -600,55 +612,21 @@ fn teardown(g: &mut WriteGuard, first: Arc<Source>) {
     }
 }
 
-/// Removes `ROOTS[pos]`, keeping every other root's `pos` right.
-fn take_root(g: &mut WriteGuard, pos: usize) -> Option<Arc<Source>> {
-    if pos < ROOTS.get(g).len() {
-        ROOTS_REV.get_mut(g).bump();
-    }
-    let roots = ROOTS.get_mut(g);
-    let removed = swap_remove(roots, pos)?;
-    if let Some(moved) = roots.get(pos).cloned() {
-        moved.inner.get_mut(g).pos = pos;
-        // Not the last `Arc`: `ROOTS` holds another.
-        drop(moved);
-    }
+/// Takes the root with inode number `ino` out of [`ROOTS`] and detaches it.
+fn take_root(g: &mut WriteGuard, ino: u64) -> Option<Arc<Source>> {
+    let removed = ROOTS.get_mut(g).as_mut()?.remove(ino)?;
+    ROOTS_REV.get_mut(g).bump();
     removed.inner.get_mut(g).place = Place::Detached;
     Some(removed)
 }
 
-/// Removes `parent.children[pos]`, detaching it and keeping every sibling's `pos` right.
-fn take_child(parent: &Source, g: &mut WriteGuard, pos: usize) -> Option<SourceRef> {
+/// Takes the subordinate with inode number `ino` out of `parent` and detaches it.
+fn take_child(parent: &Source, g: &mut WriteGuard, ino: u64) -> Option<SourceRef> {
     let inner = parent.inner.get_mut(g);
-    let removed = swap_remove(&mut inner.children, pos)?;
+    let removed = inner.children.remove(ino)?;
     inner.rev.bump();
-    let children = &mut inner.children;
-    let moved = children.get(pos).map(|c| c.0.clone());
-    if let Some(moved) = moved {
-        moved.inner.get_mut(g).pos = pos;
-        // Not the last `Arc`: `parent.children` holds another.
-        drop(moved);
-    }
     removed.0.inner.get_mut(g).place = Place::Detached;
     Some(removed)
-}
-
-/// Removes element `pos` of `v`, moving the last element into its place.
-fn swap_remove<T>(v: &mut KVec<T>, pos: usize) -> Option<T> {
-    if pos >= v.len() {
-        return None;
-    }
-    let last = v.pop()?;
-    if pos == v.len() {
-        return Some(last);
-    }
-    Some(core::mem::replace(&mut v[pos], last))
-}
-
-/// Whether a visible source among `sources` is called `name`.
-fn visible_name_taken<R: core::ops::Deref<Target = Source>>(sources: &[R], name: &CStr) -> bool {
-    sources
-        .iter()
-        .any(|s| s.is_visible() && s.name().to_bytes() == name.to_bytes())
 }
 
 /// `source`'s parent, if it is a subordinate.
@@ -669,10 +647,11 @@ pub(crate) fn ancestors<'a>(
     core::iter::successors(Some(source), move |s| parent(s, g))
 }
 
-/// Calls `f` on every source in the subtree of `root`, `root` first, in depth-first order.
+/// Calls `f` on every source in the subtree of `root`, `root` first, in depth-first order
+/// (children by inode number).
 ///
 /// Iterative: it keeps no stack, moving down to the first child, across to the next
-/// sibling, or back up, so any depth is fine.
+/// sibling (`O(log n)` in the parent's children), or back up, so any depth is fine.
 pub(crate) fn for_each_in_subtree<'a, H: Held>(
     root: &'a Source,
     g: &'a H,
@@ -681,14 +660,13 @@ pub(crate) fn for_each_in_subtree<'a, H: Held>(
     let mut node = root;
     'down: loop {
         f(node);
-        if let Some(first) = node.inner.get(g).children.first() {
+        if let Some(first) = node.inner.get(g).children.first_from(0) {
             node = &**first;
             continue;
         }
         while !ptr::eq(node, root) {
             let Some(up) = parent(node, g) else { return };
-            let next = node.inner.get(g).pos + 1;
-            if let Some(sibling) = up.inner.get(g).children.get(next) {
+            if let Some(sibling) = up.inner.get(g).children.first_from(node.ino + 1) {
                 node = &**sibling;
                 continue 'down;
             }

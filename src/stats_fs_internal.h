@@ -46,7 +46,7 @@ int stats_fs_rust_revalidate(const void *dir, const char *name, size_t len,
 			     const void *node);
 int stats_fs_rust_revalidate_negative(const void *dir, u64 rev);
 void stats_fs_rust_release(void *node);
-int stats_fs_rust_readdir(const void *dir, struct dir_context *ctx, loff_t first);
+int stats_fs_rust_readdir(const void *dir, struct dir_context *ctx, u64 from);
 int stats_fs_rust_show_value(struct seq_file *m, const void *node);
 int stats_fs_rust_clear_value(const void *node);
 

@@ -142,7 +142,8 @@ bool stats_fs_vfs_emit(struct dir_context *ctx, const char *name, size_t len,
 {
 	if (!dir_emit(ctx, name, len, ino, is_dir ? DT_DIR : DT_REG))
 		return false;
-	ctx->pos++;
+	/* Positions are inode numbers: the next call resumes after this entry. */
+	ctx->pos = ino + 1;
 	return true;
 }
 
@@ -150,7 +151,8 @@ static int stats_fs_readdir(struct file *file, struct dir_context *ctx)
 {
 	if (!dir_emit_dots(file, ctx))
 		return 0;
-	return stats_fs_rust_readdir(file_inode(file)->i_private, ctx, ctx->pos - 2);
+	/* After the dots (positions 0 and 1) come the entries, from inode 2 on. */
+	return stats_fs_rust_readdir(file_inode(file)->i_private, ctx, ctx->pos);
 }
 
 static const struct file_operations stats_fs_dir_operations = {

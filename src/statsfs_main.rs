@@ -15,6 +15,7 @@ use kernel::prelude::*;
 mod abi;
 mod accumulator;
 mod c_api;
+mod children;
 mod dir;
 mod ino;
 mod name;
@@ -54,5 +55,8 @@ impl kernel::Module for StatsFsModule {
 impl Drop for StatsFsModule {
     fn drop(&mut self) {
         c_api::set_initialized(false);
+        // Every user of statsfs holds a reference on this module, and has put its
+        // sources before it unloaded: a source left means one did not.
+        source::Source::warn_if_registered();
     }
 }

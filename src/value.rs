@@ -190,7 +190,8 @@ impl Group {
             base,
             flags,
             revoked: false,
-            first_ino: crate::ino::reserve(len as u64 * ino_stride),
+            // Numbered by `number` when the group is added to its source.
+            first_ino: 0,
             ino_stride,
         })
     }
@@ -228,6 +229,20 @@ impl Group {
     /// The number of descriptors.
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Gives the group its inode numbers; called once, under the tree lock held for writing,
+    /// as the group is added to its source, so that a source's groups number in order.
+    pub(crate) fn number(&mut self) {
+        self.first_ino = crate::ino::reserve(self.len as u64 * self.ino_stride);
+    }
+
+    /// The index of the first value whose inode number is at least `ino`.
+    pub(crate) fn index_from(&self, ino: u64) -> usize {
+        match ino.checked_sub(self.first_ino) {
+            None | Some(0) => 0,
+            Some(d) => usize::try_from(d.div_ceil(self.ino_stride)).unwrap_or(usize::MAX),
+        }
     }
 
     /// The inode number of value `i` (its file, or its directory for a histogram), or of

@@ -396,6 +396,9 @@ mod c {
     }
 }
 
+/// How many entries readdir copies out of the tree per hold of its lock.
+const READDIR_BATCH: usize = 64;
+
 /// The names of some directory entries, copied out of the tree so that they can be
 /// emitted without its lock.
 #[derive(Default)]
@@ -403,54 +406,68 @@ struct Entries {
     names: KVec<u8>,
     /// Start in `names`, length, inode number, and whether the entry is a directory.
     entries: KVec<(usize, usize, u64, bool)>,
+    error: Option<Error>,
 }
 
 impl Entries {
-    fn push(&mut self, name: &[u8], ino: u64, is_dir: bool) -> Result {
-        self.entries
-            .push((self.names.len(), name.len(), ino, is_dir), GFP_KERNEL)?;
-        self.names.extend_from_slice(name, GFP_KERNEL)?;
-        Ok(())
+    /// Adds an entry; `false` once the batch is full or memory ran out.
+    fn push(&mut self, name: &[u8], ino: u64, is_dir: bool) -> bool {
+        let pushed = self
+            .entries
+            .push((self.names.len(), name.len(), ino, is_dir), GFP_KERNEL)
+            .and_then(|()| self.names.extend_from_slice(name, GFP_KERNEL));
+        if let Err(e) = pushed {
+            self.error = Some(e.into());
+            return false;
+        }
+        self.entries.len() < READDIR_BATCH
     }
 
-    /// Collects the entries of `dir` from index `first` on.
-    fn collect(dir: &DirNode<'_>, g: &impl Held, first: usize) -> Result<Self> {
+    /// Collects a batch of the entries of `dir` whose inode numbers are at least `from`,
+    /// in increasing inode order.
+    fn collect(dir: &DirNode<'_>, g: &impl Held, from: u64) -> Result<Self> {
         let mut this = Self::default();
-        let mut index = 0;
-        let mut add = |name: &CStr, ino: u64, is_dir: bool| -> Result {
-            if index >= first {
-                this.push(name.to_bytes(), ino, is_dir)?;
-            }
-            index += 1;
-            Ok(())
-        };
         match *dir {
-            DirNode::Root => Source::for_each_entry(None, g, &mut add)?,
+            DirNode::Root => Source::entries_from(None, g, from, |name, ino, is_dir| {
+                this.push(name.to_bytes(), ino, is_dir)
+            }),
             DirNode::Source(source) if source.in_tree(g) => {
-                Source::for_each_entry(Some(source), g, &mut add)?
+                Source::entries_from(Some(source), g, from, |name, ino, is_dir| {
+                    this.push(name.to_bytes(), ino, is_dir)
+                })
             }
             DirNode::Source(_) => {}
             DirNode::Histogram(hist) => {
                 if let Some((group, desc)) = hist.current(g) {
-                    for bucket in first..desc.buckets() {
+                    for bucket in 0..desc.buckets() {
+                        let ino = group.ino(hist.index, Some(bucket));
+                        if ino < from {
+                            continue;
+                        }
                         let mut buf = [0u8; 12];
                         let mut text = Formatter::new(&mut buf);
                         write!(text, "{bucket}").map_err(|_| EOVERFLOW)?;
                         let len = text.bytes_written();
-                        let ino = group.ino(hist.index, Some(bucket));
-                        this.push(&buf[..len], ino, false)?;
+                        if !this.push(&buf[..len], ino, false) {
+                            break;
+                        }
                     }
                 }
             }
         }
-        Ok(this)
+        match this.error.take() {
+            Some(e) => Err(e),
+            None => Ok(this),
+        }
     }
 }
 
-/// Emits the entries of directory `dir` from index `first` on.
+/// Emits the entries of directory `dir` whose inode numbers are at least `from`, a batch
+/// at a time, until the caller's buffer is full.
 ///
 /// The names are copied out under the tree lock and emitted after it is released: emitting
-/// copies to user memory, which may fault.
+/// copies to user memory, which may fault. The position C keeps is the inode number after
+/// the last entry emitted, so what comes and goes between calls cannot shift the others.
 ///
 /// # Safety
 ///
@@ -459,24 +476,29 @@ impl Entries {
 pub(crate) unsafe extern "C" fn stats_fs_rust_readdir(
     dir: *const c_void,
     ctx: *mut bindings::dir_context,
-    first: i64,
+    from: u64,
 ) -> c_int {
     // SAFETY: A live directory (safety requirement).
     let dir = unsafe { dir_node(dir) };
-    let first = usize::try_from(first).unwrap_or(0);
-    let collected = Entries::collect(&dir, &tree::read(), first);
-    let collected = match collected {
-        Ok(collected) => collected,
-        Err(e) => return e.to_errno(),
-    };
-    for &(start, len, ino, is_dir) in collected.entries.iter() {
-        let name = &collected.names[start..start + len];
-        // SAFETY: `ctx` is the caller's context; `name` is valid for `len` bytes.
-        if !unsafe { c::stats_fs_vfs_emit(ctx, name.as_ptr(), len, ino, is_dir) } {
-            break;
+    let mut from = from;
+    loop {
+        let batch = Entries::collect(&dir, &tree::read(), from);
+        let batch = match batch {
+            Ok(batch) => batch,
+            Err(e) => return e.to_errno(),
+        };
+        for &(start, len, ino, is_dir) in batch.entries.iter() {
+            let name = &batch.names[start..start + len];
+            // SAFETY: `ctx` is the caller's context; `name` is valid for `len` bytes.
+            if !unsafe { c::stats_fs_vfs_emit(ctx, name.as_ptr(), len, ino, is_dir) } {
+                return 0;
+            }
+            from = ino + 1;
+        }
+        if batch.entries.len() < READDIR_BATCH {
+            return 0;
         }
     }
-    0
 }
 
 /// The number or text value file `node` shows, `None` for a revoked group.

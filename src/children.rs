@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The subordinates of a source, or the registered roots: a set of sources indexed twice.
+//!
+//! - By inode number, which is also creation order: iteration, readdir positions and the
+//!   walks of the bulk files resume "after inode n" in `O(log n)`, and an entry present
+//!   throughout is met exactly once however others come and go.
+//! - By name, for the visible ones: lookup, revalidation and the duplicate check cost
+//!   `O(log n)` however many siblings there are. The key is a hash of the name and the
+//!   inode number; equal hashes are told apart by comparing the names.
+//!
+//! Both are red-black trees whose nodes are allocated before the tree lock is taken
+//! ([`Children::reserve`]), so inserting under the lock cannot fail.
+
+use core::ops::Deref;
+use kernel::{
+    prelude::*,
+    rbtree::{
+        RBTree,
+        RBTreeNodeReservation, //
+    },
+};
+
+use crate::source::Source;
+
+/// A 64-bit FNV-1a hash of a name.
+fn name_hash(name: &[u8]) -> u64 {
+    name.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A set of sources, held through `V` (an `Arc` or a counted reference).
+pub(crate) struct Children<V> {
+    by_ino: RBTree<u64, V>,
+    by_name: RBTree<(u64, u64), ()>,
+}
+
+/// The memory one insertion into a [`Children`] needs, allocated beforehand.
+pub(crate) struct Reservation<V> {
+    ino: RBTreeNodeReservation<u64, V>,
+    name: RBTreeNodeReservation<(u64, u64), ()>,
+}
+
+impl<V> Reservation<V> {
+    /// Allocates the nodes of one insertion. May sleep.
+    pub(crate) fn new() -> Result<Self> {
+        Ok(Self {
+            ino: RBTreeNodeReservation::new(GFP_KERNEL)?,
+            name: RBTreeNodeReservation::new(GFP_KERNEL)?,
+        })
+    }
+}
+
+impl<V: Deref<Target = Source>> Children<V> {
+    /// An empty set. Allocates nothing.
+    pub(crate) fn new() -> Self {
+        Self {
+            by_ino: RBTree::new(),
+            by_name: RBTree::new(),
+        }
+    }
+
+    /// Adds `source`; its inode number is not in the set yet.
+    pub(crate) fn insert(&mut self, reservation: Reservation<V>, source: V) {
+        let ino = source.ino();
+        if source.is_visible() {
+            let key = (name_hash(source.name().to_bytes()), ino);
+            self.by_name.insert(reservation.name.into_node(key, ()));
+        }
+        // Inode numbers are unique: nothing is replaced.
+        self.by_ino.insert(reservation.ino.into_node(ino, source));
+    }
+
+    /// Takes the source with inode number `ino` out, if it is in the set.
+    pub(crate) fn remove(&mut self, ino: u64) -> Option<V> {
+        let source = self.by_ino.remove(&ino)?;
+        if source.is_visible() {
+            self.by_name
+                .remove(&(name_hash(source.name().to_bytes()), ino));
+        }
+        Some(source)
+    }
+
+    /// Takes out the source with the lowest inode number.
+    pub(crate) fn pop_first(&mut self) -> Option<V> {
+        let ino = *self.by_ino.cursor_front()?.current().0;
+        self.remove(ino)
+    }
+
+    /// The visible source called `name`.
+    pub(crate) fn visible(&self, name: &[u8]) -> Option<&V> {
+        let hash = name_hash(name);
+        let mut from = 0;
+        // Names with the same hash, one after the other: almost always none or one.
+        loop {
+            let &(h, ino) = self.by_name.cursor_lower_bound(&(hash, from))?.current().0;
+            if h != hash {
+                return None;
+            }
+            let source = self.by_ino.get(&ino)?;
+            if source.name().to_bytes() == name {
+                return Some(source);
+            }
+            from = ino.checked_add(1)?;
+        }
+    }
+
+    /// The source with inode number `ino`.
+    pub(crate) fn get(&self, ino: u64) -> Option<&V> {
+        self.by_ino.get(&ino)
+    }
+
+    /// The source with the lowest inode number at least `ino`.
+    pub(crate) fn first_from(&self, ino: u64) -> Option<&V> {
+        let ino = *self.by_ino.cursor_lower_bound(&ino)?.current().0;
+        self.by_ino.get(&ino)
+    }
+
+    /// The visible source with the lowest inode number at least `ino`.
+    pub(crate) fn first_visible_from(&self, mut ino: u64) -> Option<&V> {
+        loop {
+            let source = self.first_from(ino)?;
+            if source.is_visible() {
+                return Some(source);
+            }
+            ino = source.ino().checked_add(1)?;
+        }
+    }
+
+    /// Whether the set is empty.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.by_ino.is_empty()
+    }
+}
