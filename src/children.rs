@@ -106,11 +106,6 @@ impl<V: Deref<Target = Source>> Children<V> {
         }
     }
 
-    /// The source with inode number `ino`.
-    pub(crate) fn get(&self, ino: u64) -> Option<&V> {
-        self.by_ino.get(&ino)
-    }
-
     /// The source with the lowest inode number at least `ino`.
     pub(crate) fn first_from(&self, ino: u64) -> Option<&V> {
         let ino = *self.by_ino.cursor_lower_bound(&ino)?.current().0;

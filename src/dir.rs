@@ -100,6 +100,23 @@ impl Source {
         !newer && !earlier && Self::visible_child(Some(self), g, name).is_none()
     }
 
+    /// Calls `f` with each value entry of this directory (its group and index), in inode
+    /// order.
+    pub(crate) fn for_each_value<'a>(
+        &'a self,
+        g: &'a impl Held,
+        mut f: impl FnMut(&'a Group, usize),
+    ) {
+        let groups = self.groups(g);
+        for (n, grp) in groups.iter().enumerate() {
+            for i in 0..grp.len() {
+                if self.shows_value(g, groups, n, i) {
+                    f(grp, i);
+                }
+            }
+        }
+    }
+
     /// The first value entry of this directory whose inode number is at least `from`: the
     /// group and the value's index. Groups come in creation order, so in inode order.
     fn value_from<'a>(&'a self, g: &'a impl Held, from: u64) -> Option<(&'a Group, usize)> {

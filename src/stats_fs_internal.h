@@ -33,6 +33,7 @@ struct seq_file;
  */
 struct stats_fs_node_info {
 	bool is_dir;
+	u8 meta;	/* 0, or 1 .values, 2 .schema, 3 .stats: mode from the dir */
 	umode_t mode;
 	u64 ino;
 	u64 rev;
@@ -49,6 +50,13 @@ void stats_fs_rust_release(void *node);
 int stats_fs_rust_readdir(const void *dir, struct dir_context *ctx, u64 from);
 int stats_fs_rust_show_value(struct seq_file *m, const void *node);
 int stats_fs_rust_clear_value(const void *node);
+void *stats_fs_rust_walk_new(const void *node);
+bool stats_fs_rust_walk_seek(void *walk, loff_t pos);
+int stats_fs_rust_walk_show(struct seq_file *m, void *walk);
+void stats_fs_rust_walk_free(void *walk);
+void *stats_fs_rust_stats_new(const void *node, int *err);
+ssize_t stats_fs_rust_stats_read(void *stats, char *buf, size_t size, loff_t pos);
+void stats_fs_rust_stats_free(void *stats);
 
 /* Implemented in C (stats_fs_vfs.c), called from Rust (src/vfs.rs). */
 bool stats_fs_vfs_emit(struct dir_context *ctx, const char *name, size_t len,
@@ -62,7 +70,7 @@ struct stats_fs_source *stats_fs_source_create_named(u32 flags, const char *name
 extern const size_t stats_fs_c_layout[STATS_FS_C_LAYOUT_LEN];
 
 /* In C (stats_fs_vfs.c): the layout of struct stats_fs_node_info, for a Rust KUnit test. */
-#define STATS_FS_VFS_LAYOUT_LEN 6
+#define STATS_FS_VFS_LAYOUT_LEN 7
 extern const size_t stats_fs_vfs_layout[STATS_FS_VFS_LAYOUT_LEN];
 
 #endif /* _STATS_FS_INTERNAL_H */

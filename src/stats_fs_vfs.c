@@ -47,12 +47,16 @@ static const struct fs_parameter_spec stats_fs_param_specs[] = {
 static const struct inode_operations stats_fs_dir_inode_operations;
 static const struct file_operations stats_fs_dir_operations;
 static const struct file_operations stats_fs_value_operations;
+static const struct file_operations stats_fs_walk_operations;
+static const struct file_operations stats_fs_stats_operations;
 
-/* Makes the inode for what the core found; takes over @info->private. */
-static struct inode *stats_fs_make_inode(struct super_block *sb,
+enum { STATS_FS_META_VALUES = 1, STATS_FS_META_SCHEMA, STATS_FS_META_STATS };
+
+/* Makes the inode for what the core found in @dir; takes over @info->private. */
+static struct inode *stats_fs_make_inode(struct inode *dir,
 					 const struct stats_fs_node_info *info)
 {
-	struct inode *inode = new_inode(sb);
+	struct inode *inode = new_inode(dir->i_sb);
 
 	if (!inode) {
 		stats_fs_rust_release(info->private);
@@ -61,7 +65,14 @@ static struct inode *stats_fs_make_inode(struct super_block *sb,
 	inode->i_ino = info->ino;
 	simple_inode_init_ts(inode);
 	inode->i_private = info->private;
-	if (info->is_dir) {
+	if (info->meta) {
+		/* A metadata file is readable by whoever may read its directory. */
+		inode->i_mode = S_IFREG | (dir->i_mode & 0444);
+		inode->i_uid = dir->i_uid;
+		inode->i_gid = dir->i_gid;
+		inode->i_fop = info->meta == STATS_FS_META_STATS ?
+			&stats_fs_stats_operations : &stats_fs_walk_operations;
+	} else if (info->is_dir) {
 		inode->i_mode = S_IFDIR | info->mode;
 		inode->i_op = &stats_fs_dir_inode_operations;
 		inode->i_fop = &stats_fs_dir_operations;
@@ -91,7 +102,7 @@ static struct dentry *stats_fs_lookup(struct inode *dir, struct dentry *dentry,
 	}
 	if (err)
 		return ERR_PTR(err);
-	inode = stats_fs_make_inode(dir->i_sb, &info);
+	inode = stats_fs_make_inode(dir, &info);
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
 	return d_splice_alias(inode, dentry);
@@ -209,6 +220,119 @@ static const struct file_operations stats_fs_value_operations = {
 	.write		= stats_fs_value_write,
 	.release	= single_release,
 	.llseek		= seq_lseek,
+};
+
+/*
+ * .values and .schema: a seq_file whose records are the sources of the subtree,
+ * walked by the core; a read from offset 0 starts a new walk.
+ */
+static void *stats_fs_walk_start(struct seq_file *m, loff_t *pos)
+{
+	return stats_fs_rust_walk_seek(m->private, *pos) ? m->private : NULL;
+}
+
+static void *stats_fs_walk_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return stats_fs_rust_walk_seek(m->private, *pos) ? m->private : NULL;
+}
+
+static void stats_fs_walk_stop(struct seq_file *m, void *v)
+{
+}
+
+static int stats_fs_walk_show(struct seq_file *m, void *v)
+{
+	return stats_fs_rust_walk_show(m, v);
+}
+
+static const struct seq_operations stats_fs_walk_seq_operations = {
+	.start	= stats_fs_walk_start,
+	.next	= stats_fs_walk_next,
+	.stop	= stats_fs_walk_stop,
+	.show	= stats_fs_walk_show,
+};
+
+static int stats_fs_walk_open(struct inode *inode, struct file *file)
+{
+	void *walk = stats_fs_rust_walk_new(inode->i_private);
+	int err;
+
+	if (!walk)
+		return -ENOMEM;
+	err = seq_open(file, &stats_fs_walk_seq_operations);
+	if (err) {
+		stats_fs_rust_walk_free(walk);
+		return err;
+	}
+	((struct seq_file *)file->private_data)->private = walk;
+	return 0;
+}
+
+static int stats_fs_walk_release(struct inode *inode, struct file *file)
+{
+	stats_fs_rust_walk_free(((struct seq_file *)file->private_data)->private);
+	return seq_release(inode, file);
+}
+
+static const struct file_operations stats_fs_walk_operations = {
+	.owner		= THIS_MODULE,
+	.open		= stats_fs_walk_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= stats_fs_walk_release,
+};
+
+/* .stats: KVM's binary layout, read at any offset through a bounce page. */
+static int stats_fs_stats_open(struct inode *inode, struct file *file)
+{
+	int err = -ENOMEM;
+
+	file->private_data = stats_fs_rust_stats_new(inode->i_private, &err);
+	return file->private_data ? 0 : err;
+}
+
+static ssize_t stats_fs_stats_read(struct file *file, char __user *buf,
+				   size_t count, loff_t *ppos)
+{
+	char *page = (char *)__get_free_page(GFP_KERNEL);
+	ssize_t done = 0, n;
+
+	if (!page)
+		return -ENOMEM;
+	while (done < count) {
+		n = stats_fs_rust_stats_read(file->private_data, page,
+					     min_t(size_t, count - done, PAGE_SIZE),
+					     *ppos);
+		if (n <= 0) {
+			if (n < 0 && !done)
+				done = n;
+			break;
+		}
+		if (copy_to_user(buf + done, page, n)) {
+			if (!done)
+				done = -EFAULT;
+			break;
+		}
+		done += n;
+		*ppos += n;
+	}
+	free_page((unsigned long)page);
+	return done;
+}
+
+static int stats_fs_stats_release(struct inode *inode, struct file *file)
+{
+	stats_fs_rust_stats_free(file->private_data);
+	return 0;
+}
+
+static const struct file_operations stats_fs_stats_operations = {
+	.owner		= THIS_MODULE,
+	.open		= stats_fs_stats_open,
+	.read		= stats_fs_stats_read,
+	.llseek		= default_llseek,
+	.release	= stats_fs_stats_release,
 };
 
 static void stats_fs_evict_inode(struct inode *inode)
@@ -369,6 +493,7 @@ MODULE_ALIAS_FS("statsfs");
 const size_t stats_fs_vfs_layout[STATS_FS_VFS_LAYOUT_LEN] = {
 	sizeof(struct stats_fs_node_info),
 	offsetof(struct stats_fs_node_info, is_dir),
+	offsetof(struct stats_fs_node_info, meta),
 	offsetof(struct stats_fs_node_info, mode),
 	offsetof(struct stats_fs_node_info, ino),
 	offsetof(struct stats_fs_node_info, rev),

@@ -14,6 +14,7 @@ use kernel::prelude::*;
 #[allow(dead_code)]
 mod abi;
 mod accumulator;
+mod bulk;
 mod c_api;
 mod children;
 mod dir;

@@ -70,6 +70,42 @@ impl<'a> Desc<'a> {
         Aggregation::try_from(self.0.aggr_kind).unwrap_or(Aggregation::None)
     }
 
+    /// The value's type, by address (the default types are told apart by it).
+    pub(crate) fn type_ptr(&self) -> *const StatsFsType {
+        self.0.type_
+    }
+
+    /// Whether the value may go down (`STATS_FS_FLOATING_VALUE`).
+    pub(crate) fn floating(&self) -> bool {
+        self.0.value_flag & FLOATING != 0
+    }
+
+    /// Whether the value's file shows text from a show function.
+    pub(crate) fn has_show(&self) -> bool {
+        self.0.show.is_some()
+    }
+
+    /// What kind of statistic the value is.
+    pub(crate) fn kind(&self) -> Kind {
+        // Checked by `Group::new` (type invariant).
+        Kind::try_from(self.0.kind).unwrap_or(Kind::Unknown)
+    }
+
+    /// The value's unit, the base of its exponent, and the exponent.
+    pub(crate) fn unit(&self) -> (Unit, UnitBase, i16) {
+        // Checked by `Group::new` (type invariant).
+        (
+            Unit::try_from(self.0.unit).unwrap_or(Unit::Unknown),
+            UnitBase::try_from(self.0.unit_base).unwrap_or(UnitBase::Unknown),
+            self.0.exponent,
+        )
+    }
+
+    /// The width of a bucket of a linear histogram.
+    pub(crate) fn bucket_size(&self) -> u32 {
+        self.0.hist_bucket_size
+    }
+
     /// The number of buckets if the value is a histogram, 0 if it is a single number.
     pub(crate) fn buckets(&self) -> usize {
         self.0.hist_buckets as usize

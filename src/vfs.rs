@@ -36,6 +36,12 @@ use kernel::{
 };
 
 use crate::{
+    bulk::{
+        MetaKind,
+        Stats,
+        Target,
+        Walk, //
+    },
     source::{
         Revision,
         Source, //
@@ -57,6 +63,9 @@ use crate::{
 #[repr(C)]
 pub(crate) struct NodeInfo {
     is_dir: bool,
+    /// 0, or which metadata file (1 `.values`, 2 `.schema`, 3 `.stats`): its mode and
+    /// owner are then the directory's, and C gives it the matching file operations.
+    meta: u8,
     mode: u16,
     ino: u64,
     rev: u64,
@@ -71,6 +80,8 @@ pub(crate) enum Node {
     Histogram(ValueRef),
     /// The file of a value: a single number (`None`), or one bucket of a histogram.
     Value(ValueRef, Option<usize>),
+    /// A metadata file of a directory.
+    Meta(MetaKind, Target),
 }
 
 /// One value of one group of a source, identified the way it stays stable: by the group's
@@ -153,8 +164,9 @@ unsafe fn dir_node<'a>(dir: *const c_void) -> DirNode<'a> {
     match unsafe { node_of(dir) } {
         Node::Dir(source) => DirNode::Source(source),
         Node::Histogram(value) => DirNode::Histogram(value),
-        // Value nodes are never directories; answer as an empty one.
+        // Value and metadata nodes are never directories; answer as an empty one.
         Node::Value(value, _) => DirNode::Histogram(value),
+        Node::Meta(..) => DirNode::Root,
     }
 }
 
@@ -206,6 +218,19 @@ fn file_mode(desc: &Desc<'_>) -> u16 {
     }
 }
 
+impl DirNode<'_> {
+    /// What the metadata files of this directory describe.
+    fn target(&self) -> Target {
+        match self {
+            DirNode::Root => Target::Root,
+            DirNode::Source(source) => Target::Source((*source).clone()),
+            DirNode::Histogram(hist) => {
+                Target::Histogram(hist.source.clone(), hist.array, hist.base, hist.index)
+            }
+        }
+    }
+}
+
 /// What a lookup found in a directory.
 enum Lookup {
     /// An entry: whether it is a directory, its mode, its inode number and its node.
@@ -216,6 +241,15 @@ enum Lookup {
 
 /// What `name` is in directory `dir`.
 fn lookup(dir: &DirNode<'_>, g: &impl Held, name: &[u8]) -> Lookup {
+    if let Some(kind) = MetaKind::from_name(name) {
+        // Not listed, and never a cached entry of the tree: a fresh inode number will do.
+        return Lookup::Found(
+            false,
+            0,
+            crate::ino::reserve(1),
+            Node::Meta(kind, dir.target()),
+        );
+    }
     let found = match *dir {
         DirNode::Root => Source::visible_child(None, g, name)
             .map(|child| Lookup::Found(true, 0o555, child.ino(), Node::Dir(child.clone()))),
@@ -274,6 +308,7 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_lookup(
     let found = lookup(&dir, &tree::read(), name);
     let mut made = NodeInfo {
         is_dir: false,
+        meta: 0,
         mode: 0,
         ino: 0,
         rev: 0,
@@ -287,8 +322,15 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_lookup(
         }
         Lookup::Found(is_dir, mode, ino, node) => KBox::new(node, GFP_KERNEL)
             .map(|node| {
+                let meta = match &*node {
+                    Node::Meta(MetaKind::Values, _) => 1,
+                    Node::Meta(MetaKind::Schema, _) => 2,
+                    Node::Meta(MetaKind::Stats, _) => 3,
+                    _ => 0,
+                };
                 made = NodeInfo {
                     is_dir,
+                    meta,
                     mode,
                     ino,
                     rev: 0,
@@ -308,6 +350,8 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_lookup(
 /// Whether `node` is still the entry `name` of directory `dir`.
 fn is_entry(dir: &DirNode<'_>, g: &impl Held, name: &[u8], node: &Node) -> bool {
     match (dir, node) {
+        // Every directory has them, for as long as it exists.
+        (_, Node::Meta(kind, _)) => MetaKind::from_name(name) == Some(*kind),
         (DirNode::Root, Node::Dir(source)) => source.is_entry_of(None, g, name),
         (DirNode::Source(dir), Node::Dir(source)) => {
             dir.in_tree(g) && source.is_entry_of(Some(dir), g, name)
@@ -589,6 +633,167 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_clear_value(node: *const c_void) -
     }
 }
 
+/// A `.values` or `.schema` file being read: the walk and what to print.
+pub(crate) struct MetaWalk {
+    walk: Walk,
+    kind: MetaKind,
+}
+
+/// The path of directory `target` from the top of the file system, for `.stats`'s id.
+fn dir_path(target: &Target, g: &impl Held) -> Result<KVec<u8>> {
+    let mut path = KVec::new();
+    let (source, hist) = match target {
+        Target::Root => return Ok(path),
+        Target::Source(source) => (source, None),
+        Target::Histogram(source, array, base, index) => (
+            source,
+            source
+                .group(g, *array, *base)
+                .and_then(|grp| grp.desc(*index))
+                .map(|d| d.name()),
+        ),
+    };
+    let mut names = KVec::new();
+    for s in crate::source::ancestors(source, g) {
+        names.push(s.name(), GFP_KERNEL)?;
+    }
+    for name in names.iter().rev() {
+        if !path.is_empty() {
+            path.push(b'/', GFP_KERNEL)?;
+        }
+        path.extend_from_slice(name.to_bytes(), GFP_KERNEL)?;
+    }
+    if let Some(name) = hist {
+        path.push(b'/', GFP_KERNEL)?;
+        path.extend_from_slice(name.to_bytes(), GFP_KERNEL)?;
+    }
+    Ok(path)
+}
+
+/// Opens metadata file `node` (`.values` or `.schema`): its walk, or NULL without memory.
+///
+/// # Safety
+///
+/// `node` is the `i_private` of a live `.values` or `.schema` inode.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_walk_new(node: *const c_void) -> *mut c_void {
+    // SAFETY: A live metadata inode's `i_private` (safety requirement).
+    let Node::Meta(kind, target) = (unsafe { node_of(node) }) else {
+        return core::ptr::null_mut();
+    };
+    let walk = MetaWalk {
+        walk: Walk::new(target.clone()),
+        kind: *kind,
+    };
+    KBox::new(walk, GFP_KERNEL).map_or(core::ptr::null_mut(), |w| w.into_foreign())
+}
+
+/// Positions walk `walk` on record `pos`; whether there is one.
+///
+/// # Safety
+///
+/// `walk` came from [`stats_fs_rust_walk_new`] and is used by one task at a time (the
+/// `seq_file`'s lock).
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_walk_seek(walk: *mut c_void, pos: i64) -> bool {
+    // SAFETY: From `stats_fs_rust_walk_new`, not shared meanwhile (safety requirement).
+    let walk = unsafe { <KBox<MetaWalk> as ForeignOwnable>::borrow_mut(walk) };
+    walk.walk.seek(&tree::read(), pos).unwrap_or(false)
+}
+
+/// Prints the current record of walk `walk` into `m`.
+///
+/// # Safety
+///
+/// As for [`stats_fs_rust_walk_seek`]; `m` is the walk's `seq_file`, used by this task.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_walk_show(
+    m: *mut bindings::seq_file,
+    walk: *mut c_void,
+) -> c_int {
+    // SAFETY: From `stats_fs_rust_walk_new`, not shared meanwhile (safety requirement).
+    let walk = unsafe { <KBox<MetaWalk> as ForeignOwnable>::borrow(walk) };
+    // SAFETY: `m` is valid and used by this task only (safety requirement).
+    let m = unsafe { SeqFile::from_raw(m) };
+    // A full buffer is no error: the seq_file grows it and shows the record again.
+    let _ = walk.walk.show(&tree::read(), m, walk.kind);
+    0
+}
+
+/// Frees walk `walk`.
+///
+/// # Safety
+///
+/// `walk` came from [`stats_fs_rust_walk_new`] and is not used again.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_walk_free(walk: *mut c_void) {
+    // SAFETY: From `stats_fs_rust_walk_new`, given back once (safety requirement).
+    drop(unsafe { <KBox<MetaWalk> as ForeignOwnable>::from_foreign(walk) });
+}
+
+/// Opens `.stats` file `node`: its descriptors, fixed now; or NULL with `*err` set.
+///
+/// # Safety
+///
+/// `node` is the `i_private` of a live `.stats` inode; `err` is writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_stats_new(
+    node: *const c_void,
+    err: *mut c_int,
+) -> *mut c_void {
+    // SAFETY: A live metadata inode's `i_private` (safety requirement).
+    let Node::Meta(_, target) = (unsafe { node_of(node) }) else {
+        return core::ptr::null_mut();
+    };
+    // The lock is released before `Stats::new` takes it again, source by source.
+    let path = dir_path(target, &tree::read());
+    let made = path
+        .and_then(|path| Stats::new(target.clone(), &path))
+        .and_then(|stats| Ok(KBox::new(stats, GFP_KERNEL)?));
+    match made {
+        Ok(stats) => stats.into_foreign(),
+        Err(e) => {
+            // SAFETY: Writable (safety requirement).
+            unsafe { err.write(e.to_errno()) };
+            core::ptr::null_mut()
+        }
+    }
+}
+
+/// Fills `buf` (`size` bytes) with `.stats` file `stats` from offset `pos`; returns how many
+/// bytes, 0 at the end.
+///
+/// # Safety
+///
+/// `stats` came from [`stats_fs_rust_stats_new`] and is live; `buf` is writable for `size`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_stats_read(
+    stats: *mut c_void,
+    buf: *mut u8,
+    size: usize,
+    pos: i64,
+) -> isize {
+    // SAFETY: From `stats_fs_rust_stats_new` and live (safety requirement).
+    let stats = unsafe { <KBox<Stats> as ForeignOwnable>::borrow(stats) };
+    // SAFETY: Writable for `size` bytes (safety requirement).
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf, size) };
+    match u64::try_from(pos) {
+        Ok(pos) => stats.read(pos, buf) as isize,
+        Err(_) => EINVAL.to_errno() as isize,
+    }
+}
+
+/// Frees `.stats` file `stats`.
+///
+/// # Safety
+///
+/// `stats` came from [`stats_fs_rust_stats_new`] and is not used again.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_stats_free(stats: *mut c_void) {
+    // SAFETY: From `stats_fs_rust_stats_new`, given back once (safety requirement).
+    drop(unsafe { <KBox<Stats> as ForeignOwnable>::from_foreign(stats) });
+}
+
 mod registration {
     use kernel::ffi::c_int;
 
@@ -641,7 +846,7 @@ mod tests {
     mod c {
         extern "C" {
             // Defined in `stats_fs_vfs.c` from `stats_fs_internal.h`.
-            pub(super) static stats_fs_vfs_layout: [usize; 6];
+            pub(super) static stats_fs_vfs_layout: [usize; 7];
         }
     }
 
@@ -652,6 +857,7 @@ mod tests {
         let rust = [
             size_of::<NodeInfo>(),
             offset_of!(NodeInfo, is_dir),
+            offset_of!(NodeInfo, meta),
             offset_of!(NodeInfo, mode),
             offset_of!(NodeInfo, ino),
             offset_of!(NodeInfo, rev),

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bulk_util.h"
 #include "harness.h"
 #include "util.h"
 
@@ -269,6 +270,137 @@ TEST_F(fs, negative_dentries_follow_the_tree)
 	      "dev1 not found after it was added again");
 }
 
+/* @dir/.values, read with @chunk-byte reads, against a per-file walk of @dir. */
+static void check_values(TEST_METADATA, const char *dir, size_t chunk)
+{
+	struct lines got = {}, want = {};
+	char path[512], *text;
+	size_t len;
+	int i, bad = -1;
+
+	snprintf(path, sizeof(path), "%s/.values", dir);
+	text = read_chunked(path, chunk, &len);
+	CHECK(text != NULL, "values_readable", "%s: %s", path, strerror(errno));
+	if (!text)
+		return;
+	lines_of(&got, text);
+	walk_lines(&want, dir, "");
+	lines_sort(&got);
+	lines_sort(&want);
+	if (got.n == want.n)
+		for (i = 0, bad = 0; i < got.n && !bad; i++)
+			bad = strcmp(got.line[i], want.line[i]) ? i + 1 : 0;
+	CHECK(bad == 0 && got.n > 0, "values_equal_file_reads",
+	      "%s (reads of %zu): %d lines, %d files; first difference: \"%s\" / \"%s\"",
+	      path, chunk, got.n, want.n, bad > 0 ? got.line[bad - 1] : "-",
+	      bad > 0 ? want.line[bad - 1] : "-");
+	free(text);
+	lines_free(&got);
+	lines_free(&want);
+}
+
+/* The line of @path in @dir/.schema, or "" if it has none. */
+static void schema_of(const char *dir, const char *path, char *out, size_t size)
+{
+	char file[512], *text, *p;
+	size_t len, plen = strlen(path);
+
+	snprintf(file, sizeof(file), "%s/.schema", dir);
+	out[0] = '\0';
+	text = read_chunked(file, 4096, &len);
+	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+		if (!strncmp(p, path, plen) && p[plen] == ' ') {
+			snprintf(out, size, "%.*s", (int)(strcspn(p + plen + 1, "\n")), p + plen + 1);
+			break;
+		}
+	}
+	free(text);
+}
+
+static void expect_schema(TEST_METADATA, const char *dir, const char *path, const char *want)
+{
+	char got[256];
+
+	schema_of(dir, path, got, sizeof(got));
+	CHECK(!strcmp(got, want), "schema_line", "%s/.schema: %s: \"%s\", want \"%s\"", dir,
+	      path, got, want);
+}
+
+TEST_F(fs, metadata_files)
+{
+	static const size_t chunks[] = { 1, 7, 4096, 1 << 20 };
+	const char *dirs[] = { MNT, T, T "/dev0", MNT "/rust_sample" };
+	struct lines values = {}, schema = {};
+	struct kvm_layout k;
+	char *text;
+	size_t len;
+	unsigned int i, j, bad = 0;
+
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < 4; j++)
+			check_values(_metadata, dirs[i], chunks[j]);
+
+	/* Not listed; opened by name; mode and owner follow the directory. */
+	expect_list(_metadata, "readdir_lists_no_metadata_file", T "/dev1",
+		    "bool gauge s16 s32 s64 s8 state u16 u32 u64 u8");
+	CHECK(mode_of(MNT "/.values") == 0400 && mode_of(T "/.schema") == 0444 &&
+	      mode_of(T "/dev0/.stats") == 0444, "metadata_mode_follows_directory",
+	      "modes %o %o %o", mode_of(MNT "/.values"), mode_of(T "/.schema"),
+	      mode_of(T "/dev0/.stats"));
+	CHECK(put(T "/.values", "0", 1) == EACCES || put(T "/.values", "0", 1) == EBADF ||
+	      put(T "/.values", "0", 1) == EINVAL, "metadata_not_writable", "");
+
+	/* .schema: a line per value, in .values's order, saying what each is. */
+	text = read_chunked(T "/.values", 4096, &len);
+	lines_of(&values, text ? text : "");
+	free(text);
+	text = read_chunked(T "/.schema", 4096, &len);
+	lines_of(&schema, text ? text : "");
+	free(text);
+	for (i = 0; i < (unsigned int)values.n && (int)i < schema.n; i++)
+		bad += strncmp(values.line[i], schema.line[i], strcspn(values.line[i], " ") + 1);
+	CHECK(values.n == schema.n && !bad, "schema_follows_values", "%d and %d lines, %u differ",
+	      values.n, schema.n, bad);
+	expect_schema(_metadata, T, "dev0/u64", "u64 unsigned sum clearable unknown unknown - -");
+	expect_schema(_metadata, T, "dev0/gauge", "u64 unsigned max floating unknown unknown - -");
+	expect_schema(_metadata, T, "dev0/state", "u8 unsigned none clearable,text unknown unknown - -");
+	expect_schema(_metadata, T, "s32", "s32 signed avg aggregate,clearable unknown unknown - -");
+	expect_schema(_metadata, MNT "/rust_sample", "worker0/queue_depth",
+		      "custom signed max floating unknown unknown - -");
+
+	/* .stats: KVM's layout, the values of .values. */
+	for (j = 0; j < 4; j++) {
+		int ok = !kvm_layout_read(&k, T "/.stats", chunks[j]) && k.h.num_desc == (unsigned)values.n;
+
+		for (i = 0; ok && i < k.h.num_desc; i++) {
+			struct kvm_stats_desc *d = kvm_layout_desc(&k, i);
+			size_t nl = strlen(d->name);
+			const char *text = NULL;
+			uint64_t want;
+			int v;
+
+			for (v = 0; v < values.n && !text; v++)
+				if (!strncmp(values.line[v], d->name, nl) && values.line[v][nl] == ' ')
+					text = values.line[v] + nl + 1;
+			/* Values shown as text ("on") have no number to compare. */
+			if (text && strstr(d->name, "state"))
+				continue;
+			/* Signed values travel as their two's complement. */
+			want = text && text[0] == '-' ? (uint64_t)strtoll(text, NULL, 10) :
+			       text ? strtoull(text, NULL, 10) : 0;
+			ok = text && want == *kvm_layout_data(&k, d);
+			if (!ok)
+				TH_LOG("%s: .stats %llu, .values %s", d->name,
+				       (unsigned long long)*kvm_layout_data(&k, d), text ? text : "-");
+		}
+		CHECK(ok, "stats_in_kvm_layout_with_the_values", "reads of %zu: %u descriptors",
+		      chunks[j], k.h.num_desc);
+		free(k.buf);
+	}
+	lines_free(&values);
+	lines_free(&schema);
+}
+
 TEST_F(fs, reads_like_a_text_file)
 {
 	char buf[16] = "";
@@ -433,13 +565,92 @@ static int walk(const char *dir)
 	return bad;
 }
 
+/*
+ * Reads fs_test/.values over and over with reads of 1, 7 and 64 KiB bytes: every line is
+ * "path value", every churn source that shows has all its 11 values (never half a
+ * source), and the sources present throughout always show. Exits non-zero otherwise.
+ */
+static int values_reader(void)
+{
+	static const size_t chunks[] = { 1, 7, 65536 };
+	int pass, bad = 0;
+
+	for (pass = 0; pass < 9 && !bad; pass++) {
+		struct lines l = {};
+		char *text, src[64] = "";
+		size_t len;
+		int i, in_src = 0, seen = 0;
+
+		text = read_chunked(T "/.values", chunks[pass % 3], &len);
+		if (!text)
+			return 10;
+		lines_of(&l, text);
+		for (i = 0; i < l.n && !bad; i++) {
+			char *sp = strchr(l.line[i], ' ');
+
+			if (!sp || sp == l.line[i] || !sp[1] || strchr(sp + 1, ' '))
+				bad = 11;
+			seen += !strncmp(l.line[i], "dev0/u64 ", 9) ||
+				!strncmp(l.line[i], "dev1/u64 ", 9) ||
+				!strncmp(l.line[i], "dev0/sub/u64 ", 13);
+			/* churn/cN/<value>: count the lines of each churn source in a row. */
+			if (!strncmp(l.line[i], "churn/c", 7)) {
+				size_t n = strchr(l.line[i] + 6, '/') - l.line[i];
+
+				if (strncmp(src, l.line[i], n) || src[n]) {
+					if (in_src && in_src != 11)
+						bad = 12;
+					snprintf(src, sizeof(src), "%.*s", (int)n, l.line[i]);
+					in_src = 0;
+				}
+				in_src++;
+			}
+		}
+		if (in_src && in_src != 11)
+			bad = 12;
+		if (seen != 3)
+			bad = 13;
+		free(text);
+		lines_free(&l);
+	}
+	return bad;
+}
+
+/* Reads fs_test/.stats with 1-byte, odd and large reads: its layout is always sound. */
+static int stats_reader(void)
+{
+	static const size_t chunks[] = { 1, 13, 65536 };
+	struct kvm_layout k;
+	int pass;
+
+	for (pass = 0; pass < 6; pass++) {
+		unsigned int i;
+
+		if (kvm_layout_read(&k, T "/.stats", chunks[pass % 3]))
+			return 20;
+		for (i = 0; i < k.h.num_desc; i++) {
+			struct kvm_stats_desc *d = kvm_layout_desc(&k, i);
+
+			if (!memchr(d->name, '\0', k.h.name_size) ||
+			    k.h.data_offset + d->offset + 8 * d->size > k.len)
+				return 21;
+		}
+		free(k.buf);
+	}
+	return 0;
+}
+
 TEST_F_TIMEOUT(fs, stress, 600)
 {
-	pid_t readers[3];
+	pid_t readers[5];
 	int i, status, bad = 0, err = 0;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 5; i++) {
 		readers[i] = fork();
+		if (readers[i] == 0 && i == 3)
+			_exit(values_reader());
+		if (readers[i] == 0 && i == 4)
+			_exit(stats_reader());
 		if (readers[i] == 0) {
 			int j, b = 0;
 
@@ -451,10 +662,12 @@ TEST_F_TIMEOUT(fs, stress, 600)
 	/* 60 x 100 sources of 11 values built and torn down while they read. */
 	for (i = 0; i < 60 && !err; i++)
 		err = put(ACTION, "churn=100", 9);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 5; i++)
 		if (waitpid(readers[i], &status, 0) != readers[i] || !WIFEXITED(status) ||
-		    WEXITSTATUS(status))
+		    WEXITSTATUS(status)) {
+			TH_LOG("reader %d: status %#x", i, status);
 			bad++;
+		}
 	CHECK(err == 0, "churn_6000_sources", "churn failed: %s", strerror(err));
 	CHECK(bad == 0, "readers_saw_no_errors", "%d readers failed", bad);
 	expect_list(_metadata, "churn_left_nothing", T "/churn",

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bulk_util.h"
 #include "kvm_util.h"
 #include "harness.h"
 #include "util.h"
@@ -1100,6 +1101,111 @@ FIXTURE_TEARDOWN(vms)
 TEST_F(vms, values_aggregates_and_layout_match_kvm)
 {
 	compare_everything(_metadata);
+}
+
+/* The KVM_STATS_TYPE_* of .schema's kind column. */
+static const char *const schema_kinds[] = {
+	"cumulative", "instant", "peak", "linear_hist", "log_hist",
+};
+static const char *const schema_units[] = { "none", "bytes", "seconds", "cycles", "boolean" };
+
+/*
+ * kvm/.values against per-file reads; a VM's .stats, parsed with <linux/kvm.h>'s structs,
+ * against KVM's own stats fds; a VM's .schema against the fds' descriptors.
+ */
+TEST_F(vms, metadata_files)
+{
+	struct lines got = {}, want = {}, schema = {};
+	char path[512], *text;
+	struct kvm_layout k;
+	struct vm *vm = &vms[3];
+	struct stats vs, cs[MAX_VCPUS];
+	unsigned int i, j, compared = 0, bad = 0;
+	size_t len;
+
+	text = read_chunked(KVM_DIR "/.values", 4096, &len);
+	lines_of(&got, text ? text : "");
+	free(text);
+	walk_lines(&want, KVM_DIR, "");
+	lines_sort(&got);
+	lines_sort(&want);
+	for (i = 0; (int)i < got.n && got.n == want.n; i++)
+		bad += !!strcmp(got.line[i], want.line[i]);
+	CHECK(got.n == want.n && got.n > 100 && !bad, "kvm_values_equal_file_reads",
+	      "%d lines, %d files, %u differ", got.n, want.n, bad);
+
+	/* The irqchip VM: its statistics and every vCPU's, in KVM's layout. */
+	ASSERT_EQ(0, vm_stats(vm, &vs));
+	for (j = 0; j < (unsigned int)vm->nr_vcpus; j++)
+		ASSERT_EQ(0, vcpu_stats(&vm->vcpu[j], &cs[j]));
+	snprintf(path, sizeof(path), "%s/%s/.stats", KVM_DIR, vm->name);
+	ASSERT_EQ(0, kvm_layout_read(&k, path, 4096)) TH_LOG("%s: not KVM's layout", path);
+	bad = 0;
+	for (i = 0; i < k.h.num_desc; i++) {
+		struct kvm_stats_desc *d = kvm_layout_desc(&k, i);
+		struct stats *s = &vs;
+		const char *name = d->name;
+		unsigned int n;
+
+		if (!strncmp(name, "vcpu", 4) && strchr(name, '/')) {
+			j = atoi(name + 4);
+			if (j >= (unsigned int)vm->nr_vcpus)
+				continue;
+			s = &cs[j];
+			name = strchr(name, '/') + 1;
+		}
+		for (n = 0; n < s->h.num_desc; n++) {
+			struct kvm_stats_desc *want_d = stats_desc(s, n);
+
+			if (strcmp(want_d->name, name) || strchr(name, '/'))
+				continue;
+			compared++;
+			if (want_d->size != d->size || want_d->flags != d->flags ||
+			    want_d->exponent != d->exponent ||
+			    memcmp(stats_data(s, want_d), kvm_layout_data(&k, d), 8 * d->size)) {
+				if (!bad++)
+					TH_LOG("%s: %s differs from KVM's fd", path, d->name);
+			}
+		}
+	}
+	CHECK(!bad && compared > 40, "vm_stats_file_equals_kvm_stats_fds",
+	      "%u of %u descriptors differ", bad, compared);
+	free(k.buf);
+
+	/* .schema: kind, unit and scale as KVM's descriptors say. */
+	snprintf(path, sizeof(path), "%s/%s/.schema", KVM_DIR, vm->name);
+	text = read_chunked(path, 4096, &len);
+	lines_of(&schema, text ? text : "");
+	free(text);
+	bad = 0;
+	for (i = 0; i < vs.h.num_desc; i++) {
+		struct kvm_stats_desc *d = stats_desc(&vs, i);
+		char want_line[256];
+		unsigned int type = (d->flags & KVM_STATS_TYPE_MASK) >> KVM_STATS_TYPE_SHIFT;
+		unsigned int unit = (d->flags & KVM_STATS_UNIT_MASK) >> KVM_STATS_UNIT_SHIFT;
+		int l, found = 0;
+
+		snprintf(want_line, sizeof(want_line), " %s %s %s^%d -", schema_kinds[type % 5],
+			 schema_units[unit % 5],
+			 (d->flags & KVM_STATS_BASE_MASK) ? "2" : "10", d->exponent);
+		for (l = 0; l < schema.n; l++) {
+			size_t nl = strlen(d->name), ll = strlen(schema.line[l]);
+
+			if (!strncmp(schema.line[l], d->name, nl) && schema.line[l][nl] == ' ')
+				found = ll >= strlen(want_line) &&
+					!strcmp(schema.line[l] + ll - strlen(want_line), want_line);
+		}
+		if (!found && !bad++)
+			TH_LOG("%s: %s: want \"...%s\"", path, d->name, want_line);
+	}
+	CHECK(!bad, "schema_matches_kvm_descriptors", "%u of %u statistics differ", bad,
+	      vs.h.num_desc);
+	stats_free(&vs);
+	for (j = 0; j < (unsigned int)vm->nr_vcpus; j++)
+		stats_free(&cs[j]);
+	lines_free(&got);
+	lines_free(&want);
+	lines_free(&schema);
 }
 
 TEST_F(vms, kvm_stat_unmodified)

@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "bulk_util.h"
 #include "harness.h"
 #include "net_util.h"
 #include "util.h"
@@ -446,6 +447,25 @@ TEST(devices_namespaces_and_traffic)
 	CHECK_OK("veth_pair_across_namespaces", in_netns(ns_a.fd, make_veth));
 	CHECK_OK("load_with_devices_present", load_module(NET_MODULE));
 	check_all(_metadata, "load", all3, 3);
+	{
+		/* net/.values: every value of every namespace, as the files read. */
+		struct lines got = {}, want = {};
+		size_t len;
+		char *text = read_chunked(NET "/.values", 7, &len);
+		int bad = 0;
+
+		lines_of(&got, text ? text : "");
+		free(text);
+		walk_lines(&want, NET, "");
+		lines_sort(&got);
+		lines_sort(&want);
+		for (i = 0; i < got.n && got.n == want.n; i++)
+			bad += !!strcmp(got.line[i], want.line[i]);
+		CHECK(got.n == want.n && got.n > 0 && !bad, "net_values_equal_file_reads",
+		      "%d lines, %d files, %d differ", got.n, want.n, bad);
+		lines_free(&got);
+		lines_free(&want);
+	}
 
 	/* Traffic: 100 frames of 200 bytes from veth_a (namespace A) to veth_b (B). */
 	CHECK(!in_netns(ns_a.fd, veth_up_a) && !in_netns(ns_b.fd, veth_up_b), "veth_up", "");
