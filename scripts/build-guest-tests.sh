@@ -17,6 +17,17 @@ make -s -C "$selftests" OUTPUT="$OUT/guest-bin" CC=gcc
 
 "$STATSFS_ROOT/scripts/stage-python.sh"
 
+# The out-of-tree modules build in the clone: start clean when they were last
+# built against the other kernel (debug or prod).
+stamp=$STATSFS_ROOT/.built-against
+if [ "$(cat "$stamp" 2>/dev/null)" != "$KBUILD" ]; then
+	for m in "$STATSFS_ROOT" "$STATSFS_ROOT/tests/modules" "$STATSFS_ROOT/netdev" \
+		"$STATSFS_ROOT/samples"; do
+		make -s -C "$KBUILD" M="$m" LLVM="$KMAKE_LLVM" clean
+	done
+	echo "$KBUILD" >"$stamp"
+fi
+
 log "building statsfs out of tree against $KBUILD"
 make -s -C "$STATSFS_ROOT" KDIR="$KBUILD" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
 

@@ -11,7 +11,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 tarball=$("$STATSFS_ROOT/scripts/fetch-kernel.sh")
-frag=$STATSFS_ROOT/kernel/config.fragment
+frags=("$STATSFS_ROOT/kernel/config.fragment")
+[ "$KERNEL_VARIANT" = debug ] && frags+=("$STATSFS_ROOT/kernel/config.debug")
 series_dir=$STATSFS_ROOT/kernel/patches
 
 # 1. Extract once.
@@ -67,23 +68,23 @@ fi
 
 # 4. Configure when the fragment or the statsfs Kconfig changed.
 mkdir -p "$KBUILD"
-cfgsum=$(cat "$frag" "$STATSFS_ROOT/Kconfig" | sha256sum | cut -d' ' -f1)
+cfgsum=$(cat "${frags[@]}" "$STATSFS_ROOT/Kconfig" | sha256sum | cut -d' ' -f1)
 if [ "$cfgsum" != "$(cat "$KBUILD/.statsfs-config" 2>/dev/null || true)" ] ||
 	[ ! -e "$KBUILD/.config" ]; then
-	log "configuring $kversion (allnoconfig + kernel/config.fragment)"
-	grep -v '^#' "$frag" | grep . >"$KBUILD/fragment.config"
+	log "configuring the $KERNEL_VARIANT kernel $kversion (allnoconfig + ${frags[*]##*/})"
+	cat "${frags[@]}" | grep -v '^#' | grep . >"$KBUILD/fragment.config"
 	KCONFIG_ALLCONFIG="$KBUILD/fragment.config" kmake -s allnoconfig
 	# Kconfig drops what it cannot satisfy (RUST without clang under KASAN, say): fail loudly.
 	missing=0
 	while IFS= read -r line; do
 		grep -qx "$line" "$KBUILD/.config" || { log "not in .config: $line"; missing=1; }
 	done <"$KBUILD/fragment.config"
-	[ "$missing" = 0 ] || die "the kernel config lost options from kernel/config.fragment"
+	[ "$missing" = 0 ] || die "the kernel config lost options asked for in kernel/config.*"
 	echo "$cfgsum" >"$KBUILD/.statsfs-config"
 fi
 
 # 5. Build. With nothing changed this only walks the tree.
 start=$(date +%s)
-log "building bzImage and modules ($kversion, -j$JOBS, LLVM$KMAKE_LLVM)"
+log "building the $KERNEL_VARIANT kernel's bzImage and modules ($kversion, -j$JOBS, LLVM$KMAKE_LLVM)"
 kmake -s bzImage modules
 log "kernel build took $(($(date +%s) - start)) s"

@@ -16,9 +16,16 @@ JOBS=${JOBS:-$(($(nproc) + 1))}
 log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# The kernel source tree (patched, with statsfs grafted in) and its build tree.
+# The kernel source tree (patched, with statsfs grafted in) and the build tree of the
+# kernel variant: "debug" (the test kernel: KASAN, lockdep, UBSAN, kmemleak, KUnit) or
+# "prod" (the production kernel `make bench` measures on). Both build from one source.
 KSRC=$STATSFS_CACHE/linux-7.3
-KBUILD=$STATSFS_CACHE/build-7.3
+KERNEL_VARIANT=${KERNEL_VARIANT:-debug}
+case "$KERNEL_VARIANT" in
+debug) KBUILD=$STATSFS_CACHE/build-7.3 ;;
+prod) KBUILD=$STATSFS_CACHE/build-7.3-prod ;;
+*) echo "KERNEL_VARIANT must be debug or prod" >&2; exit 1 ;;
+esac
 
 kmake() {
 	make -C "$KSRC" O="$KBUILD" LLVM="$KMAKE_LLVM" -j"$JOBS" "$@"

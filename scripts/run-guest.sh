@@ -53,7 +53,7 @@ append+=" ${GUEST_APPEND:-}"
 # do_raw_spin_lock() from handle_edge_irq() 4 ms into boot, before any module (seen
 # once at -m 1024, twice at -m 2048); with 4-level paging it boots clean.
 qemu=(
-	qemu-system-x86_64 -machine q35 -cpu max,la57=off -smp 2 -m 1024
+	qemu-system-x86_64 -machine q35 -cpu max,la57=off -smp 2 -m "${GUEST_MEM:-1024}"
 	-kernel "$KBUILD/arch/x86/boot/bzImage" -initrd "$OUT/initramfs.cpio"
 	-append "$append" -nographic -no-reboot
 )

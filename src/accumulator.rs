@@ -3,7 +3,6 @@
 //! Combining values: what an aggregate computes over a subtree.
 
 use crate::abi::Aggregation;
-use kernel::prelude::*;
 
 /// Combines values into one of the [`Aggregation`]s.
 ///
@@ -64,7 +63,7 @@ impl Accumulator {
 }
 
 #[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
-#[kunit_tests(statsfs_accumulator)]
+#[kernel::prelude::kunit_tests(statsfs_accumulator)]
 mod tests {
     use super::*;
 

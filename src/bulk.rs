@@ -87,22 +87,67 @@ unsafe impl Sync for Target {}
 
 /// Writes `name` escaped as `/proc/mounts` does.
 fn write_escaped(out: &mut impl Write, name: &[u8]) -> core::fmt::Result {
-    for &b in name {
-        match b {
-            b' ' | b'\t' | b'\n' | b'\\' => write!(out, "\\{:03o}", b)?,
-            _ => out.write_char(char::from(b))?,
+    for run in name.split_inclusive(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\\')) {
+        let (text, special) = match run.split_last() {
+            Some((&b, head)) if matches!(b, b' ' | b'\t' | b'\n' | b'\\') => (head, Some(b)),
+            _ => (run, None),
+        };
+        // Names and show strings are checked to be ASCII, so this cannot fail.
+        out.write_str(core::str::from_utf8(text).map_err(|_| core::fmt::Error)?)?;
+        if let Some(b) = special {
+            write!(out, "\\{b:03o}")?;
         }
     }
     Ok(())
 }
 
-/// A `core::fmt::Write` into a `seq_file`.
-struct Seq<'a>(&'a SeqFile);
+/// A `core::fmt::Write` into a `seq_file`, through a buffer: one `seq_write()` per
+/// 256 bytes rather than one `seq_printf()` per piece of a line.
+pub(crate) struct SeqOut<'a> {
+    m: &'a SeqFile,
+    buf: [u8; 256],
+    len: usize,
+}
 
-impl Write for Seq<'_> {
+impl<'a> SeqOut<'a> {
+    pub(crate) fn new(m: &'a SeqFile) -> Self {
+        Self {
+            m,
+            buf: [0; 256],
+            len: 0,
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.len > 0 {
+            let text = &self.buf[..self.len];
+            // The buffer only holds whole `str`s (see `write_str`).
+            if let Ok(text) = core::str::from_utf8(text) {
+                seq_print!(self.m, "{text}");
+            }
+            self.len = 0;
+        }
+    }
+}
+
+impl Write for SeqOut<'_> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        seq_print!(self.0, "{s}");
+        if self.len + s.len() > self.buf.len() {
+            self.flush();
+        }
+        if s.len() > self.buf.len() {
+            seq_print!(self.m, "{s}");
+            return Ok(());
+        }
+        self.buf[self.len..self.len + s.len()].copy_from_slice(s.as_bytes());
+        self.len += s.len();
         Ok(())
+    }
+}
+
+impl Drop for SeqOut<'_> {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 
@@ -270,7 +315,7 @@ impl Walk {
 
     /// Prints the current record into `m`: the lines of the current source's values.
     pub(crate) fn show(&self, g: &impl Held, m: &SeqFile, kind: MetaKind) -> core::fmt::Result {
-        let mut out = Seq(m);
+        let mut out = SeqOut::new(m);
         let mut result = Ok(());
         self.for_each_value(g, |path, source, group, i| {
             if result.is_ok() {
@@ -328,8 +373,9 @@ fn print_value(
 
 /// The text a read of the value's file gives, without the newline, escaped.
 fn write_value_text(out: &mut impl Write, desc: &Desc<'_>, number: u64) -> core::fmt::Result {
-    match desc.show(number).map(|t| t.to_bytes()) {
-        Some(text) => write_escaped(out, text),
+    // As a read of the file: a show string that is not UTF-8 shows the number instead.
+    match desc.show(number).and_then(|t| t.to_str().ok()) {
+        Some(text) => write_escaped(out, text.as_bytes()),
         None if desc.signed() => write!(out, "{}", number as i64),
         None => write!(out, "{number}"),
     }
@@ -666,7 +712,10 @@ impl Stats {
             return n;
         }
         let desc_size = KVM_DESC_SIZE + self.name_size;
-        let k = ((at - self.desc_offset()) / desc_size) as usize;
+        let Some(k) = (at - self.desc_offset()).checked_div(desc_size) else {
+            return 0;
+        };
+        let k = k as usize;
         let start = self.desc_offset() + k as u64 * desc_size;
         let Some(e) = self.entries.get(k) else {
             return 0;

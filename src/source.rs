@@ -35,6 +35,11 @@ use kernel::{
         CString, //
     },
     sync::{
+        atomic::{
+            Acquire,
+            Atomic,
+            Release, //
+        },
         Arc,
         ArcBorrow,
         Refcount, //
@@ -69,26 +74,46 @@ use crate::{
 /// unloads.
 static ROOTS: TreeLocked<Option<Children<Arc<Source>>>> = TreeLocked::new(None);
 
-/// The revision of the top of the file system's entries (see [`Revision`]).
-static ROOTS_REV: TreeLocked<Revision> = TreeLocked::new(Revision::FIRST);
+/// The revision of the top of the file system's entries (see [`RevisionCell`]).
+static ROOTS_REV: RevisionCell = RevisionCell::new();
 
-/// The revision of a directory's entries: it changes whenever the set of names the
-/// directory holds may have changed (a subordinate or group added, removed or revoked).
-/// A negative dentry that remembers it stays valid while it is unchanged, as in kernfs.
-/// Zero is never a revision.
+/// Changes whenever a source leaves the tree (unregistered, removed from its parent, torn
+/// down): the directories below it leave too, without their own revisions changing.
+static UNLINKS: RevisionCell = RevisionCell::new();
+
+/// A revision: see [`RevisionCell`]. Zero is never one.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Revision(u64);
 
 impl Revision {
-    const FIRST: Self = Self(1);
-
-    /// The value C stores in a negative dentry's `d_time`.
+    /// The value C keeps in a dentry (`d_time`, `d_fsdata`).
     pub(crate) fn get(self) -> u64 {
         self.0
     }
+}
 
-    fn bump(&mut self) {
-        self.0 = self.0.wrapping_add(1).max(1);
+/// The revision of a directory's entries: it changes whenever the set of names the
+/// directory holds may have changed (a subordinate or group added, removed or revoked).
+///
+/// A dentry remembers the revision of its directory, and of [`UNLINKS`], from when it was
+/// last found valid; while both are unchanged it still is, and path walks can tell
+/// without the tree lock, in RCU mode. The revision changes with the tree lock held for
+/// writing, before it is released, so a lookup that starts after a change returns sees it.
+pub(crate) struct RevisionCell(Atomic<u64>);
+
+impl RevisionCell {
+    const fn new() -> Self {
+        Self(Atomic::new(1))
+    }
+
+    /// The current revision; readable without the tree lock.
+    pub(crate) fn get(&self) -> Revision {
+        Revision(self.0.load(Acquire))
+    }
+
+    /// Changes the revision. Called with the tree lock held for writing.
+    fn bump(&self) {
+        self.0.fetch_add(1, Release);
     }
 }
 
@@ -125,7 +150,6 @@ struct SourceInner {
     groups: KVec<Group>,
     children: Children<SourceRef>,
     place: Place,
-    rev: Revision,
     dead_next: Option<Arc<Source>>,
 }
 
@@ -141,6 +165,7 @@ pub(crate) struct Source {
     name: CString,
     flags: u32,
     ino: u64,
+    rev: RevisionCell,
     refs: Refcount,
     inner: TreeLocked<SourceInner>,
 }
@@ -167,12 +192,12 @@ impl Source {
                 name,
                 flags,
                 ino: crate::ino::reserve(1),
+                rev: RevisionCell::new(),
                 refs: Refcount::new(1),
                 inner: TreeLocked::new(SourceInner {
                     groups: KVec::new(),
                     children: Children::new(),
                     place: Place::Detached,
-                    rev: Revision::FIRST,
                     dead_next: None,
                 }),
             },
@@ -216,7 +241,7 @@ impl Source {
             .get_mut(g)
             .get_or_insert_with(Children::new)
             .insert(reservation, self.into());
-        ROOTS_REV.get_mut(g).bump();
+        ROOTS_REV.bump();
         // INVARIANT: `ROOTS` holds this source.
         self.inner.get_mut(g).place = Place::Root;
         Ok(())
@@ -247,7 +272,7 @@ impl Source {
         inner.groups.reserve(1, GFP_KERNEL)?;
         group.number();
         inner.groups.push(group, GFP_KERNEL)?;
-        inner.rev.bump();
+        self.rev.bump();
         Ok(())
     }
 
@@ -292,7 +317,7 @@ impl Source {
         let child_arc = child.0.clone();
         let inner = self.inner.get_mut(g);
         inner.children.insert(reservation, child);
-        inner.rev.bump();
+        self.rev.bump();
         // INVARIANT: `self.children` holds the child, and `self` stays live while it does
         // (it holds a reference only dropped after detaching its children).
         child_arc.inner.get_mut(g).place = Place::Child(NonNull::from(&*self));
@@ -353,7 +378,7 @@ impl Source {
             group.revoke();
         }
         // The revoked groups' files leave the directory.
-        inner.rev.bump();
+        self.rev.bump();
         // Readers take the lock shared, so none is reading a revoked group now, and none
         // will: they check `revoked` under the lock.
     }
@@ -413,9 +438,14 @@ impl Source {
         self.ino
     }
 
-    /// The revision of the source's directory entries.
-    pub(crate) fn revision(&self, g: &impl Held) -> Revision {
-        self.inner.get(g).rev
+    /// The revision of the source's directory entries; readable without the tree lock.
+    pub(crate) fn revision(&self) -> Revision {
+        self.rev.get()
+    }
+
+    /// The revision of the sources leaving the tree; readable without the tree lock.
+    pub(crate) fn unlinks() -> Revision {
+        UNLINKS.get()
     }
 
     /// Warns if a source is still registered: called as the module unloads, when every
@@ -426,9 +456,10 @@ impl Source {
         kernel::warn_on!(left);
     }
 
-    /// The revision of the entries of the top of the file system.
-    pub(crate) fn roots_revision(g: &impl Held) -> Revision {
-        *ROOTS_REV.get(g)
+    /// The revision of the entries of the top of the file system; readable without the
+    /// tree lock.
+    pub(crate) fn roots_revision() -> Revision {
+        ROOTS_REV.get()
     }
 
     /// The source's value groups, oldest first.
@@ -520,6 +551,7 @@ impl SourceRef {
     }
 
     /// Borrows the source's `Arc`, for the methods that take one.
+    #[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
     pub(crate) fn borrow(&self) -> ArcBorrow<'_, Source> {
         self.0.as_arc_borrow()
     }
@@ -587,7 +619,8 @@ fn teardown(g: &mut WriteGuard, first: Arc<Source>) {
         for group in inner.groups.iter_mut() {
             group.revoke();
         }
-        inner.rev.bump();
+        source.rev.bump();
+        UNLINKS.bump();
         let place = inner.place;
         let mut children = core::mem::replace(&mut inner.children, Children::new());
         inner.place = Place::Detached;
@@ -615,7 +648,8 @@ fn teardown(g: &mut WriteGuard, first: Arc<Source>) {
 /// Takes the root with inode number `ino` out of [`ROOTS`] and detaches it.
 fn take_root(g: &mut WriteGuard, ino: u64) -> Option<Arc<Source>> {
     let removed = ROOTS.get_mut(g).as_mut()?.remove(ino)?;
-    ROOTS_REV.get_mut(g).bump();
+    ROOTS_REV.bump();
+    UNLINKS.bump();
     removed.inner.get_mut(g).place = Place::Detached;
     Some(removed)
 }
@@ -624,7 +658,8 @@ fn take_root(g: &mut WriteGuard, ino: u64) -> Option<Arc<Source>> {
 fn take_child(parent: &Source, g: &mut WriteGuard, ino: u64) -> Option<SourceRef> {
     let inner = parent.inner.get_mut(g);
     let removed = inner.children.remove(ino)?;
-    inner.rev.bump();
+    parent.rev.bump();
+    UNLINKS.bump();
     removed.0.inner.get_mut(g).place = Place::Detached;
     Some(removed)
 }

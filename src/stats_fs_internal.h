@@ -27,9 +27,10 @@ struct seq_file;
  * What a lookup found. @private becomes the new inode's i_private: the node
  * the inode stands for, owned by the inode and given back to
  * stats_fs_rust_release() when it is evicted; @ino its inode number. The
- * root's i_private is NULL. When nothing is found (-ENOENT), @rev is the
- * revision of the directory's entries to keep in the negative dentry's
- * d_time, or 0 if the negative dentry must not be trusted.
+ * root's i_private is NULL. @rev is the revision of the directory's entries
+ * and @unlinks that of sources leaving the tree, for the dentry to keep
+ * (d_time, d_fsdata): while both are unchanged, it is valid. When nothing is
+ * found (-ENOENT), @rev is for the negative dentry, 0 if it must not be kept.
  */
 struct stats_fs_node_info {
 	bool is_dir;
@@ -37,6 +38,7 @@ struct stats_fs_node_info {
 	umode_t mode;
 	u64 ino;
 	u64 rev;
+	u64 unlinks;
 	void *private;
 };
 
@@ -44,7 +46,9 @@ struct stats_fs_node_info {
 int stats_fs_rust_lookup(const void *dir, const char *name, size_t len,
 			 struct stats_fs_node_info *info);
 int stats_fs_rust_revalidate(const void *dir, const char *name, size_t len,
-			     const void *node);
+			     const void *node, u64 *rev, u64 *unlinks);
+bool stats_fs_rust_revalidate_rcu(const void *dir, bool negative, u64 rev,
+				  u64 unlinks);
 int stats_fs_rust_revalidate_negative(const void *dir, u64 rev);
 void stats_fs_rust_release(void *node);
 int stats_fs_rust_readdir(const void *dir, struct dir_context *ctx, u64 from);
@@ -70,7 +74,7 @@ struct stats_fs_source *stats_fs_source_create_named(u32 flags, const char *name
 extern const size_t stats_fs_c_layout[STATS_FS_C_LAYOUT_LEN];
 
 /* In C (stats_fs_vfs.c): the layout of struct stats_fs_node_info, for a Rust KUnit test. */
-#define STATS_FS_VFS_LAYOUT_LEN 7
+#define STATS_FS_VFS_LAYOUT_LEN 8
 extern const size_t stats_fs_vfs_layout[STATS_FS_VFS_LAYOUT_LEN];
 
 #endif /* _STATS_FS_INTERNAL_H */

@@ -19,6 +19,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/namei.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -84,6 +85,16 @@ static struct inode *stats_fs_make_inode(struct inode *dir,
 	return inode;
 }
 
+/*
+ * What a dentry keeps to be revalidated without sleeping: the revision of its
+ * directory's entries (d_time), and that of sources leaving the tree (d_fsdata).
+ */
+static void stats_fs_dentry_keep(struct dentry *dentry, u64 rev, u64 unlinks)
+{
+	WRITE_ONCE(dentry->d_time, rev);
+	WRITE_ONCE(dentry->d_fsdata, (void *)(uintptr_t)unlinks);
+}
+
 static struct dentry *stats_fs_lookup(struct inode *dir, struct dentry *dentry,
 				      unsigned int flags)
 {
@@ -97,7 +108,7 @@ static struct dentry *stats_fs_lookup(struct inode *dir, struct dentry *dentry,
 				   dentry->d_name.len, &info);
 	if (err == -ENOENT) {
 		/* Valid while the directory's entries keep this revision. */
-		dentry->d_time = info.rev;
+		stats_fs_dentry_keep(dentry, info.rev, 0);
 		return d_splice_alias(NULL, dentry);
 	}
 	if (err)
@@ -105,6 +116,7 @@ static struct dentry *stats_fs_lookup(struct inode *dir, struct dentry *dentry,
 	inode = stats_fs_make_inode(dir, &info);
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
+	stats_fs_dentry_keep(dentry, info.rev, info.unlinks);
 	return d_splice_alias(inode, dentry);
 }
 
@@ -112,17 +124,30 @@ static int stats_fs_d_revalidate(struct inode *dir, const struct qstr *name,
 				 struct dentry *dentry, unsigned int flags)
 {
 	struct inode *inode;
+	u64 rev, unlinks;
 
-	/* The core sleeps on its lock: leave RCU walk. */
-	if (flags & LOOKUP_RCU)
+	/*
+	 * Without sleeping when nothing changed since the dentry was last found
+	 * valid; otherwise out of RCU walk, to the core and its lock.
+	 */
+	if (flags & LOOKUP_RCU) {
+		inode = d_inode_rcu(dentry);
+		if (stats_fs_rust_revalidate_rcu(dir->i_private, !inode,
+						 READ_ONCE(dentry->d_time),
+						 (uintptr_t)READ_ONCE(dentry->d_fsdata)))
+			return 1;
 		return -ECHILD;
+	}
 	inode = d_inode(dentry);
 	/* A negative dentry holds while its directory's entries are unchanged. */
 	if (!inode)
 		return stats_fs_rust_revalidate_negative(dir->i_private,
 							 dentry->d_time);
-	return stats_fs_rust_revalidate(dir->i_private, name->name, name->len,
-					inode->i_private);
+	if (!stats_fs_rust_revalidate(dir->i_private, name->name, name->len,
+				      inode->i_private, &rev, &unlinks))
+		return 0;
+	stats_fs_dentry_keep(dentry, rev, unlinks);
+	return 1;
 }
 
 /*
@@ -335,12 +360,15 @@ static const struct file_operations stats_fs_stats_operations = {
 	.release	= stats_fs_stats_release,
 };
 
-static void stats_fs_evict_inode(struct inode *inode)
+/*
+ * An inode's node is released after an RCU grace period, with the inode:
+ * d_revalidate() reads a directory's node in RCU walk, without a reference.
+ */
+static void stats_fs_free_inode(struct inode *inode)
 {
-	truncate_inode_pages_final(&inode->i_data);
-	clear_inode(inode);
 	if (inode->i_private)
 		stats_fs_rust_release(inode->i_private);
+	free_inode_nonrcu(inode);
 }
 
 static void stats_fs_apply_options(struct super_block *sb, bool remount)
@@ -372,7 +400,7 @@ static int stats_fs_show_options(struct seq_file *m, struct dentry *root)
 static const struct super_operations stats_fs_super_operations = {
 	.statfs		= simple_statfs,
 	.drop_inode	= inode_just_drop,
-	.evict_inode	= stats_fs_evict_inode,
+	.free_inode	= stats_fs_free_inode,
 	.show_options	= stats_fs_show_options,
 };
 
@@ -497,6 +525,7 @@ const size_t stats_fs_vfs_layout[STATS_FS_VFS_LAYOUT_LEN] = {
 	offsetof(struct stats_fs_node_info, mode),
 	offsetof(struct stats_fs_node_info, ino),
 	offsetof(struct stats_fs_node_info, rev),
+	offsetof(struct stats_fs_node_info, unlinks),
 	offsetof(struct stats_fs_node_info, private),
 };
 
@@ -530,4 +559,6 @@ void stats_fs_vfs_exit(void)
 {
 	unregister_filesystem(&stats_fs_type);
 	sysfs_remove_mount_point(kernel_kobj, "stats");
+	/* The last inodes' free_inode() calls into this module: wait for them. */
+	rcu_barrier();
 }

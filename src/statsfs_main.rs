@@ -24,7 +24,10 @@ mod name;
 mod rust_api_tests;
 mod source;
 #[path = "../include/rust/stats_fs.rs"]
-#[cfg_attr(not(CONFIG_STATS_FS_KUNIT_TEST), expect(dead_code))]
+#[cfg_attr(
+    not(CONFIG_STATS_FS_KUNIT_TEST),
+    expect(dead_code, unused_macros, unused_imports)
+)]
 mod stats_fs;
 mod tree;
 mod value;

@@ -7,7 +7,10 @@
 //!
 //! C header: [`include/linux/stats_fs.h`](../include/linux/stats_fs.h)
 
-use core::ptr;
+use core::{
+    num::NonZeroU64,
+    ptr, //
+};
 use kernel::{
     ffi::c_void,
     prelude::*,
@@ -152,7 +155,7 @@ pub(crate) struct Group {
     flags: u32,
     revoked: bool,
     first_ino: u64,
-    ino_stride: u64,
+    ino_stride: NonZeroU64,
 }
 
 // SAFETY: A `Group` is a description of memory owned elsewhere; by the registration
@@ -219,7 +222,7 @@ impl Group {
         }
         // INVARIANT: Every descriptor was checked above; validity is the caller's promise.
         // Each value takes one inode number, and each bucket of a histogram one more.
-        let ino_stride = 1 + max_buckets;
+        let ino_stride = NonZeroU64::MIN.saturating_add(max_buckets);
         Ok(Self {
             values,
             len,
@@ -270,21 +273,25 @@ impl Group {
     /// Gives the group its inode numbers; called once, under the tree lock held for writing,
     /// as the group is added to its source, so that a source's groups number in order.
     pub(crate) fn number(&mut self) {
-        self.first_ino = crate::ino::reserve(self.len as u64 * self.ino_stride);
+        self.first_ino = crate::ino::reserve(self.len as u64 * self.ino_stride.get());
     }
 
     /// The index of the first value whose inode number is at least `ino`.
     pub(crate) fn index_from(&self, ino: u64) -> usize {
         match ino.checked_sub(self.first_ino) {
             None | Some(0) => 0,
-            Some(d) => usize::try_from(d.div_ceil(self.ino_stride)).unwrap_or(usize::MAX),
+            // Rounded up; the divisor is not zero, so this cannot panic.
+            Some(d) => {
+                let stride = self.ino_stride;
+                usize::try_from(d / stride + u64::from(d % stride != 0)).unwrap_or(usize::MAX)
+            }
         }
     }
 
     /// The inode number of value `i` (its file, or its directory for a histogram), or of
     /// bucket `bucket` of histogram `i`: fixed for the group's life, never reused.
     pub(crate) fn ino(&self, i: usize, bucket: Option<usize>) -> u64 {
-        let value = self.first_ino + i as u64 * self.ino_stride;
+        let value = self.first_ino + i as u64 * self.ino_stride.get();
         bucket.map_or(value, |b| value + 1 + b as u64)
     }
 

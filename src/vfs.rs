@@ -69,6 +69,8 @@ pub(crate) struct NodeInfo {
     mode: u16,
     ino: u64,
     rev: u64,
+    /// The revision of sources leaving the tree when the entry was found.
+    unlinks: u64,
     private: *mut c_void,
 }
 
@@ -175,9 +177,18 @@ impl DirNode<'_> {
     /// directory that left the tree (it is empty until it comes back, whatever it held).
     fn revision(&self, g: &impl Held) -> Option<Revision> {
         match self {
-            DirNode::Root => Some(Source::roots_revision(g)),
-            DirNode::Source(source) => source.in_tree(g).then(|| source.revision(g)),
-            DirNode::Histogram(hist) => hist.current(g).map(|_| hist.source.revision(g)),
+            DirNode::Root => Some(Source::roots_revision()),
+            DirNode::Source(source) => source.in_tree(g).then(|| source.revision()),
+            DirNode::Histogram(hist) => hist.current(g).map(|_| hist.source.revision()),
+        }
+    }
+
+    /// The revision of the directory's entries, read without the tree lock.
+    fn revision_now(&self) -> Revision {
+        match self {
+            DirNode::Root => Source::roots_revision(),
+            DirNode::Source(source) => source.revision(),
+            DirNode::Histogram(hist) => hist.source.revision(),
         }
     }
 }
@@ -305,13 +316,22 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_lookup(
 ) -> c_int {
     // SAFETY: The caller passes a live directory and its lookup name (safety requirement).
     let (dir, name) = unsafe { (dir_node(dir), name_bytes(name, len)) };
-    let found = lookup(&dir, &tree::read(), name);
+    let (found, rev, unlinks) = {
+        let g = tree::read();
+        // Read with the lock held: no change can come between them and what was found.
+        (
+            lookup(&dir, &g, name),
+            dir.revision_now(),
+            Source::unlinks(),
+        )
+    };
     let mut made = NodeInfo {
         is_dir: false,
         meta: 0,
         mode: 0,
         ino: 0,
         rev: 0,
+        unlinks: 0,
         private: core::ptr::null_mut(),
     };
     // Allocated without the tree lock: nothing that must stay consistent with it is left.
@@ -333,7 +353,8 @@ pub(crate) unsafe extern "C" fn stats_fs_rust_lookup(
                     meta,
                     mode,
                     ino,
-                    rev: 0,
+                    rev: rev.get(),
+                    unlinks: unlinks.get(),
                     private: node.into_foreign(),
                 };
             })
@@ -376,24 +397,59 @@ fn is_entry(dir: &DirNode<'_>, g: &impl Held, name: &[u8], node: &Node) -> bool 
     }
 }
 
-/// Whether the inode `node` is still the entry `name` of directory `dir`.
+/// Whether the inode `node` is still the entry `name` of directory `dir`; if it is, the
+/// revisions its dentry keeps from now on are stored in `rev` and `unlinks`.
 ///
 /// # Safety
 ///
 /// `dir` as for [`dir_node`]; `name` points to `len` bytes; `node` is the `i_private` of a
-/// live statsfs inode other than the root.
+/// live statsfs inode other than the root; `rev` and `unlinks` are writable.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn stats_fs_rust_revalidate(
     dir: *const c_void,
     name: *const u8,
     len: usize,
     node: *const c_void,
+    rev: *mut u64,
+    unlinks: *mut u64,
 ) -> c_int {
     // SAFETY: The caller passes a live directory and the dentry's name (safety requirement).
     let (dir, name) = unsafe { (dir_node(dir), name_bytes(name, len)) };
     // SAFETY: The `i_private` of a live inode other than the root (safety requirement).
     let node = unsafe { node_of(node) };
-    c_int::from(is_entry(&dir, &tree::read(), name, node))
+    let g = tree::read();
+    let valid = is_entry(&dir, &g, name, node);
+    if valid {
+        // SAFETY: Both writable (safety requirement).
+        unsafe {
+            rev.write(dir.revision_now().get());
+            unlinks.write(Source::unlinks().get());
+        }
+    }
+    c_int::from(valid)
+}
+
+/// Whether a dentry of directory `dir` is still valid, told without sleeping (RCU path
+/// walk): its directory's entries and the sources in the tree are as they were when it
+/// was last found valid (`rev`, `unlinks`; a negative dentry only needs `rev`). `false`
+/// means "cannot tell": the walk leaves RCU mode and asks [`stats_fs_rust_revalidate`].
+///
+/// Takes no lock: the revisions are atomics, and `dir`'s node is freed only after an RCU
+/// grace period (`free_inode`).
+///
+/// # Safety
+///
+/// `dir` as for [`dir_node`], in an RCU read-side critical section that keeps its inode.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_rust_revalidate_rcu(
+    dir: *const c_void,
+    negative: bool,
+    rev: u64,
+    unlinks: u64,
+) -> bool {
+    // SAFETY: A directory whose inode and node the RCU read side keeps (safety requirement).
+    let dir = unsafe { dir_node(dir) };
+    rev != 0 && dir.revision_now().get() == rev && (negative || Source::unlinks().get() == unlinks)
 }
 
 /// Whether a negative dentry of directory `dir` that remembered revision `rev` is still
@@ -846,7 +902,7 @@ mod tests {
     mod c {
         extern "C" {
             // Defined in `stats_fs_vfs.c` from `stats_fs_internal.h`.
-            pub(super) static stats_fs_vfs_layout: [usize; 7];
+            pub(super) static stats_fs_vfs_layout: [usize; 8];
         }
     }
 
@@ -861,6 +917,7 @@ mod tests {
             offset_of!(NodeInfo, mode),
             offset_of!(NodeInfo, ino),
             offset_of!(NodeInfo, rev),
+            offset_of!(NodeInfo, unlinks),
             offset_of!(NodeInfo, private),
         ];
         assert_eq!(c, &rust);
