@@ -37,8 +37,16 @@ log "building statsfs_net against $KBUILD"
 make -s -C "$KBUILD" M="$STATSFS_ROOT/netdev" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
 log "building the Rust sample against $KBUILD"
 make -s -C "$KBUILD" M="$STATSFS_ROOT/samples" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
-mkdir -p "$OUT/modules/tests" "$OUT/modules/demo" "$OUT/modules/net"
-rm -f "$OUT"/modules/tests/*.ko "$OUT"/modules/demo/*.ko "$OUT"/modules/net/*.ko
+rm -rf "$OUT/modules"
+mkdir -p "$OUT/modules/tests" "$OUT/modules/standalone" "$OUT/modules/owners" \
+	"$OUT/modules/demo" "$OUT/modules/net"
 cp "$STATSFS_ROOT"/netdev/statsfs_net.ko "$OUT/modules/net/"
 cp "$STATSFS_ROOT"/tests/modules/*.ko "$STATSFS_ROOT"/samples/*.ko "$OUT/modules/tests/"
+# Loaded by 45-owners in their order, not with the others.
+mv "$OUT"/modules/tests/stats_fs_owner_test.ko "$OUT"/modules/tests/stats_fs_visitor_test.ko \
+	"$OUT/modules/owners/"
+# Built against the header's !CONFIG_STATS_FS branch: loaded before statsfs is.
+if [ -e "$OUT/modules/tests/stats_fs_stubs_test.ko" ]; then
+	mv "$OUT/modules/tests/stats_fs_stubs_test.ko" "$OUT/modules/standalone/"
+fi
 cp "$STATSFS_ROOT"/samples/*.ko "$OUT/modules/demo/"

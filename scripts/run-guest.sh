@@ -17,7 +17,7 @@ mkdir -p "$OUT"
 # The initramfs: busybox, the modules, the in-guest test programs.
 root=$OUT/initramfs
 rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,lib/modules/tests,lib/modules/demo,lib/modules/net}
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,lib/modules}
 cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 install -m 0755 "$STATSFS_ROOT/tests/guest/init" "$root/init"
@@ -25,14 +25,11 @@ cp "$KBUILD/fs/statsfs/statsfs.ko" "$root/lib/modules/"
 # The kernel's own modules (kvm, kvm-amd, statsfs, dummy, veth) with modules.dep,
 # so that modprobe loads a module's dependencies first, as on a host.
 kmake -s modules_install INSTALL_MOD_PATH="$root" INSTALL_MOD_STRIP=1 >/dev/null
-for ko in "$OUT"/modules/tests/*.ko; do
-	[ -e "$ko" ] && cp "$ko" "$root/lib/modules/tests/"
-done
-for ko in "$OUT"/modules/demo/*.ko; do
-	[ -e "$ko" ] && cp "$ko" "$root/lib/modules/demo/"
-done
-for ko in "$OUT"/modules/net/*.ko; do
-	[ -e "$ko" ] && cp "$ko" "$root/lib/modules/net/"
+for dir in tests standalone owners demo net; do
+	mkdir -p "$root/lib/modules/$dir"
+	for ko in "$OUT/modules/$dir"/*.ko; do
+		[ -e "$ko" ] && cp "$ko" "$root/lib/modules/$dir/"
+	done
 done
 # A minimal python and the kernel's kvm_stat, unmodified, for the KVM test.
 if [ -d "$OUT/python-root" ]; then
@@ -47,7 +44,7 @@ done
 console=$OUT/guest-console.log
 results=$OUT/guest-results.ktap
 : >"$results"
-append="console=ttyS0 panic=-1 kunit.enable=1 kunit.autorun=1 statsfs_mode=$mode"
+append="console=ttyS0 panic=-1 panic_on_oops=1 kunit.enable=1 kunit.autorun=1 statsfs_mode=$mode"
 append+=" ${GUEST_APPEND:-}"
 # la57=off: with 5-level paging, the KASAN kernel reported a wild-memory-access in
 # do_raw_spin_lock() from handle_edge_irq() 4 ms into boot, before any module (seen

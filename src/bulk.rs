@@ -36,7 +36,8 @@ use crate::{
     value::{
         self,
         Desc,
-        Group, //
+        Group,
+        GroupId, //
     },
 };
 
@@ -70,20 +71,9 @@ pub(crate) enum Target {
     Root,
     /// A source's directory.
     Source(Arc<Source>),
-    /// A histogram's directory: the source, the group's (array, base) and the index.
-    Histogram(
-        Arc<Source>,
-        *const value::StatsFsValue,
-        *mut core::ffi::c_void,
-        usize,
-    ),
+    /// A histogram's directory: the source, the group and the index.
+    Histogram(Arc<Source>, GroupId, usize),
 }
-
-// SAFETY: The raw pointers only identify a group, compared under the tree lock; the rest is
-// `Send`.
-unsafe impl Send for Target {}
-// SAFETY: As for `Send`.
-unsafe impl Sync for Target {}
 
 /// Writes `name` escaped as `/proc/mounts` does.
 fn write_escaped(out: &mut impl Write, name: &[u8]) -> core::fmt::Result {
@@ -300,9 +290,9 @@ impl Walk {
         g: &'a impl Held,
         mut f: impl FnMut(&'a [Arc<Source>], &'a Arc<Source>, &'a Group, usize),
     ) {
-        if let Target::Histogram(source, array, base, index) = &self.target {
+        if let Target::Histogram(source, group, index) = &self.target {
             if !self.done {
-                if let Some(group) = source.group(g, *array, *base) {
+                if let Some(group) = source.group(g, *group) {
                     f(&[], source, group, *index);
                 }
             }
@@ -490,8 +480,7 @@ fn schema_line(
 /// One descriptor of a `.stats` file: a value of the subtree when the file was opened.
 struct StatsEntry {
     source: Arc<Source>,
-    array: *const value::StatsFsValue,
-    base: *mut core::ffi::c_void,
+    group: GroupId,
     index: usize,
     /// Elements: 1, or the number of buckets of a histogram.
     size: u32,
@@ -534,12 +523,6 @@ pub(crate) struct Stats {
     name_size: u64,
     data_len: u64,
 }
-
-// SAFETY: The raw pointers in the entries only identify groups, compared under the tree
-// lock; the rest is `Send`.
-unsafe impl Send for Stats {}
-// SAFETY: As for `Send`.
-unsafe impl Sync for Stats {}
 
 /// The `KVM_STATS_*` flags of a value.
 fn kvm_flags(desc: &Desc<'_>) -> u32 {
@@ -628,8 +611,7 @@ impl Stats {
         self.entries.push(
             StatsEntry {
                 source: source.clone(),
-                array: group.array(),
-                base: group.base(),
+                group: group.id(),
                 index: i,
                 size,
                 flags: kvm_flags(&desc),
@@ -756,7 +738,7 @@ impl Stats {
                 && done < buf.len()
             {
                 let e = &self.entries[k];
-                let group = e.source.group(&g, e.array, e.base);
+                let group = e.source.group(&g, e.group);
                 for b in 0..e.size as u64 {
                     let off = self.data_offset() + (e.data + b) * 8;
                     if off + 8 <= at + done as u64 {

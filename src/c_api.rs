@@ -9,10 +9,7 @@
 //! C header: [`include/linux/stats_fs.h`](../include/linux/stats_fs.h)
 
 use kernel::{
-    error::{
-        from_err_ptr,
-        from_result, //
-    },
+    error::from_result,
     ffi::{
         c_char,
         c_int,
@@ -35,6 +32,10 @@ use kernel::{
 };
 
 use crate::{
+    c_ptr::{
+        is_err,
+        is_usable, //
+    },
     source::{
         Source,
         SourceRef, //
@@ -59,7 +60,9 @@ pub(crate) fn set_initialized(on: bool) {
 /// `ptr` is NULL, an error pointer, or a handle returned by `stats_fs_source_create()` (or
 /// `stats_fs_source_get()`) whose reference the caller holds for the duration of `'a`.
 unsafe fn borrow<'a>(ptr: *mut c_void) -> Option<ArcBorrow<'a, Source>> {
-    let ptr = from_err_ptr(ptr).ok().filter(|p| !p.is_null())?;
+    if !is_usable(ptr) {
+        return None;
+    }
     // SAFETY: The handle came from `SourceRef::into_foreign`, i.e. `Arc::into_foreign`, and
     // the caller's reference keeps the allocation alive for `'a` (safety requirement).
     Some(unsafe { <Arc<Source> as ForeignOwnable>::borrow(ptr) })
@@ -75,7 +78,7 @@ pub(crate) unsafe extern "C" fn stats_fs_source_create_named(
     flags: u32,
     name: *const c_char,
 ) -> *mut c_void {
-    if name.is_null() {
+    if !is_usable(name) {
         return EINVAL.to_ptr();
     }
     // SAFETY: `name` is a valid C string (safety requirement).
@@ -125,6 +128,26 @@ pub(crate) unsafe extern "C" fn stats_fs_source_add_values(
     from_result(|| unsafe { source.add_values(val, base, flags) }.map(|()| 0))
 }
 
+/// `stats_fs_source_remove_values()`.
+///
+/// # Safety
+///
+/// See [`borrow`] for `source`. `val` and `base` are only compared.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_source_remove_values(
+    source: *mut c_void,
+    val: *mut StatsFsValue,
+    base: *mut c_void,
+) -> c_int {
+    // SAFETY: The caller holds a reference for the duration of the call.
+    match unsafe { borrow(source) } {
+        Some(source) if is_usable(val) && !is_err(base) => {
+            from_result(|| source.remove_values(val, base).map(|()| 0))
+        }
+        _ => EINVAL.to_errno(),
+    }
+}
+
 /// `stats_fs_source_add_subordinate()`.
 ///
 /// # Safety
@@ -162,10 +185,11 @@ pub(crate) unsafe extern "C" fn stats_fs_source_remove_subordinate(
 ///
 /// # Safety
 ///
-/// `ret` is NULL or valid for writing a `u64`.
+/// `ret` is NULL, an error pointer, or valid for writing a `u64`.
 unsafe fn store(result: Result<u64>, ret: *mut u64) -> c_int {
-    if !ret.is_null() {
-        // SAFETY: Non-NULL, so valid for writing (safety requirement).
+    if is_usable(ret) {
+        // SAFETY: Neither NULL nor an error pointer, so valid for writing (safety
+        // requirement).
         unsafe { ret.write(*result.as_ref().unwrap_or(&0)) };
     }
     match result {
@@ -188,7 +212,7 @@ pub(crate) unsafe extern "C" fn stats_fs_source_get_value(
 ) -> c_int {
     // SAFETY: The caller holds a reference for the duration of the call.
     let result = match unsafe { borrow(source) } {
-        Some(source) if !val.is_null() && !ret.is_null() => source.get_value(val),
+        Some(source) if is_usable(val) && is_usable(ret) => source.get_value(val),
         _ => Err(EINVAL),
     };
     // SAFETY: `ret` is NULL or writable (safety requirement).
@@ -209,8 +233,9 @@ pub(crate) unsafe extern "C" fn stats_fs_source_get_value_by_name(
 ) -> c_int {
     // SAFETY: The caller holds a reference for the duration of the call.
     let result = match unsafe { borrow(source) } {
-        Some(source) if !name.is_null() && !ret.is_null() => {
-            // SAFETY: Non-NULL, so a valid C string (safety requirement).
+        Some(source) if is_usable(name) && is_usable(ret) => {
+            // SAFETY: Neither NULL nor an error pointer, so a valid C string (safety
+            // requirement).
             let name = unsafe { CStr::from_char_ptr(name) };
             source.get_value_by_name(name.to_bytes())
         }
@@ -232,7 +257,7 @@ pub(crate) unsafe extern "C" fn stats_fs_source_clear(
 ) -> c_int {
     // SAFETY: The caller holds a reference for the duration of the call.
     match unsafe { borrow(source) } {
-        Some(source) if !val.is_null() => from_result(|| source.clear(val).map(|()| 0)),
+        Some(source) if is_usable(val) => from_result(|| source.clear(val).map(|()| 0)),
         _ => EINVAL.to_errno(),
     }
 }

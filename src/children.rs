@@ -106,10 +106,13 @@ impl<V: Deref<Target = Source>> Children<V> {
         }
     }
 
-    /// The source with the lowest inode number at least `ino`.
+    /// The source with the lowest inode number at least `ino`, in one descent of the tree.
     pub(crate) fn first_from(&self, ino: u64) -> Option<&V> {
-        let ino = *self.by_ino.cursor_lower_bound(&ino)?.current().0;
-        self.by_ino.get(&ino)
+        let found: *const V = self.by_ino.cursor_lower_bound(&ino)?.current().1;
+        // SAFETY: `found` is the value of a node of `self.by_ino`, which `&self` borrows:
+        // the node can neither be removed nor freed while the returned reference lives. The
+        // cursor's API only ties it to the cursor's own, shorter, borrow of the tree.
+        Some(unsafe { &*found })
     }
 
     /// The visible source with the lowest inode number at least `ino`.

@@ -30,6 +30,10 @@ use core::{
 use kernel::{
     ffi::c_void,
     prelude::*,
+    rbtree::{
+        RBTree,
+        RBTreeNodeReservation, //
+    },
     str::{
         CStr,
         CString, //
@@ -62,6 +66,7 @@ use crate::{
     },
     value::{
         Group,
+        GroupId,
         StatsFsValue,
         HIDDEN, //
     },
@@ -73,6 +78,10 @@ use crate::{
 /// reference is put. An empty set holds no memory, so nothing is left when the module
 /// unloads.
 static ROOTS: TreeLocked<Option<Children<Arc<Source>>>> = TreeLocked::new(None);
+
+/// Every source that has had value groups and is not torn down, by inode number: where a
+/// module's unload looks for the groups it left behind ([`revoke_module`]).
+static WITH_GROUPS: TreeLocked<Option<RBTree<u64, Arc<Source>>>> = TreeLocked::new(None);
 
 /// The revision of the top of the file system's entries (see [`RevisionCell`]).
 static ROOTS_REV: RevisionCell = RevisionCell::new();
@@ -151,6 +160,8 @@ struct SourceInner {
     children: Children<SourceRef>,
     place: Place,
     dead_next: Option<Arc<Source>>,
+    /// Whether [`WITH_GROUPS`] holds the source.
+    listed: bool,
 }
 
 // SAFETY: The raw parent pointer in `place` is only dereferenced with the tree lock held,
@@ -199,6 +210,7 @@ impl Source {
                     children: Children::new(),
                     place: Place::Detached,
                     dead_next: None,
+                    listed: false,
                 }),
             },
             GFP_KERNEL,
@@ -253,25 +265,34 @@ impl Source {
     ///
     /// As for [`Group::new`].
     pub(crate) unsafe fn add_values(
-        &self,
+        self: ArcBorrow<'_, Self>,
         values: *const StatsFsValue,
         base: *mut c_void,
         flags: u32,
     ) -> Result {
         // SAFETY: The caller's promise is `Group::new`'s requirement.
         let mut group = unsafe { Group::new(values, base, flags) }?;
+        let listing = RBTreeNodeReservation::new(GFP_KERNEL)?;
         let mut guard = tree::write();
-        let inner = self.inner.get_mut(&mut guard);
+        let g = &mut guard;
+        let inner = self.inner.get_mut(g);
+        // A revoked pair may be added again (a new group); a live one only once.
         if inner
             .groups
             .iter()
-            .any(|g| g.array() == values && g.base() == base)
+            .any(|g| g.array() == values && g.base() == base && !g.is_revoked())
         {
             return Err(EEXIST);
         }
         inner.groups.reserve(1, GFP_KERNEL)?;
         group.number();
         inner.groups.push(group, GFP_KERNEL)?;
+        if !inner.listed {
+            inner.listed = true;
+            let listed = WITH_GROUPS.get_mut(g).get_or_insert_with(RBTree::new);
+            // Inode numbers are unique: nothing is replaced.
+            listed.insert(listing.into_node(self.ino, self.into()));
+        }
         self.rev.bump();
         Ok(())
     }
@@ -377,6 +398,7 @@ impl Source {
         for group in inner.groups.iter_mut() {
             group.revoke();
         }
+        keep_one_revoked_per_array(&mut inner.groups);
         // The revoked groups' files leave the directory.
         self.rev.bump();
         // Readers take the lock shared, so none is reading a revoked group now, and none
@@ -419,18 +441,26 @@ impl Source {
         }
     }
 
-    /// This source's group added from `array` with `base`, if any.
-    pub(crate) fn group<'a>(
-        &'a self,
-        g: &'a impl Held,
-        array: *const StatsFsValue,
-        base: *mut c_void,
-    ) -> Option<&'a Group> {
-        self.inner
-            .get(g)
+    /// This source's group `id`, if it still has it.
+    pub(crate) fn group<'a>(&'a self, g: &'a impl Held, id: GroupId) -> Option<&'a Group> {
+        self.inner.get(g).groups.iter().find(|grp| grp.id() == id)
+    }
+
+    /// Takes back the live group added from `values` with `base`. See
+    /// `stats_fs_source_remove_values()`.
+    pub(crate) fn remove_values(&self, values: *const StatsFsValue, base: *mut c_void) -> Result {
+        let mut guard = tree::write();
+        let inner = self.inner.get_mut(&mut guard);
+        let i = inner
             .groups
             .iter()
-            .find(|grp| grp.array() == array && grp.base() == base)
+            .position(|g| g.array() == values && g.base() == base && !g.is_revoked())
+            .ok_or(ENOENT)?;
+        // Out of the list under the lock held for writing: no reader is in the group, and
+        // none finds it from now on. Its files leave the directory; open ones read 0.
+        inner.groups.remove(i).map_err(|_| EINVAL)?;
+        self.rev.bump();
+        Ok(())
     }
 
     /// The inode number of the source's directory.
@@ -606,6 +636,72 @@ impl Drop for SourceRef {
     }
 }
 
+/// Revokes every live group that uses memory of `module`, which is unloading, and returns
+/// how many it revoked.
+///
+/// # Safety
+///
+/// `module` is a `struct module` that is live for the duration of the call.
+pub(crate) unsafe fn revoke_module(module: *const c_void) -> u32 {
+    let mut guard = tree::write();
+    let g = &mut guard;
+    let mut revoked = 0;
+    let mut from = 0;
+    loop {
+        let Some(source) = WITH_GROUPS
+            .get(g)
+            .as_ref()
+            .and_then(|t| t.cursor_lower_bound(&from))
+            .map(|c| c.current().1.clone())
+        else {
+            break;
+        };
+        from = source.ino + 1;
+        let inner = source.inner.get_mut(g);
+        let mut here = 0;
+        for group in inner.groups.iter_mut() {
+            // SAFETY: `module` is live (safety requirement).
+            if !group.is_revoked() && unsafe { group.uses_module(module) } {
+                group.revoke();
+                here += 1;
+            }
+        }
+        if here > 0 {
+            keep_one_revoked_per_array(&mut inner.groups);
+            // Their files leave the directory.
+            source.rev.bump();
+            revoked += here;
+        }
+        // Not the last `Arc`: `WITH_GROUPS` holds another.
+        drop(source);
+    }
+    revoked
+}
+
+/// Drops revoked groups that another revoked group of the same descriptor array stands for:
+/// one is enough for lookups by descriptor to find the array and read 0, so revoking and
+/// adding a pair again, any number of times, does not grow the list.
+fn keep_one_revoked_per_array(groups: &mut KVec<Group>) {
+    // The arrays of the revoked groups, in order. Allocating under the tree lock is fine
+    // (it sleeps); out of memory, every group is kept, which is only less compact.
+    let mut arrays = KVec::new();
+    for grp in groups.iter().filter(|grp| grp.is_revoked()) {
+        if arrays.push(grp.array(), GFP_KERNEL).is_err() {
+            return;
+        }
+    }
+    let mut revoked_seen = 0;
+    groups.retain(|grp| {
+        if !grp.is_revoked() {
+            return true;
+        }
+        let k = revoked_seen;
+        revoked_seen += 1;
+        // Kept if it is the first revoked group of its array.
+        !arrays[..k].contains(&grp.array())
+    });
+}
+
 /// Tears down a source whose last reference was just dropped, and the subordinates whose
 /// last reference it held, iteratively.
 ///
@@ -619,11 +715,21 @@ fn teardown(g: &mut WriteGuard, first: Arc<Source>) {
         for group in inner.groups.iter_mut() {
             group.revoke();
         }
+        keep_one_revoked_per_array(&mut inner.groups);
         source.rev.bump();
         UNLINKS.bump();
         let place = inner.place;
+        let listed = core::mem::replace(&mut inner.listed, false);
         let mut children = core::mem::replace(&mut inner.children, Children::new());
         inner.place = Place::Detached;
+        if listed {
+            let unlisted = WITH_GROUPS
+                .get_mut(g)
+                .as_mut()
+                .and_then(|t| t.remove(&source.ino));
+            // Not the last `Arc`: `source` is another.
+            drop(unlisted);
+        }
         // A source with references left in a parent is not torn down, so it is at most a root.
         if place == Place::Root {
             let root = take_root(g, source.ino);

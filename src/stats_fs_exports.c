@@ -18,7 +18,7 @@ struct stats_fs_source *stats_fs_source_create(u32 flags, const char *fmt, ...)
 	va_list args;
 	char *name;
 
-	if (!fmt)
+	if (IS_ERR_OR_NULL(fmt))
 		return ERR_PTR(-EINVAL);
 
 	va_start(args, fmt);
@@ -35,6 +35,7 @@ EXPORT_SYMBOL_GPL(stats_fs_source_create);
 
 EXPORT_SYMBOL_GPL(stats_fs_source_register);
 EXPORT_SYMBOL_GPL(stats_fs_source_add_values);
+EXPORT_SYMBOL_GPL(stats_fs_source_remove_values);
 EXPORT_SYMBOL_GPL(stats_fs_source_add_subordinate);
 EXPORT_SYMBOL_GPL(stats_fs_source_remove_subordinate);
 EXPORT_SYMBOL_GPL(stats_fs_source_get_value);

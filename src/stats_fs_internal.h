@@ -69,6 +69,17 @@ bool stats_fs_vfs_emit(struct dir_context *ctx, const char *name, size_t len,
 /* Implemented in Rust (src/c_api.rs), called by stats_fs_source_create(). */
 struct stats_fs_source *stats_fs_source_create_named(u32 flags, const char *name);
 
+/*
+ * Modules that unload with value groups still added (stats_fs_owners.c, C;
+ * src/owners.rs, Rust): the notifier's registration, called at module init and
+ * exit; whether @addr lies in @mod's memory; and the revocation of what @mod
+ * left, which returns how many groups it revoked.
+ */
+int stats_fs_owners_init(void);
+void stats_fs_owners_exit(void);
+bool stats_fs_within_module(unsigned long addr, const void *mod);
+unsigned int stats_fs_rust_module_going(const void *mod);
+
 /* In C (stats_fs_exports.c), read by a Rust KUnit test. */
 #define STATS_FS_C_LAYOUT_LEN 20
 extern const size_t stats_fs_c_layout[STATS_FS_C_LAYOUT_LEN];

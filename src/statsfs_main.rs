@@ -16,10 +16,12 @@ mod abi;
 mod accumulator;
 mod bulk;
 mod c_api;
+mod c_ptr;
 mod children;
 mod dir;
 mod ino;
 mod name;
+mod owners;
 #[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
 mod rust_api_tests;
 mod source;
@@ -42,7 +44,9 @@ module! {
 
 /// The module state: owns the registration of the file system.
 struct StatsFsModule {
+    // Dropped in order: the file system first, then the module notifier.
     _fs: vfs::Registration,
+    _owners: owners::Registration,
 }
 
 impl kernel::Module for StatsFsModule {
@@ -50,9 +54,13 @@ impl kernel::Module for StatsFsModule {
         // SAFETY: Module init runs once, and this is the first thing it does: no source
         // exists yet and the C API is not reachable before the module is live.
         unsafe { tree::init() };
+        let owners = owners::Registration::new()?;
         let fs = vfs::Registration::new()?;
         c_api::set_initialized(true);
-        Ok(Self { _fs: fs })
+        Ok(Self {
+            _fs: fs,
+            _owners: owners,
+        })
     }
 }
 

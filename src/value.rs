@@ -8,7 +8,10 @@
 //! C header: [`include/linux/stats_fs.h`](../include/linux/stats_fs.h)
 
 use core::{
-    num::NonZeroU64,
+    num::{
+        NonZeroU64,
+        NonZeroUsize, //
+    },
     ptr, //
 };
 use kernel::{
@@ -21,7 +24,14 @@ use kernel::{
     },
 };
 
-use crate::name;
+use crate::{
+    c_ptr::{
+        is_err,
+        is_usable, //
+    },
+    name,
+    owners::Owners,
+};
 
 pub(crate) use crate::abi::{
     Aggregation,
@@ -137,6 +147,12 @@ impl<'a> Desc<'a> {
     }
 }
 
+/// The identity of a value group ([`Group::id`]): files and bulk readers name their group
+/// by it, so that a group added again after revocation, from the same array and base, is
+/// another group.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct GroupId(u64);
+
 /// A value group: an array of descriptors and the base address its values are read at.
 ///
 /// # Invariants
@@ -156,6 +172,7 @@ pub(crate) struct Group {
     revoked: bool,
     first_ino: u64,
     ino_stride: NonZeroU64,
+    owners: Owners,
 }
 
 // SAFETY: A `Group` is a description of memory owned elsewhere; by the registration
@@ -179,11 +196,14 @@ impl Group {
         base: *mut c_void,
         flags: u32,
     ) -> Result<Self> {
-        if values.is_null() || flags & !HIDDEN != 0 {
+        if !is_usable(values) || is_err(base) || flags & !HIDDEN != 0 {
             return Err(EINVAL);
         }
         let mut len = 0;
         let mut max_buckets = 0;
+        let mut owners = Owners::new()?;
+        owners.add(values as usize)?;
+        owners.add(base as usize)?;
         loop {
             if len == MAX_VALUES_PER_GROUP {
                 return Err(EINVAL);
@@ -194,16 +214,31 @@ impl Group {
             if v.name.is_null() {
                 break;
             }
+            if is_err(v.name)
+                || !is_usable(v.type_)
+                || v.show.is_some_and(|f| is_err(f as *const u8))
+            {
+                return Err(EINVAL);
+            }
             // SAFETY: A non-null name is a valid C string (safety requirement).
             let name = unsafe { CStr::from_char_ptr(v.name) };
             name::validate(name.to_bytes())?;
-            if v.type_.is_null() || v.offset < 0 {
+            if v.offset < 0 {
                 return Err(EINVAL);
             }
-            // SAFETY: Non-null, and valid by the safety requirement.
+            // SAFETY: Usable (checked above), and valid by the safety requirement.
             let ty = unsafe { &*v.type_ };
-            if ty.get.is_none() {
+            if ty.get.map_or(true, |f| is_err(f as *const u8))
+                || ty.clear.is_some_and(|f| is_err(f as *const u8))
+            {
                 return Err(EINVAL);
+            }
+            // The default types read through atomics, which need natural alignment.
+            if is_default_type(v.type_) {
+                let addr = (base as usize).wrapping_add(v.offset as usize);
+                if NonZeroUsize::new(ty.size as usize).is_some_and(|size| addr % size != 0) {
+                    return Err(EINVAL);
+                }
             }
             Aggregation::try_from(v.aggr_kind)?;
             Unit::try_from(v.unit)?;
@@ -218,6 +253,13 @@ impl Group {
                 return Err(EINVAL);
             }
             max_buckets = max_buckets.max(u64::from(v.hist_buckets));
+            if len == 0 {
+                owners.add(v.name as usize)?;
+            }
+            owners.add(v.type_ as usize)?;
+            owners.add(ty.get.map_or(0, |f| f as usize))?;
+            owners.add(ty.clear.map_or(0, |f| f as usize))?;
+            owners.add(v.show.map_or(0, |f| f as usize))?;
             len += 1;
         }
         // INVARIANT: Every descriptor was checked above; validity is the caller's promise.
@@ -232,7 +274,13 @@ impl Group {
             // Numbered by `number` when the group is added to its source.
             first_ino: 0,
             ino_stride,
+            owners,
         })
+    }
+
+    /// The group's identity: fixed when it is added to its source, never reused.
+    pub(crate) fn id(&self) -> GroupId {
+        GroupId(self.first_ino)
     }
 
     /// The address of the descriptor array: aggregates match groups by it.
@@ -260,6 +308,16 @@ impl Group {
         self.revoked
     }
 
+    /// Whether the group uses memory of `module`.
+    ///
+    /// # Safety
+    ///
+    /// `module` is a `struct module` that is live for the duration of the call.
+    pub(crate) unsafe fn uses_module(&self, module: *const c_void) -> bool {
+        // SAFETY: Same requirement.
+        unsafe { self.owners.within(module) }
+    }
+
     /// Marks the group revoked. Called with the tree lock held for writing.
     pub(crate) fn revoke(&mut self) {
         self.revoked = true;
@@ -273,7 +331,9 @@ impl Group {
     /// Gives the group its inode numbers; called once, under the tree lock held for writing,
     /// as the group is added to its source, so that a source's groups number in order.
     pub(crate) fn number(&mut self) {
-        self.first_ino = crate::ino::reserve(self.len as u64 * self.ino_stride.get());
+        // At least one number, so that an empty group's identity is its own too.
+        let count = (self.len as u64 * self.ino_stride.get()).max(1);
+        self.first_ino = crate::ino::reserve(count);
     }
 
     /// The index of the first value whose inode number is at least `ino`.
@@ -447,6 +507,23 @@ pub(crate) static stats_fs_type_bool: StatsFsType = StatsFsType {
     sign: false,
     size: core::mem::size_of::<bool>() as u32,
 };
+
+/// Whether `ty` is one of the default types, which read through atomics.
+fn is_default_type(ty: *const StatsFsType) -> bool {
+    [
+        &stats_fs_type_u8,
+        &stats_fs_type_s8,
+        &stats_fs_type_u16,
+        &stats_fs_type_s16,
+        &stats_fs_type_u32,
+        &stats_fs_type_s32,
+        &stats_fs_type_u64,
+        &stats_fs_type_s64,
+        &stats_fs_type_bool,
+    ]
+    .into_iter()
+    .any(|default| ptr::eq(default, ty))
+}
 
 #[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
 #[kunit_tests(statsfs_value)]

@@ -53,7 +53,7 @@ use crate::{
     value::{
         Desc,
         Group,
-        StatsFsValue, //
+        GroupId, //
     },
 };
 
@@ -87,38 +87,30 @@ pub(crate) enum Node {
 }
 
 /// One value of one group of a source, identified the way it stays stable: by the group's
-/// (array, base) pair and the descriptor's index.
+/// identity and the descriptor's index.
 pub(crate) struct ValueRef {
     source: Arc<Source>,
-    array: *const StatsFsValue,
-    base: *mut c_void,
+    group: GroupId,
     index: usize,
 }
-
-// SAFETY: `array` and `base` are only compared, or used through the source's group, which
-// owns the right to read them under the tree lock; `Arc<Source>` is `Send`.
-unsafe impl Send for ValueRef {}
-// SAFETY: As for `Send`.
-unsafe impl Sync for ValueRef {}
 
 impl ValueRef {
     fn new(source: Arc<Source>, group: &Group, index: usize) -> Self {
         Self {
             source,
-            array: group.array(),
-            base: group.base(),
+            group: group.id(),
             index,
         }
     }
 
     /// The group this value belongs to, if its source still has it.
     fn group<'a>(&'a self, g: &'a impl Held) -> Option<&'a Group> {
-        self.source.group(g, self.array, self.base)
+        self.source.group(g, self.group)
     }
 
     /// Whether `group`'s descriptor `index` is this value.
     fn is(&self, group: &Group, index: usize) -> bool {
-        group.array() == self.array && group.base() == self.base && index == self.index
+        group.id() == self.group && index == self.index
     }
 
     /// The value's group and descriptor if it is still the entry of its source's directory
@@ -236,7 +228,7 @@ impl DirNode<'_> {
             DirNode::Root => Target::Root,
             DirNode::Source(source) => Target::Source((*source).clone()),
             DirNode::Histogram(hist) => {
-                Target::Histogram(hist.source.clone(), hist.array, hist.base, hist.index)
+                Target::Histogram(hist.source.clone(), hist.group, hist.index)
             }
         }
     }
@@ -386,8 +378,7 @@ fn is_entry(dir: &DirNode<'_>, g: &impl Held, name: &[u8], node: &Node) -> bool 
         }
         (DirNode::Histogram(hist), Node::Value(value, bucket)) => {
             Arc::ptr_eq(&hist.source, &value.source)
-                && hist.array == value.array
-                && hist.base == value.base
+                && hist.group == value.group
                 && hist.index == value.index
                 && hist
                     .current(g)
@@ -701,10 +692,10 @@ fn dir_path(target: &Target, g: &impl Held) -> Result<KVec<u8>> {
     let (source, hist) = match target {
         Target::Root => return Ok(path),
         Target::Source(source) => (source, None),
-        Target::Histogram(source, array, base, index) => (
+        Target::Histogram(source, group, index) => (
             source,
             source
-                .group(g, *array, *base)
+                .group(g, *group)
                 .and_then(|grp| grp.desc(*index))
                 .map(|d| d.name()),
         ),

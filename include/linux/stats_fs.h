@@ -197,9 +197,12 @@ struct stats_fs_value {
 /* Opaque: a source is only handled through the functions below. */
 struct stats_fs_source;
 
+#if IS_ENABLED(CONFIG_STATS_FS)
+
 /*
- * The default types, for &struct stats_fs_value.type: each reads a field of that C
- * type. Defined by statsfs, so using them needs statsfs (as in v3).
+ * The default types, for &struct stats_fs_value.type: each reads a naturally
+ * aligned field of that C type. Defined by statsfs; without it, the stubs below
+ * stand in for them, so descriptor tables build and link either way.
  */
 extern const struct stats_fs_type stats_fs_type_u8;
 extern const struct stats_fs_type stats_fs_type_s8;
@@ -210,8 +213,6 @@ extern const struct stats_fs_type stats_fs_type_s32;
 extern const struct stats_fs_type stats_fs_type_u64;
 extern const struct stats_fs_type stats_fs_type_s64;
 extern const struct stats_fs_type stats_fs_type_bool;
-
-#if IS_ENABLED(CONFIG_STATS_FS)
 
 /**
  * stats_fs_source_create() - Create a source.
@@ -257,16 +258,45 @@ int stats_fs_source_register(struct stats_fs_source *source);
  * must stay valid until stats_fs_source_revoke() returns or the last reference
  * to @source is put, whichever is first.
  *
+ * statsfs keeps which module the descriptors, their types and callbacks, and
+ * the memory at @base_ptr belong to. If that module unloads with the group
+ * still added, statsfs revokes the group as the module goes and warns, naming
+ * the module; call stats_fs_source_remove_values() or
+ * stats_fs_source_revoke() before unloading instead.
+ *
  * Context: Process context; may sleep.
- * Return: 0; -EINVAL for a NULL or error @source, a NULL @val, or an invalid
- * descriptor (bad name, NULL type or get, unknown aggregation, kind, unit or
- * base, a histogram with no bucket or too many, or whose type has no size,
- * hist_buckets set on a value that is not a histogram); -EEXIST if
- * this (@val, @base_ptr) pair was already added to @source; -ENOMEM.
+ * Return: 0; -EINVAL for a NULL or error @source, a NULL or error @val or
+ * error @base_ptr, or an invalid descriptor (bad or error name, NULL or
+ * error type, get, clear or show, unknown aggregation, kind, unit or base, a
+ * histogram with no bucket or too many, or whose type has no size,
+ * hist_buckets set on a value that is not a histogram, a default type whose
+ * field at @base_ptr + offset is not naturally aligned, as in a __packed
+ * struct); -EEXIST if this (@val, @base_ptr) pair is already added to @source
+ * (a pair revoked since may be added again); -ENOMEM.
  */
 int stats_fs_source_add_values(struct stats_fs_source *source,
 			       struct stats_fs_value *val, void *base_ptr,
 			       u32 flags);
+
+/**
+ * stats_fs_source_remove_values() - Take back one group of values.
+ * @source: The source the group was added to.
+ * @val: The descriptor array the group was added with.
+ * @base_ptr: The base address it was added with (NULL for aggregates).
+ *
+ * Undoes stats_fs_source_add_values() for this pair only: the group's files
+ * leave the directory, open ones read 0, and its values leave every
+ * aggregate. Once it returns, statsfs never touches @val, its types and
+ * callbacks, or the memory at @base_ptr again, so a module that added values
+ * to a source it does not own (a driver's values in its subsystem's source)
+ * calls it before it unloads. The pair may be added again afterwards.
+ *
+ * Context: Process context; may sleep (it waits for readers in progress).
+ * Return: 0; -ENOENT if the pair is not a live group of @source; -EINVAL for
+ * NULL or error pointers.
+ */
+int stats_fs_source_remove_values(struct stats_fs_source *source,
+				  struct stats_fs_value *val, void *base_ptr);
 
 /**
  * stats_fs_source_add_subordinate() - Make @child a subordinate of @parent.
@@ -406,6 +436,21 @@ bool stats_fs_initialized(void);
 #else /* !CONFIG_STATS_FS */
 
 /*
+ * Without statsfs, the default types are empty placeholders, one per file that
+ * uses them: descriptor tables that point to them build and link, and nothing
+ * ever reads them.
+ */
+static const struct stats_fs_type stats_fs_type_u8 __maybe_unused;
+static const struct stats_fs_type stats_fs_type_s8 __maybe_unused;
+static const struct stats_fs_type stats_fs_type_u16 __maybe_unused;
+static const struct stats_fs_type stats_fs_type_s16 __maybe_unused;
+static const struct stats_fs_type stats_fs_type_u32 __maybe_unused;
+static const struct stats_fs_type stats_fs_type_s32 __maybe_unused;
+static const struct stats_fs_type stats_fs_type_u64 __maybe_unused;
+static const struct stats_fs_type stats_fs_type_s64 __maybe_unused;
+static const struct stats_fs_type stats_fs_type_bool __maybe_unused;
+
+/*
  * Stubs return errors rather than NULL, so that callers can tell "statsfs is
  * not there" from a real failure.
  */
@@ -424,6 +469,13 @@ static inline int stats_fs_source_register(struct stats_fs_source *source)
 static inline int stats_fs_source_add_values(struct stats_fs_source *source,
 					     struct stats_fs_value *val,
 					     void *base_ptr, u32 flags)
+{
+	return -ENODEV;
+}
+
+static inline int stats_fs_source_remove_values(struct stats_fs_source *source,
+						struct stats_fs_value *val,
+						void *base_ptr)
 {
 	return -ENODEV;
 }

@@ -162,10 +162,10 @@ mod tests {
     }
 
     /// Adds a simple group; the arrays and stats outlive every source in these tests.
-    fn add(s: &Source, values: &[StatsFsValue], stats: *mut c_void, flags: u32) -> Result {
+    fn add(s: &SourceRef, values: &[StatsFsValue], stats: *mut c_void, flags: u32) -> Result {
         // SAFETY: Every test keeps `values` and the memory at `stats` alive until it has put
         // all its sources, which revokes them.
-        unsafe { s.add_values(values.as_ptr(), stats, flags) }
+        unsafe { s.borrow().add_values(values.as_ptr(), stats, flags) }
     }
 
     #[test]
@@ -211,6 +211,67 @@ mod tests {
         add(&s, &*values, b.base(), 0)?;
         add(&s, &*values, core::ptr::null_mut(), 0)?;
         assert_eq!(add(&s, &*values, core::ptr::null_mut(), 0), Err(EEXIST));
+        Ok(())
+    }
+
+    #[test]
+    fn revoked_pair_can_be_added_again_without_growing() -> Result {
+        let values = all_types()?;
+        let a = Mem::new(Stats {
+            u64_: 7,
+            ..Default::default()
+        });
+        let s = source(c"core_readd", 0)?;
+        add(&s, &*values, a.base(), 0)?;
+        // 10,000 revoke and add cycles of one pair: each add works, and the list holds the
+        // live group and one revoked one that stands for the array, never more.
+        for cycle in 0..10_000 {
+            s.revoke();
+            add(&s, &*values, a.base(), 0)?;
+            if cycle % 1000 == 0 {
+                assert_eq!(s.get_value(&values[0])?, 7);
+                assert!(s.groups(&tree::read()).len() <= 2);
+            }
+        }
+        s.revoke();
+        assert_eq!(s.get_value(&values[0])?, 0);
+        add(&s, &*values, a.base(), 0)?;
+        // Still one live pair: adding it again is refused.
+        assert_eq!(add(&s, &*values, a.base(), 0), Err(EEXIST));
+        Ok(())
+    }
+
+    #[test]
+    fn remove_values_takes_back_one_group() -> Result {
+        let values = all_types()?;
+        let a = Mem::new(Stats {
+            u64_: 3,
+            ..Default::default()
+        });
+        let b = Mem::new(Stats {
+            u64_: 5,
+            ..Default::default()
+        });
+        let parent = source(c"core_remove_values", 0)?;
+        let child = source(c"child", 0)?;
+        add(&parent, &*values, core::ptr::null_mut(), 0)?;
+        add(&child, &*values, a.base(), 0)?;
+        add(&child, &*values, b.base(), 0)?;
+        parent.borrow().add_subordinate(child.borrow())?;
+        assert_eq!(by_name(&parent, c"u64")?, 8);
+        child.remove_values(values.as_ptr(), a.base())?;
+        // Out of the aggregate, out of the child, and its memory no longer touched.
+        assert_eq!(by_name(&parent, c"u64")?, 5);
+        assert_eq!(by_name(&child, c"u64")?, 5);
+        parent.clear(&values[0])?;
+        assert_eq!(a.get().u64_, 3);
+        assert_eq!(b.get().u64_, 0);
+        assert_eq!(child.remove_values(values.as_ptr(), a.base()), Err(ENOENT));
+        // The aggregate group itself can go too, and the pair can come back.
+        parent.remove_values(values.as_ptr(), core::ptr::null_mut())?;
+        assert_eq!(by_name(&parent, c"u64"), Err(ENOENT));
+        add(&child, &*values, a.base(), 0)?;
+        assert_eq!(by_name(&child, c"u64")?, 3);
         Ok(())
     }
 
@@ -610,7 +671,10 @@ mod tests {
         let values = all_types()?;
         let root = source(c"core_stress", 0)?;
         // SAFETY: `shared` below keeps the descriptors alive until every reader finished.
-        unsafe { root.add_values(values.as_ptr(), core::ptr::null_mut(), 0) }?;
+        unsafe {
+            root.borrow()
+                .add_values(values.as_ptr(), core::ptr::null_mut(), 0)
+        }?;
         let shared = Arc::new(
             Shared {
                 values,

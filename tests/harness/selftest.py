@@ -31,6 +31,9 @@ CASES = [
     ("crash_mid_suite_fails", "crash-mid-suite.log", "expect-ok.txt", 1,
      "FAIL statsfs_name: did not finish"),
     ("guest_timeout_fails", "timeout.log", "expect-ok.txt", 1, "guest timed out"),
+    ("announced_warn_passes", "expected-warn.log", "expect-ok.txt", 0, "2 passed, 0 failed"),
+    ("other_warns_fail_in_and_out_of_window", "unexpected-warn-in-window.log", "expect-ok.txt",
+     1, "2 failed"),
 ]
 
 

@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/stats_fs.h>
 #include <linux/string.h>
+#include <linux/unaligned.h>
 
 struct test_stats {
 	u64 u64_;
@@ -334,6 +335,157 @@ static void error_returns(struct kunit *test)
 	stats_fs_source_put(a);
 }
 
+/*
+ * Error pointers from a caller are refused like NULL: as the descriptor array,
+ * a descriptor's name, type, show function or a type's callbacks, the base,
+ * the name, the value to read or clear, the place to store a value.
+ */
+static void error_pointers_are_einval(struct kunit *test)
+{
+	struct stats_fs_source *src = new_source(test, 0, "c_err_ptrs");
+	struct stats_fs_value *vals = kunit_kcalloc(test, 2, sizeof(*vals), GFP_KERNEL);
+	struct stats_fs_type *bad_type = kunit_kzalloc(test, sizeof(*bad_type), GFP_KERNEL);
+	struct test_stats a = { .u64_ = 4 };
+	const char *bad_fmt = ERR_PTR(-EINVAL);
+	u64 v = 7;
+
+	KUNIT_ASSERT_NOT_NULL(test, vals);
+	KUNIT_ASSERT_NOT_NULL(test, bad_type);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(stats_fs_source_create(0, bad_fmt)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_values(src, ERR_PTR(-ENOMEM), &a, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_values(src, test_values, ERR_PTR(-ENOMEM), 0),
+			-EINVAL);
+
+	vals[0] = test_values[0];
+	vals[0].name = (char *)ERR_PTR(-EFAULT);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_values(src, vals, &a, 0), -EINVAL);
+	vals[0] = test_values[0];
+	vals[0].type = ERR_PTR(-EFAULT);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_values(src, vals, &a, 0), -EINVAL);
+	vals[0] = test_values[0];
+	vals[0].show = (char *(*)(u64))ERR_PTR(-EFAULT);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_values(src, vals, &a, 0), -EINVAL);
+	vals[0] = test_values[0];
+	bad_type->get = (u64 (*)(struct stats_fs_value *, void *))ERR_PTR(-EFAULT);
+	vals[0].type = bad_type;
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_values(src, vals, &a, 0), -EINVAL);
+	bad_type->get = get_doubled;
+	bad_type->clear = (void (*)(struct stats_fs_value *, void *))ERR_PTR(-EFAULT);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_values(src, vals, &a, 0), -EINVAL);
+	/* Nothing of the refused groups was added. */
+	KUNIT_EXPECT_EQ(test, stats_fs_source_get_value_by_name(src, "u64", &v), -ENOENT);
+
+	KUNIT_ASSERT_EQ(test, stats_fs_source_add_values(src, test_values, &a, 0), 0);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_get_value(src, ERR_PTR(-EINVAL), &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, v, 0ULL);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_get_value_by_name(src, ERR_PTR(-EINVAL), &v),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_get_value(src, &test_values[0], ERR_PTR(-EINVAL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_get_value_by_name(src, "u64", ERR_PTR(-EINVAL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_clear(src, ERR_PTR(-EINVAL)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_subordinate(src, ERR_PTR(-EINVAL)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_subordinate(ERR_PTR(-EINVAL), src), -EINVAL);
+	stats_fs_source_remove_subordinate(src, ERR_PTR(-EINVAL));
+	stats_fs_source_remove(ERR_PTR(-EINVAL));
+	stats_fs_source_revoke(ERR_PTR(-EINVAL));
+	stats_fs_source_get(ERR_PTR(-EINVAL));
+	/* Still intact. */
+	KUNIT_EXPECT_EQ(test, get_by_name(test, src, "u64"), 4ULL);
+	stats_fs_source_put(src);
+}
+
+static u64 get_unaligned_doubled(struct stats_fs_value *val, void *base)
+{
+	return 2 * get_unaligned((u32 *)(base + val->offset));
+}
+
+static const struct stats_fs_type unaligned_doubled_type = { .get = get_unaligned_doubled };
+
+struct packed_stats {
+	u8 pad;
+	u64 count;
+	u32 small;
+} __packed;
+
+/*
+ * The default types read through atomics: a field that is not naturally
+ * aligned (a __packed struct, or an odd base) is refused when added. A custom
+ * type reads its field as it likes, so it is not checked.
+ */
+static void misaligned_default_types_are_einval(struct kunit *test)
+{
+	static struct stats_fs_value packed_u64[] = {
+		{ .name = "count", .offset = offsetof(struct packed_stats, count),
+		  .type = &stats_fs_type_u64, .aggr_kind = STATS_FS_SUM },
+		{ .name = NULL },
+	};
+	static struct stats_fs_value packed_u32[] = {
+		{ .name = "small", .offset = offsetof(struct packed_stats, small),
+		  .type = &stats_fs_type_u32, .aggr_kind = STATS_FS_SUM },
+		{ .name = NULL },
+	};
+	static struct stats_fs_value packed_u8[] = {
+		{ .name = "pad", .offset = offsetof(struct packed_stats, pad),
+		  .type = &stats_fs_type_u8, .aggr_kind = STATS_FS_SUM },
+		{ .name = NULL },
+	};
+	static struct stats_fs_value packed_custom[] = {
+		{ .name = "doubled", .offset = offsetof(struct packed_stats, small),
+		  .type = &unaligned_doubled_type, .aggr_kind = STATS_FS_SUM },
+		{ .name = NULL },
+	};
+	struct stats_fs_source *src = new_source(test, 0, "c_packed");
+	u64 *aligned = kunit_kzalloc(test, 4 * sizeof(u64), GFP_KERNEL);
+	struct packed_stats *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, aligned);
+	p = (struct packed_stats *)aligned;
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_values(src, packed_u64, p, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_values(src, packed_u32, p, 0), -EINVAL);
+	/* As aggregates (no base) too: the offset alone is misaligned. */
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_values(src, packed_u64, NULL, 0), -EINVAL);
+	/* An aligned offset at an odd base. */
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_values(src, test_values,
+							 (char *)aligned + 1, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_values(src, packed_u8, p, 0), 0);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_values(src, packed_custom, p, 0), 0);
+	put_unaligned(21, &p->small);
+	KUNIT_EXPECT_EQ(test, get_by_name(test, src, "doubled"), 42ULL);
+	stats_fs_source_put(src);
+}
+
+/*
+ * A module that adds values to a source it does not own takes them back with
+ * stats_fs_source_remove_values(); a revoked pair may be added again.
+ */
+static void remove_values_and_readd(struct kunit *test)
+{
+	struct test_stats a = { .u64_ = 5 }, b = { .u64_ = 6 };
+	struct stats_fs_source *src = new_source(test, 0, "c_remove_values");
+	u64 v;
+
+	KUNIT_ASSERT_EQ(test, stats_fs_source_add_values(src, test_values, &a, 0), 0);
+	KUNIT_ASSERT_EQ(test, stats_fs_source_add_values(src, other_values, &b, 0), 0);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_remove_values(src, other_values, &b), 0);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_remove_values(src, other_values, &b), -ENOENT);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_get_value(src, &other_values[0], &v), -ENOENT);
+	KUNIT_EXPECT_EQ(test, get_by_name(test, src, "u64"), 5ULL);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_remove_values(NULL, other_values, &b), -EINVAL);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_remove_values(src, NULL, &b), -EINVAL);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_remove_values(src, ERR_PTR(-EINVAL), &b), -EINVAL);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_remove_values(src, other_values, ERR_PTR(-EINVAL)),
+			-EINVAL);
+
+	stats_fs_source_revoke(src);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_get_value(src, &test_values[0], &v), 0);
+	KUNIT_EXPECT_EQ(test, v, 0ULL);
+	KUNIT_EXPECT_EQ(test, stats_fs_source_add_values(src, test_values, &a, 0), 0);
+	KUNIT_EXPECT_EQ(test, get_by_name(test, src, "u64"), 5ULL);
+	stats_fs_source_put(src);
+}
+
 static void register_and_references(struct kunit *test)
 {
 	struct test_stats a = { .u64_ = 3 };
@@ -366,6 +518,9 @@ static struct kunit_case stats_fs_c_api_cases[] = {
 	KUNIT_CASE(custom_types),
 	KUNIT_CASE(error_returns),
 	KUNIT_CASE(register_and_references),
+	KUNIT_CASE(error_pointers_are_einval),
+	KUNIT_CASE(misaligned_default_types_are_einval),
+	KUNIT_CASE(remove_values_and_readd),
 	{}
 };
 

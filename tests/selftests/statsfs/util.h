@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -28,14 +30,14 @@ static inline int slurp(const char *path, char *buf, size_t size)
 }
 
 /* Loads the module in file @ko; returns 0 or -1 with errno set. */
-static inline int load_module(const char *ko)
+static inline int load_module_params(const char *ko, const char *params)
 {
 	int fd = open(ko, O_RDONLY | O_CLOEXEC);
 	int r, e;
 
 	if (fd < 0)
 		return -1;
-	r = syscall(SYS_finit_module, fd, "", 0);
+	r = syscall(SYS_finit_module, fd, params, 0);
 	e = errno;
 	close(fd);
 	errno = e;
@@ -43,6 +45,36 @@ static inline int load_module(const char *ko)
 }
 
 /* Unloads module @name without waiting; returns 0 or -1 with errno set. */
+static inline int load_module(const char *ko)
+{
+	return load_module_params(ko, "");
+}
+
+/* Writes @text to the file @path; returns 0 or -errno. */
+static inline int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* Writes @msg to the kernel log, where the result judge reads it. */
+static inline void kmsg(const char *msg)
+{
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, msg, strlen(msg)) < 0)
+			perror("/dev/kmsg");
+		close(fd);
+	}
+}
+
 static inline int unload_module(const char *name)
 {
 	return syscall(SYS_delete_module, name, O_NONBLOCK);

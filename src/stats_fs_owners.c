@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * statsfs and unloading modules: the C glue that has no Rust abstraction yet.
+ *
+ * A value group uses code and data of the module that added it (descriptors,
+ * types, callbacks, counters). A module that unloads with a group still added
+ * would leave statsfs calling into freed memory; instead, as it goes, statsfs
+ * revokes what of it is still there (src/owners.rs) and warns, naming it.
+ */
+
+#include <linux/module.h>
+#include <linux/notifier.h>
+
+#include "stats_fs_internal.h"
+
+bool stats_fs_within_module(unsigned long addr, const void *mod)
+{
+	return within_module(addr, mod);
+}
+
+static int stats_fs_module_notify(struct notifier_block *nb,
+				  unsigned long action, void *data)
+{
+	struct module *mod = data;
+	unsigned int revoked;
+
+	/* After the module's exit function, before its memory is freed. */
+	if (action != MODULE_STATE_GOING || mod == THIS_MODULE)
+		return NOTIFY_DONE;
+	revoked = stats_fs_rust_module_going(mod);
+	WARN(revoked, "statsfs: module %s unloaded with %u value groups still added; revoked them\n",
+	     mod->name, revoked);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block stats_fs_module_nb = {
+	.notifier_call = stats_fs_module_notify,
+};
+
+int stats_fs_owners_init(void)
+{
+	return register_module_notifier(&stats_fs_module_nb);
+}
+
+void stats_fs_owners_exit(void)
+{
+	unregister_module_notifier(&stats_fs_module_nb);
+}
