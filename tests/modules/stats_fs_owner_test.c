@@ -22,7 +22,6 @@ static struct stats_fs_value owner_values[] = {
 
 static struct stats_fs_source *owner_source;
 
-
 struct stats_fs_source *stats_fs_owner_test_source(void)
 {
 	return owner_source;

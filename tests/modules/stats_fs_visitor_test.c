@@ -12,7 +12,6 @@
 
 #include "stats_fs_owner_test.h"
 
-
 static bool forget;
 module_param(forget, bool, 0444);
 MODULE_PARM_DESC(forget, "Unload without taking the values back (a bug statsfs survives)");
