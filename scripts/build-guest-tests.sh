@@ -39,12 +39,18 @@ log "building the Rust sample against $KBUILD"
 make -s -C "$KBUILD" M="$STATSFS_ROOT/samples" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
 rm -rf "$OUT/modules"
 mkdir -p "$OUT/modules/tests" "$OUT/modules/standalone" "$OUT/modules/owners" \
-	"$OUT/modules/demo" "$OUT/modules/net"
+	"$OUT/modules/demo" "$OUT/modules/net" "$OUT/modules/ondemand"
 cp "$STATSFS_ROOT"/netdev/statsfs_net.ko "$OUT/modules/net/"
 cp "$STATSFS_ROOT"/tests/modules/*.ko "$STATSFS_ROOT"/samples/*.ko "$OUT/modules/tests/"
 # Loaded by 45-owners in their order, not with the others.
 mv "$OUT"/modules/tests/stats_fs_owner_test.ko "$OUT"/modules/tests/stats_fs_visitor_test.ko \
 	"$OUT/modules/owners/"
+# Loaded by 50-model and 52-faults, with the mount as a parameter.
+for ko in stats_fs_model_test.ko stats_fs_fault_test.ko; do
+	if [ -e "$OUT/modules/tests/$ko" ]; then
+		mv "$OUT/modules/tests/$ko" "$OUT/modules/ondemand/"
+	fi
+done
 # Built against the header's !CONFIG_STATS_FS branch: loaded before statsfs is.
 if [ -e "$OUT/modules/tests/stats_fs_stubs_test.ko" ]; then
 	mv "$OUT/modules/tests/stats_fs_stubs_test.ko" "$OUT/modules/standalone/"

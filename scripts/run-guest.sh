@@ -25,7 +25,7 @@ cp "$KBUILD/fs/statsfs/statsfs.ko" "$root/lib/modules/"
 # The kernel's own modules (kvm, kvm-amd, statsfs, dummy, veth) with modules.dep,
 # so that modprobe loads a module's dependencies first, as on a host.
 kmake -s modules_install INSTALL_MOD_PATH="$root" INSTALL_MOD_STRIP=1 >/dev/null
-for dir in tests standalone owners demo net; do
+for dir in tests standalone owners ondemand demo net; do
 	mkdir -p "$root/lib/modules/$dir"
 	for ko in "$OUT/modules/$dir"/*.ko; do
 		[ -e "$ko" ] && cp "$ko" "$root/lib/modules/$dir/"

@@ -873,39 +873,6 @@ static int count_vm_dirs(void)
 	return n < 0 ? n : k;
 }
 
-/*
- * Arms /proc/thread-self/fail-nth to fail the @nth fault-injection point from
- * now on (a slab allocation here); 0 disarms it. Returns its fd, or -1.
- */
-static int fail_nth(int nth)
-{
-	char buf[16];
-	int fd = open("/proc/thread-self/fail-nth", O_RDWR);
-
-	if (fd < 0)
-		return -1;
-	snprintf(buf, sizeof(buf), "%d", nth);
-	if (write(fd, buf, strlen(buf)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Whether the failure armed on @fd was injected; disarms it and closes @fd. */
-static bool fail_nth_injected(int fd)
-{
-	char buf[16] = "";
-	bool injected;
-
-	/* It reads "0\n" once the failure was injected, the count left otherwise. */
-	injected = pread(fd, buf, sizeof(buf) - 1, 0) > 0 && atoi(buf) == 0;
-	if (write(fd, "0", 1) < 0)
-		injected = false;
-	close(fd);
-	return injected;
-}
-
 /* The entries of VM @fd's debugfs directory, or -1 if it has none. */
 static int debugfs_vm_entries(int fd)
 {

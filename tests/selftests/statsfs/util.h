@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the in-guest test programs: files and modules.
+ * Helpers shared by the in-guest test programs: files, modules, fail-nth.
  */
 #ifndef STATSFS_GUEST_UTIL_H
 #define STATSFS_GUEST_UTIL_H
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -78,6 +80,39 @@ static inline void kmsg(const char *msg)
 static inline int unload_module(const char *name)
 {
 	return syscall(SYS_delete_module, name, O_NONBLOCK);
+}
+
+/*
+ * Arms /proc/thread-self/fail-nth to fail the @nth fault-injection point from
+ * now on (a slab allocation here); 0 disarms it. Returns its fd, or -1.
+ */
+static inline int fail_nth(int nth)
+{
+	char buf[16];
+	int fd = open("/proc/thread-self/fail-nth", O_RDWR);
+
+	if (fd < 0)
+		return -1;
+	snprintf(buf, sizeof(buf), "%d", nth);
+	if (write(fd, buf, strlen(buf)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Whether the failure armed on @fd was injected; disarms it and closes @fd. */
+static inline bool fail_nth_injected(int fd)
+{
+	char buf[16] = "";
+	bool injected;
+
+	/* It reads "0\n" once the failure was injected, the count left otherwise. */
+	injected = pread(fd, buf, sizeof(buf) - 1, 0) > 0 && atoi(buf) == 0;
+	if (write(fd, "0", 1) < 0)
+		injected = false;
+	close(fd);
+	return injected;
 }
 
 #endif /* STATSFS_GUEST_UTIL_H */

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The model test: tests/modules/stats_fs_model_test.ko runs random sequences
+ * of C API calls against a reference model as it loads (KUnit suite
+ * statsfs_model, judged from the kernel log), comparing the file system at
+ * MNT too; meanwhile two processes walk MNT and read every file and every
+ * .values, where the only error allowed is ENOENT (an entry that went away
+ * between readdir and open).
+ *
+ * statsfs_model_steps and statsfs_model_seed in the environment (from the
+ * kernel command line: statsfs_model_steps=, statsfs_model_seed=) change the
+ * length and replay a seed.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "util.h"
+
+#define MNT "/sys/kernel/stats"
+#define MODEL_KO "/lib/modules/ondemand/stats_fs_model_test.ko"
+#define READERS 2
+
+struct shared {
+	volatile int stop;
+	long walks[READERS], reads[READERS], errors[READERS];
+	char first_error[READERS][160];
+};
+
+static void note_error(struct shared *sh, int r, const char *what, const char *path)
+{
+	if (errno == ENOENT)
+		return;
+	if (!sh->errors[r]++)
+		snprintf(sh->first_error[r], sizeof(sh->first_error[r]), "%s %s: %s", what,
+			 path, strerror(errno));
+}
+
+static void walk(struct shared *sh, int r, const char *dir, int depth)
+{
+	char path[4096], buf[4096];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int fd;
+
+	if (!d) {
+		note_error(sh, r, "opendir", dir);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/.values", dir);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		note_error(sh, r, "open", path);
+	while (fd >= 0 && read(fd, buf, sizeof(buf)) > 0)
+		;
+	if (fd >= 0)
+		close(fd);
+	while ((e = readdir(d)) && !sh->stop) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (e->d_type == DT_DIR) {
+			if (depth < 8)
+				walk(sh, r, path, depth + 1);
+			continue;
+		}
+		fd = open(path, O_RDONLY);
+		if (fd < 0) {
+			note_error(sh, r, "open", path);
+			continue;
+		}
+		if (read(fd, buf, sizeof(buf)) < 0)
+			note_error(sh, r, "read", path);
+		sh->reads[r]++;
+		close(fd);
+	}
+	closedir(d);
+}
+
+TEST(random_sequences_against_the_model)
+{
+	struct shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	const char *steps = getenv("statsfs_model_steps");
+	const char *seed = getenv("statsfs_model_seed");
+	char params[256];
+	pid_t pid[READERS];
+	int r, status, mounted;
+
+	ASSERT_NE(MAP_FAILED, sh);
+	mounted = !mount("statsfs", MNT, "statsfs", 0, NULL);
+	for (r = 0; r < READERS; r++) {
+		pid[r] = fork();
+		ASSERT_LE(0, pid[r]);
+		if (!pid[r]) {
+			while (!sh->stop) {
+				walk(sh, r, MNT, 0);
+				sh->walks[r]++;
+			}
+			_exit(0);
+		}
+	}
+	snprintf(params, sizeof(params), "mnt=" MNT " steps=%s seed=%s fs_every=%s",
+		 steps ? steps : "100000", seed ? seed : "0", "16");
+	CHECK_OK("load_model_test", load_module_params(MODEL_KO, params));
+	sh->stop = 1;
+	for (r = 0; r < READERS; r++) {
+		waitpid(pid[r], &status, 0);
+		printf("# reader %d: %ld walks, %ld file reads, %ld errors%s%s\n", r,
+		       sh->walks[r], sh->reads[r], sh->errors[r], sh->errors[r] ? ": " : "",
+		       sh->first_error[r]);
+		CHECK(sh->errors[r] == 0 && sh->walks[r] > 0, "reader_saw_no_errors", "reader %d", r);
+	}
+	CHECK_OK("unload_model_test", unload_module("stats_fs_model_test"));
+	if (mounted)
+		umount(MNT);
+}
+
+TEST_HARNESS_MAIN
