@@ -45,8 +45,8 @@ cp "$STATSFS_ROOT"/tests/modules/*.ko "$STATSFS_ROOT"/samples/*.ko "$OUT/modules
 # Loaded by 45-owners in their order, not with the others.
 mv "$OUT"/modules/tests/stats_fs_owner_test.ko "$OUT"/modules/tests/stats_fs_visitor_test.ko \
 	"$OUT/modules/owners/"
-# Loaded by 50-model and 52-faults, with the mount as a parameter.
-for ko in stats_fs_model_test.ko stats_fs_fault_test.ko; do
+# Loaded by 50-model, 52-faults and 92-callback-locks, with parameters.
+for ko in stats_fs_model_test.ko stats_fs_fault_test.ko stats_fs_lock_test.ko; do
 	if [ -e "$OUT/modules/tests/$ko" ]; then
 		mv "$OUT/modules/tests/$ko" "$OUT/modules/ondemand/"
 	fi

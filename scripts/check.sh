@@ -27,9 +27,11 @@ python3 "$STATSFS_ROOT/tests/harness/selftest.py" >"$OUT/host-harness.ktap" || t
 "$STATSFS_ROOT/scripts/lint.sh" >"$OUT/host-lint.ktap" || true
 "$STATSFS_ROOT/tests/host/build-without-statsfs.sh" >"$OUT/host-oot-build.ktap" || true
 
-# STATSFS_MODEL_STEPS, STATSFS_MODEL_SEED: a longer model run, or a seed replayed.
+# STATSFS_MODEL_STEPS, STATSFS_MODEL_SEED, STATSFS_MODEL_FULL=1: a longer model run,
+# a seed replayed, every comparison after every step.
 GUEST_APPEND="${GUEST_APPEND:-} statsfs_model_steps=${STATSFS_MODEL_STEPS:-100000}"
 [ -n "${STATSFS_MODEL_SEED:-}" ] && GUEST_APPEND+=" statsfs_model_seed=$STATSFS_MODEL_SEED"
+[ -n "${STATSFS_MODEL_FULL:-}" ] && GUEST_APPEND+=" statsfs_model_full=$STATSFS_MODEL_FULL"
 export GUEST_APPEND
 "$STATSFS_ROOT/scripts/run-guest.sh" check
 t2=$(date +%s)

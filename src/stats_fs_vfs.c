@@ -46,6 +46,7 @@ static const struct fs_parameter_spec stats_fs_param_specs[] = {
 };
 
 static const struct inode_operations stats_fs_dir_inode_operations;
+static const struct inode_operations stats_fs_file_inode_operations;
 static const struct file_operations stats_fs_dir_operations;
 static const struct file_operations stats_fs_value_operations;
 static const struct file_operations stats_fs_walk_operations;
@@ -71,6 +72,7 @@ static struct inode *stats_fs_make_inode(struct inode *dir,
 		inode->i_mode = S_IFREG | (dir->i_mode & 0444);
 		inode->i_uid = dir->i_uid;
 		inode->i_gid = dir->i_gid;
+		inode->i_op = &stats_fs_file_inode_operations;
 		inode->i_fop = info->meta == STATS_FS_META_STATS ?
 			&stats_fs_stats_operations : &stats_fs_walk_operations;
 	} else if (info->is_dir) {
@@ -80,6 +82,7 @@ static struct inode *stats_fs_make_inode(struct inode *dir,
 		set_nlink(inode, 2);
 	} else {
 		inode->i_mode = S_IFREG | info->mode;
+		inode->i_op = &stats_fs_file_inode_operations;
 		inode->i_fop = &stats_fs_value_operations;
 	}
 	return inode;
@@ -158,8 +161,28 @@ static const struct dentry_operations stats_fs_dentry_operations = {
 	.d_revalidate	= stats_fs_d_revalidate,
 };
 
+/*
+ * Modes and owners come from the mount options, the same for every file of a
+ * kind, and times mean nothing here: a chmod, chown or utimes of one inode
+ * would not even outlive its eviction, so it is refused. The truncation of an
+ * open(O_TRUNC), which a shell's "echo 0 > file" asks for before it writes,
+ * is accepted and does nothing.
+ */
+static int stats_fs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
+			    struct iattr *attr)
+{
+	if ((attr->ia_valid & (ATTR_SIZE | ATTR_OPEN)) == (ATTR_SIZE | ATTR_OPEN))
+		return 0;
+	return -EPERM;
+}
+
 static const struct inode_operations stats_fs_dir_inode_operations = {
 	.lookup		= stats_fs_lookup,
+	.setattr	= stats_fs_setattr,
+};
+
+static const struct inode_operations stats_fs_file_inode_operations = {
+	.setattr	= stats_fs_setattr,
 };
 
 /**
@@ -221,7 +244,7 @@ static int stats_fs_value_open(struct inode *inode, struct file *file)
 static ssize_t stats_fs_value_write(struct file *file, const char __user *buf,
 				    size_t count, loff_t *ppos)
 {
-	char text[3] = {};
+	char text[2];
 	int err;
 
 	/* Only "0" or "0\n", written whole at the start of the file, clears. */
@@ -229,7 +252,7 @@ static ssize_t stats_fs_value_write(struct file *file, const char __user *buf,
 		return -EINVAL;
 	if (copy_from_user(text, buf, count))
 		return -EFAULT;
-	if (strcmp(text, "0") && strcmp(text, "0\n"))
+	if (text[0] != '0' || (count == 2 && text[1] != '\n'))
 		return -EINVAL;
 	err = stats_fs_rust_clear_value(file_inode(file)->i_private);
 	if (err)
@@ -241,7 +264,7 @@ static ssize_t stats_fs_value_write(struct file *file, const char __user *buf,
 static const struct file_operations stats_fs_value_operations = {
 	.owner		= THIS_MODULE,
 	.open		= stats_fs_value_open,
-	.read		= seq_read,
+	.read_iter	= seq_read_iter,
 	.write		= stats_fs_value_write,
 	.release	= single_release,
 	.llseek		= seq_lseek,
@@ -303,7 +326,7 @@ static int stats_fs_walk_release(struct inode *inode, struct file *file)
 static const struct file_operations stats_fs_walk_operations = {
 	.owner		= THIS_MODULE,
 	.open		= stats_fs_walk_open,
-	.read		= seq_read,
+	.read_iter	= seq_read_iter,
 	.llseek		= seq_lseek,
 	.release	= stats_fs_walk_release,
 };
@@ -440,7 +463,10 @@ static int stats_fs_parse_param(struct fs_context *fc, struct fs_parameter *para
 		opts->gid = result.gid;
 		break;
 	case STATS_FS_OPT_MODE:
-		opts->mode = result.uint_32 & S_IALLUGO;
+		if (result.uint_32 & ~S_IALLUGO)
+			return invalfc(fc, "mode %o has more than permission bits",
+				       result.uint_32);
+		opts->mode = result.uint_32;
 		break;
 	}
 	opts->set |= BIT(opt);

@@ -18,8 +18,10 @@
 //! It is a sleeping lock: every holder may sleep and may allocate with `GFP_KERNEL`, and it
 //! must not be taken from atomic context. It is the innermost statsfs lock: nothing else
 //! of statsfs is taken under it, and a value's `get`/`clear`/`show` callbacks run under it
-//! (shared), so they must not call back into statsfs. VFS locks (a directory's `i_rwsem`)
-//! may be held when it is taken, never taken while it is held.
+//! (shared), so they must not call back into statsfs, and may take only locks that are
+//! never held across a call into statsfs (the rule `struct stats_fs_type` documents, which
+//! `tests/selftests/statsfs/92-callback-locks.c` shows to lockdep). VFS locks (a
+//! directory's `i_rwsem`) may be held when it is taken, never taken while it is held.
 //!
 //! C header: [`include/linux/rwsem.h`](srctree/include/linux/rwsem.h)
 

@@ -132,9 +132,15 @@ struct stats_fs_value;
  * struct stats_fs_type - How to read and clear a value of some type.
  * @get: Returns the value at @base + @val->offset, as u64; signed types
  *	sign-extend. Called with statsfs's tree lock held for reading: it may
- *	sleep, but must not call statsfs.
+ *	sleep, but must not call statsfs, and may take only locks that are
+ *	never held across a call into statsfs. A lock of its own, a spinlock
+ *	or RCU is fine; the lock its subsystem holds while it adds or removes
+ *	sources or values (kvm->lock, the RTNL) is not: a reader in @get
+ *	waiting for that lock while its holder waits for the tree lock is a
+ *	deadlock. Lockdep reports the mistake the first time both orders are
+ *	seen (tests/selftests/statsfs/92-callback-locks.c shows it).
  * @clear: Sets the value to zero, or NULL if the type cannot be cleared.
- *	Same context as @get.
+ *	Same context and rule as @get.
  * @sign: True if the value is signed: it is printed as signed and MIN, MAX
  *	and AVG compare and divide it as s64.
  * @size: Size in bytes of one value of the type, or 0 if unknown. Only

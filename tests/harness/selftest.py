@@ -34,6 +34,10 @@ CASES = [
     ("announced_warn_passes", "expected-warn.log", "expect-ok.txt", 0, "2 passed, 0 failed"),
     ("other_warns_fail_in_and_out_of_window", "unexpected-warn-in-window.log", "expect-ok.txt",
      1, "2 failed"),
+    ("announced_lockdep_report_passes", "expected-lockdep.log", "expect-ok.txt", 0,
+     "2 passed, 0 failed"),
+    ("lockdep_report_of_another_lock_fails", "unexpected-lockdep-in-window.log",
+     "expect-ok.txt", 1, "possible circular locking dependency"),
 ]
 
 

@@ -2,8 +2,8 @@
 /*
  * Every C API entry point with its 1st, 2nd, ... allocation failed, until it
  * needs no more: the call fails with -ENOMEM or succeeds, leaves nothing
- * half-done (checked through the API and through the file system under the
- * statsfs mount @mnt), and the same call without failures then works. The
+ * half-done (checked through the API and through the file system, on a
+ * mount of its own), and the same call without failures then works. The
  * failures come from fail-nth (current->fail_nth, what
  * /proc/thread-self/fail-nth sets), so only this task's allocations fail;
  * tests/selftests/statsfs/52-faults.c sets failslab and fail_page_alloc up,
@@ -14,14 +14,11 @@
 #include <kunit/test.h>
 #include <linux/fs.h>
 #include <linux/module.h>
-#include <linux/namei.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/stats_fs.h>
 
-static char *mnt = "";
-module_param(mnt, charp, 0444);
-MODULE_PARM_DESC(mnt, "A statsfs mount, for the file system checks");
+#include "stats_fs_test_vfs.h"
 
 /* No entry point needs anywhere near this many allocations. */
 #define FI_MAX 1000
@@ -56,37 +53,23 @@ static bool fi_disarm(void)
 	return injected;
 }
 
-/* Whether @rel exists under the mount. */
+static struct vfsmount *fi_mnt;
+
+/* Whether @rel exists in statsfs. */
 static bool fi_exists(struct kunit *test, const char *rel)
 {
-	char path[128];
-	struct path p;
-
-	snprintf(path, sizeof(path), "%s/%s", mnt, rel);
-	if (kern_path(path, LOOKUP_FOLLOW, &p))
-		return false;
-	path_put(&p);
-	return true;
+	return stats_fs_test_exists(fi_mnt, rel);
 }
 
-/* The number in the file @rel under the mount, or -1 - errno. */
+/* The number in the file @rel, or -1 - errno. */
 static long long fi_read(struct kunit *test, const char *rel)
 {
-	char path[128], buf[32];
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t n;
+	char buf[32];
+	ssize_t n = stats_fs_test_read(fi_mnt, rel, buf, sizeof(buf));
 	long long v;
 
-	snprintf(path, sizeof(path), "%s/%s", mnt, rel);
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return -1 + PTR_ERR(f);
-	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
-	filp_close(f, NULL);
 	if (n < 0)
 		return -1 + n;
-	buf[n] = '\0';
 	return kstrtoll(strim(buf), 10, &v) ? -1 - EINVAL : v;
 }
 
@@ -511,13 +494,15 @@ static void removal_and_reads_complete(struct kunit *test)
 		fi_run(test, &cases[i], &ctx);
 }
 
-static int fi_init(struct kunit *test)
+static int fi_suite_init(struct kunit_suite *suite)
 {
-	if (mnt[0] != '/') {
-		KUNIT_FAIL(test, "mnt= must name a statsfs mount");
-		return -EINVAL;
-	}
-	return 0;
+	fi_mnt = stats_fs_test_mount();
+	return PTR_ERR_OR_ZERO(fi_mnt);
+}
+
+static void fi_suite_exit(struct kunit_suite *suite)
+{
+	kern_unmount(fi_mnt);
 }
 
 static struct kunit_case fi_cases[] = {
@@ -531,7 +516,8 @@ static struct kunit_case fi_cases[] = {
 
 static struct kunit_suite fi_suite = {
 	.name = "statsfs_fault_injection",
-	.init = fi_init,
+	.suite_init = fi_suite_init,
+	.suite_exit = fi_suite_exit,
 	.test_cases = fi_cases,
 };
 

@@ -5,15 +5,19 @@
  * Up to MDL_SLOTS sources live at once. Each step picks one call at random
  * (create, register, add_values, remove_values, add_subordinate,
  * remove_subordinate, remove, revoke, get, put, clear, or a change of the
- * values' memory), checks its return value against the model, and then checks
- * every value and aggregate of every live source through
- * stats_fs_source_get_value(), against values the model recomputes by brute
- * force from the memory it owns. Every @fs_every steps it also compares the
- * whole tree as the file system shows it, under the statsfs mount @mnt: the
- * set of directories, the files in each, and the text of every file.
+ * values' memory) and checks its return value against the model. Then it
+ * checks values through stats_fs_source_get_value() against values the model
+ * recomputes by brute force from the memory it owns: after every step those
+ * of the groups of the source the step acted on, and every @full_every steps
+ * every value and aggregate of every live source. Every @fs_every steps it
+ * also compares the whole tree as the file system shows it (on a mount of its
+ * own): the set of directories, the files in each, and the text of every file. With both at 1,
+ * everything is compared after every step: under KASAN and lockdep in QEMU TCG
+ * that is about 2 ms a step, so `make check` spaces the full comparisons out
+ * and a long run on demand does them all (see the README).
  *
- * Loaded by tests/selftests/statsfs/50-model.c, which mounts statsfs at @mnt
- * and walks it from other processes while the sequence runs. The seed is
+ * Loaded by tests/selftests/statsfs/50-model.c, which walks a mount of
+ * statsfs from other processes while the sequence runs. The seed is
  * printed; load with seed=N to replay a failure.
  */
 
@@ -27,15 +31,17 @@
 #include <linux/stats_fs.h>
 #include <linux/string.h>
 
+#include "stats_fs_test_vfs.h"
+
 static unsigned int steps = 100000;
 module_param(steps, uint, 0444);
 MODULE_PARM_DESC(steps, "Steps of the random sequence");
 static unsigned int seed;
 module_param(seed, uint, 0444);
 MODULE_PARM_DESC(seed, "Seed of the sequence (0: a random one, printed)");
-static char *mnt = "";
-module_param(mnt, charp, 0444);
-MODULE_PARM_DESC(mnt, "A statsfs mount, for the file system checks");
+static unsigned int full_every = 1;
+module_param(full_every, uint, 0444);
+MODULE_PARM_DESC(full_every, "Compare every value of every source every this many steps");
 static unsigned int fs_every = 1;
 module_param(fs_every, uint, 0444);
 MODULE_PARM_DESC(fs_every, "Compare the file system every this many steps");
@@ -109,6 +115,7 @@ struct mdl_slot {
 
 struct mdl {
 	struct kunit *test;
+	struct vfsmount *mnt;
 	struct rnd_state rnd;
 	struct mdl_slot slot[MDL_SLOTS];
 	unsigned int step, created;
@@ -273,29 +280,28 @@ static bool mdl_visible(struct mdl *m, int s)
 	return false;
 }
 
-/* Every value of every live source, through the C API. */
-static void mdl_check_api(struct mdl *m)
+/*
+ * Every value of slot @s, through the C API; with @all false, only those of
+ * the arrays it has a group of (the others are only -ENOENT).
+ */
+static void mdl_check_slot(struct mdl *m, int s, bool all)
 {
-	int s, arr, i;
+	struct mdl_slot *sl = &m->slot[s];
+	int arr, i;
 
-	for (s = 0; s < MDL_SLOTS && !m->failed; s++) {
-		struct mdl_slot *sl = &m->slot[s];
+	if (!sl->src)
+		return;
+	for (arr = 0; arr < MDL_ARRAYS; arr++) {
+		struct mdl_group *g = mdl_find(sl, arr);
 
-		if (!sl->src)
-			continue;
-		for (arr = 0; arr < MDL_ARRAYS; arr++) {
-			struct mdl_group *g = mdl_find(sl, arr);
+		for (i = 0; i < mdl_array_len[arr] && (g || all); i++) {
+			struct stats_fs_value *val = &mdl_arrays[arr][i];
+			u64 got = 1, want = g ? mdl_value(m, s, g, i) : 0;
+			int err = stats_fs_source_get_value(sl->src, val, &got);
 
-			for (i = 0; i < mdl_array_len[arr]; i++) {
-				struct stats_fs_value *val = &mdl_arrays[arr][i];
-				u64 got = 1, want = g ? mdl_value(m, s, g, i) : 0;
-				int err = stats_fs_source_get_value(sl->src, val, &got);
-
-				if (err != (g ? 0 : -ENOENT) || got != want)
-					MDL_FAIL(m, "%s/%s: get_value %d, %llu; model %d, %llu",
-						 sl->name, mdl_arrays[arr][i].name, err, got,
-						 g ? 0 : -ENOENT, want);
-			}
+			if (err != (g ? 0 : -ENOENT) || got != want)
+				MDL_FAIL(m, "%s/%s: get_value %d, %llu; model %d, %llu", sl->name,
+					 val->name, err, got, g ? 0 : -ENOENT, want);
 		}
 	}
 }
@@ -325,9 +331,9 @@ static bool mdl_filldir(struct dir_context *ctx, const char *name, int len, loff
 }
 
 /* Lists @path into @l; returns 0 or -errno. */
-static int mdl_list(const char *path, struct mdl_listing *l)
+static int mdl_list(struct mdl *m, const char *path, struct mdl_listing *l)
 {
-	struct file *f = filp_open(path, O_RDONLY | O_DIRECTORY, 0);
+	struct file *f = stats_fs_test_open(m->mnt, path, O_RDONLY | O_DIRECTORY);
 	int err, before;
 
 	memset(l, 0, sizeof(*l));
@@ -338,7 +344,7 @@ static int mdl_list(const char *path, struct mdl_listing *l)
 		before = l->n;
 		err = iterate_dir(f, &l->ctx);
 	} while (!err && l->n != before && !l->overflow);
-	filp_close(f, NULL);
+	fput(f);
 	return l->overflow ? -E2BIG : err;
 }
 
@@ -356,22 +362,6 @@ static bool mdl_take(struct mdl_listing *l, const char *name)
 	return false;
 }
 
-/* Reads the file @path into m->buf; returns its length or -errno. */
-static ssize_t mdl_read_file(struct mdl *m, const char *path)
-{
-	struct file *f = filp_open(path, O_RDONLY, 0);
-	loff_t pos = 0;
-	ssize_t n;
-
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	n = kernel_read(f, m->buf, PAGE_SIZE - 1, &pos);
-	filp_close(f, NULL);
-	if (n >= 0)
-		m->buf[n] = '\0';
-	return n;
-}
-
 /* Directory of visible slot @s, and its files and subdirectories. */
 static void mdl_check_dir(struct mdl *m, int s, struct mdl_listing *l, char *path, size_t len)
 {
@@ -380,7 +370,7 @@ static void mdl_check_dir(struct mdl *m, int s, struct mdl_listing *l, char *pat
 	int c, k, i, err;
 	ssize_t n;
 
-	err = mdl_list(path, l);
+	err = mdl_list(m, path, l);
 	if (err) {
 		MDL_FAIL(m, "listing %s: %d", path, err);
 		return;
@@ -403,7 +393,7 @@ static void mdl_check_dir(struct mdl *m, int s, struct mdl_listing *l, char *pat
 				continue;
 			}
 			snprintf(path + len, PATH_MAX - len, "/%s", name);
-			n = mdl_read_file(m, path);
+			n = stats_fs_test_read(m->mnt, path, m->buf, PAGE_SIZE);
 			if (mdl_signed(g->arr, i))
 				snprintf(want, sizeof(want), "%lld\n", (s64)v);
 			else
@@ -431,19 +421,19 @@ static void mdl_check_fs(struct mdl *m)
 		MDL_FAIL(m, "out of memory");
 		goto out;
 	}
-	err = mdl_list(mnt, l);
+	err = mdl_list(m, ".", l);
 	if (err) {
-		MDL_FAIL(m, "listing %s: %d", mnt, err);
+		MDL_FAIL(m, "listing the top: %d", err);
 		goto out;
 	}
 	/* The root: the registered visible sources among the entries named mdl-*. */
 	for (s = 0; s < MDL_SLOTS; s++)
 		if (m->slot[s].src && m->slot[s].registered && !m->slot[s].hidden &&
 		    !mdl_take(l, m->slot[s].name))
-			MDL_FAIL(m, "%s: %s not listed", mnt, m->slot[s].name);
+			MDL_FAIL(m, "top: %s not listed", m->slot[s].name);
 	for (s = 0; s < l->n; s++)
 		if (!strncmp(l->names[s], "mdl-", 4))
-			MDL_FAIL(m, "%s: unexpected entry %s", mnt, l->names[s]);
+			MDL_FAIL(m, "top: unexpected entry %s", l->names[s]);
 	for (s = 0; s < MDL_SLOTS && !m->failed; s++) {
 		int a, depth, chain[MDL_SLOTS];
 
@@ -452,7 +442,7 @@ static void mdl_check_fs(struct mdl *m)
 		/* Its path: the names from the registered ancestor down. */
 		for (depth = 0, a = s; a >= 0 && depth < MDL_SLOTS; a = m->slot[a].parent)
 			chain[depth++] = a;
-		len = scnprintf(path, PATH_MAX, "%s", mnt);
+		len = scnprintf(path, PATH_MAX, ".");
 		while (depth--)
 			len += scnprintf(path + len, PATH_MAX - len, "/%s",
 					 m->slot[chain[depth]].name);
@@ -514,7 +504,8 @@ static void mdl_expect(struct mdl *m, int got, int want, const char *what)
 		MDL_FAIL(m, "%s returned %d, model %d", what, got, want);
 }
 
-static void mdl_create(struct mdl *m)
+/* Creates a source in a free slot, if the one drawn is free; returns the slot. */
+static int mdl_create(struct mdl *m)
 {
 	int s = mdl_rand(m, MDL_SLOTS);
 	struct mdl_slot *sl = &m->slot[s];
@@ -522,36 +513,35 @@ static void mdl_create(struct mdl *m)
 
 	m->op = "create";
 	if (sl->src)
-		return;
+		return -1;
 	memset(sl, 0, sizeof(*sl));
 	snprintf(sl->name, sizeof(sl->name), "mdl-%u", m->created++);
 	sl->src = stats_fs_source_create(flags, "%s", sl->name);
 	if (IS_ERR(sl->src)) {
 		MDL_FAIL(m, "create: %ld", PTR_ERR(sl->src));
 		sl->src = NULL;
-		return;
+		return -1;
 	}
 	sl->refs = 1;
 	sl->parent = -1;
 	sl->hidden = flags;
+	return s;
 }
 
-static void mdl_step(struct mdl *m)
+/* One step; returns the slot it acted on, or -1. */
+static int mdl_step(struct mdl *m)
 {
 	int s = mdl_pick_held(m), c, arr, base, want, err;
 	u32 flags;
 	struct mdl_slot *sl, *cs;
 	struct mdl_group *g;
 
-	if (s < 0) {
-		mdl_create(m);
-		return;
-	}
+	if (s < 0)
+		return mdl_create(m);
 	sl = &m->slot[s];
 	switch (mdl_rand(m, 13)) {
 	case 0:
-		mdl_create(m);
-		break;
+		return mdl_create(m);
 	case 1:
 		m->op = "register";
 		want = sl->registered || sl->parent >= 0 ? -EBUSY : 0;
@@ -700,28 +690,36 @@ static void mdl_step(struct mdl *m)
 		break;
 	}
 	}
+	return s;
 }
 
 static void random_sequences_match_the_model(struct kunit *test)
 {
 	struct mdl *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
-	int s, fs_checks = 0;
+	int s, acted, full_checks = 0, fs_checks = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	m->buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, m->buf);
-	KUNIT_ASSERT_TRUE_MSG(test, mnt[0] == '/', "mnt= must name a statsfs mount");
+	m->mnt = stats_fs_test_mount();
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(m->mnt), "mount: %ld", PTR_ERR(m->mnt));
 	if (!seed)
 		seed = get_random_u32() ?: 1;
-	kunit_info(test, "seed %u, %u steps, file system every %u steps under %s",
-		   seed, steps, fs_every, mnt);
+	kunit_info(test, "seed %u, %u steps, every value every %u steps, file system every %u steps",
+		   seed, steps, full_every, fs_every);
 	m->test = test;
 	prandom_seed_state(&m->rnd, seed);
 	for (s = 0; s < MDL_SLOTS; s++)
 		m->slot[s].parent = -1;
 	for (m->step = 0; m->step < steps && !m->failed; m->step++) {
-		mdl_step(m);
-		mdl_check_api(m);
+		acted = mdl_step(m);
+		if (full_every && m->step % full_every == 0) {
+			for (s = 0; s < MDL_SLOTS; s++)
+				mdl_check_slot(m, s, true);
+			full_checks++;
+		} else if (acted >= 0) {
+			mdl_check_slot(m, acted, false);
+		}
 		if (fs_every && m->step % fs_every == 0) {
 			mdl_check_fs(m);
 			fs_checks++;
@@ -741,8 +739,9 @@ static void random_sequences_match_the_model(struct kunit *test)
 		if (m->slot[s].src)
 			MDL_FAIL(m, "%s outlives the test's references", m->slot[s].name);
 	mdl_check_fs(m);
-	kunit_info(test, "%u steps, %u sources created, %d file system comparisons",
-		   m->step, m->created, fs_checks + 1);
+	kunit_info(test, "%u steps, %u sources created, %d full and %d file system comparisons",
+		   m->step, m->created, full_checks, fs_checks + 1);
+	kern_unmount(m->mnt);
 }
 
 static struct kunit_case mdl_cases[] = {

@@ -11,7 +11,7 @@
  * IFLA_STATS64; the aggregates with the sums of sysfs's values; and each
  * directory's devices with sysfs's. The module unloads with files open.
  * Also: dummy devices come and go while readers walk net/ (1,000 in `make
- * bench`, 200 in `make check`), timed against sysfs's own cost.
+ * bench`, 100 in `make check`), timed against sysfs's own cost.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -577,12 +577,12 @@ static int dummies(int n, double *reg, double *unreg)
 /*
  * Dummy devices registered and removed: without statsfs_net (sysfs's own cost),
  * with it, and with it while readers walk net/ (they must see lo every time, and
- * no read may fail but with ENOENT). statsfs_net_dummies=N, 200 by default.
+ * no read may fail but with ENOENT). statsfs_net_dummies=N, 100 by default.
  */
 TEST(dummies_come_and_go_under_readers)
 {
 	double reg0, unreg0, reg1, unreg1, reg2, unreg2;
-	int n = 200, i, status, bad = 0;
+	int n = 100, i, status, bad = 0;
 	pid_t readers[2];
 
 	if (getenv("statsfs_net_dummies"))

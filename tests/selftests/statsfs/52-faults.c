@@ -237,7 +237,7 @@ FIXTURE_TEARDOWN(faults)
 TEST_F(faults, c_api)
 {
 	CHECK_OK("load_fault_test",
-		 load_module_params("/lib/modules/ondemand/stats_fs_fault_test.ko", "mnt=" MNT));
+		 load_module("/lib/modules/ondemand/stats_fs_fault_test.ko"));
 	CHECK_OK("unload_fault_test", unload_module("stats_fs_fault_test"));
 }
 

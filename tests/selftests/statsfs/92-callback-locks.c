@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The locking rule for value callbacks (<linux/stats_fs.h>, struct
+ * stats_fs_type): get(), clear() and show() run under statsfs's tree lock
+ * held for reading, so they may take only locks that are never held across a
+ * statsfs call that changes the tree. tests/modules/stats_fs_lock_test.ko
+ * shows lockdep both sides: a get() that takes its own mutex (allowed) passes
+ * quietly; a get() that takes the mutex its provider holds while it adds
+ * values (forbidden) is reported as a circular locking dependency, which this
+ * program announces to the result judge.
+ *
+ * Lockdep turns itself off after its first report, so this runs after every
+ * test that relies on it: only 95-lockdown comes later.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <sys/klog.h>
+
+#include "harness.h"
+#include "util.h"
+
+#define LOCK_KO "/lib/modules/ondemand/stats_fs_lock_test.ko"
+#define REPORT "possible circular locking dependency detected"
+#define PROVIDER_LOCK "stats_fs_lock_test_provider_lock"
+
+/* The kernel log; the caller frees it. */
+static char *kernel_log(void)
+{
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf = size > 0 ? malloc(size + 1) : NULL;
+	int n;
+
+	if (!buf)
+		return NULL;
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+static int log_has(const char *needle)
+{
+	char *log = kernel_log();
+	int found = log && strstr(log, needle);
+
+	free(log);
+	return found;
+}
+
+TEST(callbacks_and_locks)
+{
+	int e;
+
+	/* 90-lifecycle may have left statsfs unloaded; its KUnit suites ran already. */
+	write_file("/sys/module/kunit/parameters/filter_glob", "statsfs_none_on_reload");
+	e = load_module("/lib/modules/statsfs.ko");
+	ASSERT_TRUE(e == 0 || errno == EEXIST);
+	ASSERT_FALSE(log_has(REPORT));
+
+	CHECK_OK("load_rule_abiding", load_module_params(LOCK_KO, "violate=0"));
+	CHECK_OK("unload_rule_abiding", unload_module("stats_fs_lock_test"));
+	CHECK(!log_has(REPORT), "own_lock_in_get_is_quiet", "lockdep reported");
+
+	kmsg("statsfs-test: expect lockdep report naming " PROVIDER_LOCK "\n");
+	CHECK_OK("load_rule_breaking", load_module_params(LOCK_KO, "violate=1"));
+	kmsg("statsfs-test: expect end\n");
+	CHECK_OK("unload_rule_breaking", unload_module("stats_fs_lock_test"));
+	CHECK(log_has(REPORT) && log_has(PROVIDER_LOCK), "provider_lock_in_get_is_reported",
+	      "no lockdep report naming " PROVIDER_LOCK);
+}
+
+TEST_HARNESS_MAIN
