@@ -56,3 +56,11 @@ if [ -e "$OUT/modules/tests/stats_fs_stubs_test.ko" ]; then
 	mv "$OUT/modules/tests/stats_fs_stubs_test.ko" "$OUT/modules/standalone/"
 fi
 cp "$STATSFS_ROOT"/samples/*.ko "$OUT/modules/demo/"
+
+# statsfs-top, one static binary for the busybox guest (and the host's exporter test).
+log "building statsfs-top"
+mkdir -p "$OUT/guest-tools"
+CARGO_TARGET_DIR="$STATSFS_CACHE/cargo-target" RUSTFLAGS="-C target-feature=+crt-static" \
+	cargo build -q --release --locked --target x86_64-unknown-linux-gnu \
+	--manifest-path "$STATSFS_ROOT/tools/statsfs-top/Cargo.toml"
+cp "$STATSFS_CACHE/cargo-target/x86_64-unknown-linux-gnu/release/statsfs-top" "$OUT/guest-tools/"

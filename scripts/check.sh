@@ -26,6 +26,8 @@ t1=$(date +%s)
 python3 "$STATSFS_ROOT/tests/harness/selftest.py" >"$OUT/host-harness.ktap" || true
 "$STATSFS_ROOT/scripts/lint.sh" >"$OUT/host-lint.ktap" || true
 "$STATSFS_ROOT/tests/host/build-without-statsfs.sh" >"$OUT/host-oot-build.ktap" || true
+"$STATSFS_ROOT/tests/host/statsfs-top.py" "$OUT/guest-tools/statsfs-top" \
+	>"$OUT/host-statsfs-top.ktap" || true
 
 # STATSFS_MODEL_STEPS, STATSFS_MODEL_SEED, STATSFS_MODEL_FULL=1: a longer model run,
 # a seed replayed, every comparison after every step.
@@ -46,4 +48,5 @@ exec python3 "$STATSFS_ROOT/tests/harness/results.py" \
 	--ktap "$OUT/host-harness.ktap" \
 	--ktap "$OUT/host-lint.ktap" \
 	--ktap "$OUT/host-oot-build.ktap" \
+	--ktap "$OUT/host-statsfs-top.ktap" \
 	--expect "$STATSFS_ROOT/tests/expected-suites" --quiet

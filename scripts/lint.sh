@@ -3,14 +3,16 @@
 #
 # Static checks, printed as KTAP (suite "lint"): rustfmt with the kernel's config, clippy
 # with the kernel's lints (CLIPPY=1 build, warnings are failures), checkpatch --strict on
-# the C files, the header and the KVM patch series, kernel-doc on the header.
+# the C files, the header and the KVM patch series, kernel-doc on the header; cargo fmt
+# and clippy on tools/statsfs-top.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 OUT=${OUT:-$STATSFS_ROOT/out}
 mkdir -p "$OUT/lint"
 cd "$STATSFS_ROOT"
 
-rust_files=$(git ls-files '*.rs')
+# The kernel's Rust; tools/ is userspace Rust, checked with cargo's own tools.
+rust_files=$(git ls-files '*.rs' ':!tools/')
 c_files=$(git ls-files 'src/*.c' 'src/*.h' 'include/linux/*.h' 'tests/modules/*.c' 'samples/*.c' \
 	'netdev/*.c')
 
@@ -43,6 +45,14 @@ clippy_check() {
 		{ ! grep -E '^(warning|error)'; }
 	make -s -C "$KBUILD" M="$STATSFS_ROOT/samples" LLVM="$KMAKE_LLVM" CLIPPY=1 \
 		-j"$JOBS" modules 2>&1 | tee /dev/stderr | { ! grep -E '^(warning|error)'; }
+}
+
+# statsfs-top: rustfmt's defaults and clippy's (warnings are failures).
+tool_check() {
+	CARGO_TARGET_DIR="$STATSFS_CACHE/cargo-target" cargo fmt --check \
+		--manifest-path tools/statsfs-top/Cargo.toml &&
+		CARGO_TARGET_DIR="$STATSFS_CACHE/cargo-target" cargo clippy --locked -q \
+			--all-targets --manifest-path tools/statsfs-top/Cargo.toml -- -D warnings
 }
 
 # EXPORT_SYMBOL is ignored: the exported functions are defined in Rust, so their
@@ -78,6 +88,7 @@ check clippy clippy_check
 check checkpatch_strict checkpatch_strict
 check checkpatch_kvm_series checkpatch_series
 check kernel_doc kernel_doc
+check statsfs_top_fmt_clippy tool_check
 
 echo "KTAP version 1"
 echo "1..1"

@@ -36,6 +36,9 @@ if [ -d "$OUT/python-root" ]; then
 	cp -a "$OUT/python-root/." "$root/"
 	install -D -m 0755 "$KSRC/tools/kvm/kvm_stat/kvm_stat" "$root/usr/bin/kvm_stat"
 fi
+for t in "$OUT"/guest-tools/*; do
+	[ -e "$t" ] && install -m 0755 "$t" "$root/bin/"
+done
 for t in "$OUT"/guest-bin/*; do
 	[ -e "$t" ] && cp "$t" "$root/tests/"
 done

@@ -113,8 +113,8 @@ TEST(random_sequences_against_the_model)
 		}
 	}
 	snprintf(params, sizeof(params), "steps=%s seed=%s full_every=%d fs_every=%d",
-		 steps ? steps : "100000", seed ? seed : "0", every_step ? 1 : 32,
-		 every_step ? 1 : 128);
+		 steps ? steps : "100000", seed ? seed : "0", every_step ? 1 : 64,
+		 every_step ? 1 : 256);
 	CHECK_OK("load_model_test", load_module_params(MODEL_KO, params));
 	sh->stop = 1;
 	for (r = 0; r < READERS; r++) {

@@ -26,7 +26,7 @@
 #define VALUES 60
 
 /* 1,000 for `make bench`; a quick run in `make check` keeps the code exercised. */
-static int sources = 20;
+static int sources = 5;
 #define ACTION "/sys/module/stats_fs_fs_test/parameters/action"
 
 struct mem {

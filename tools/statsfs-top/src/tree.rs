@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Reading a statsfs tree: one read of a directory's `.values` (and `.schema`) where the
+//! tree has them, one file per value where it does not (a copy of a tree, or an old
+//! statsfs).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What a value file holds: a number (signed or not, so `i128`), or a show function's text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Number(i128),
+    Text(String),
+}
+
+impl Value {
+    fn parse(text: &str) -> Value {
+        let text = text.trim_end_matches('\n');
+        match text.parse::<i128>() {
+            Ok(n) => Value::Number(n),
+            Err(_) => Value::Text(text.to_string()),
+        }
+    }
+
+    /// The number, if it is one.
+    pub fn number(&self) -> Option<i128> {
+        match self {
+            Value::Number(n) => Some(*n),
+            Value::Text(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Number(n) => write!(f, "{n}"),
+            Value::Text(t) => write!(f, "{t}"),
+        }
+    }
+}
+
+/// Where a histogram bucket sits, from `.schema`'s layout column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bucket {
+    pub index: u32,
+    pub count: u32,
+    /// The width of a linear histogram's buckets; `None` for a logarithmic one.
+    pub width: Option<u64>,
+}
+
+/// One line of `.schema`: what a value is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schema {
+    pub signed: bool,
+    pub aggregate: bool,
+    pub floating: bool,
+    pub text: bool,
+    /// `unknown`, `cumulative`, `instant`, `peak`, `linear_hist` or `log_hist`.
+    pub kind: String,
+    /// `unknown`, `none`, `bytes`, `seconds`, `cycles` or `boolean`.
+    pub unit: String,
+    /// The value counts units of `base^exponent`.
+    pub scale: Option<(u32, i32)>,
+    pub bucket: Option<Bucket>,
+}
+
+impl Schema {
+    /// Parses the fields after the path: `<type> <signedness> <aggregation> <flags> <kind>
+    /// <unit> <scale> <layout>`.
+    fn parse(fields: &[&str]) -> Option<Schema> {
+        let [_type, sign, _aggr, flags, kind, unit, scale, layout] = fields else {
+            return None;
+        };
+        let flags: Vec<&str> = flags.split(',').collect();
+        let scale = match *scale {
+            "-" => None,
+            s => {
+                let (base, exp) = s.split_once('^')?;
+                Some((base.parse().ok()?, exp.parse().ok()?))
+            }
+        };
+        let bucket = match *layout {
+            "-" => None,
+            l => {
+                let l = l.strip_prefix("bucket=")?;
+                let (pos, width) = match l.split_once(",width=") {
+                    Some((pos, w)) => (pos, Some(w.parse().ok()?)),
+                    None => (l, None),
+                };
+                let (index, count) = pos.split_once('/')?;
+                Some(Bucket {
+                    index: index.parse().ok()?,
+                    count: count.parse().ok()?,
+                    width,
+                })
+            }
+        };
+        Some(Schema {
+            signed: *sign == "signed",
+            aggregate: flags.contains(&"aggregate"),
+            floating: flags.contains(&"floating"),
+            text: flags.contains(&"text"),
+            kind: kind.to_string(),
+            unit: unit.to_string(),
+            scale,
+            bucket,
+        })
+    }
+}
+
+/// How a snapshot was read.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Method {
+    /// One read of `.values` (and one of `.schema`).
+    Bulk,
+    /// One read per value file.
+    PerFile,
+}
+
+/// The values of a directory's subtree at one moment, by path relative to the directory.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub taken: Instant,
+    pub values: BTreeMap<String, Value>,
+    /// Empty when the tree has no `.schema`.
+    pub schema: BTreeMap<String, Schema>,
+    pub method: Method,
+    /// Lines or files that could not be read or parsed, with why; they are left out.
+    pub warnings: Vec<String>,
+}
+
+/// Why a snapshot could not be taken at all.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The directory does not exist: statsfs is not mounted there, or the subtree is gone.
+    Missing(PathBuf),
+    /// Permission denied (statsfs's root is mode 0700 unless mounted with `mode=`/`uid=`).
+    Denied(PathBuf),
+    Io(PathBuf, io::Error),
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Missing(p) => write!(
+                f,
+                "{}: no such directory (is statsfs mounted? mount -t statsfs statsfs /sys/kernel/stats)",
+                p.display()
+            ),
+            ReadError::Denied(p) => write!(
+                f,
+                "{}: permission denied (statsfs is root-only unless mounted with mode= or uid=)",
+                p.display()
+            ),
+            ReadError::Io(p, e) => write!(f, "{}: {e}", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+fn io_error(path: &Path, e: io::Error) -> ReadError {
+    match e.kind() {
+        io::ErrorKind::NotFound => ReadError::Missing(path.to_path_buf()),
+        io::ErrorKind::PermissionDenied => ReadError::Denied(path.to_path_buf()),
+        _ => ReadError::Io(path.to_path_buf(), e),
+    }
+}
+
+/// Undoes `.values`'s escapes: a backslash and three octal digits, as in `/proc/mounts`.
+pub fn unescape(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            let digits = bytes.get(i + 1..i + 4)?;
+            if !digits.iter().all(|d| (b'0'..=b'7').contains(d)) {
+                return None;
+            }
+            let v = digits
+                .iter()
+                .fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'));
+            out.push(u8::try_from(v).ok()?);
+            i += 4;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Reads the subtree of `dir`, by `.values` if it has one, file by file otherwise.
+pub fn read(dir: &Path) -> Result<Snapshot, ReadError> {
+    let meta = fs::metadata(dir).map_err(|e| io_error(dir, e))?;
+    if !meta.is_dir() {
+        return Err(ReadError::Io(
+            dir.to_path_buf(),
+            io::Error::new(io::ErrorKind::InvalidInput, "not a directory"),
+        ));
+    }
+    match fs::read_to_string(dir.join(".values")) {
+        Ok(text) => Ok(read_bulk(dir, &text)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => read_per_file(dir),
+        Err(e) => Err(io_error(&dir.join(".values"), e)),
+    }
+}
+
+fn read_bulk(dir: &Path, text: &str) -> Snapshot {
+    let taken = Instant::now();
+    let mut snap = Snapshot {
+        taken,
+        values: BTreeMap::new(),
+        schema: BTreeMap::new(),
+        method: Method::Bulk,
+        warnings: Vec::new(),
+    };
+    for (n, line) in text.lines().enumerate() {
+        let parsed = line
+            .split_once(' ')
+            .and_then(|(path, value)| Some((unescape(path)?, unescape(value)?)));
+        match parsed {
+            Some((path, value)) => {
+                snap.values.insert(path, Value::parse(&value));
+            }
+            None => snap.warnings.push(format!(
+                "{}/.values line {}: cannot parse {line:?}",
+                dir.display(),
+                n + 1
+            )),
+        }
+    }
+    // The schema is optional: a tree without it still reads.
+    if let Ok(text) = fs::read_to_string(dir.join(".schema")) {
+        for line in text.lines() {
+            let fields: Vec<&str> = line.split(' ').collect();
+            if let Some((path, rest)) = fields.split_first() {
+                if let (Some(path), Some(schema)) = (unescape(path), Schema::parse(rest)) {
+                    snap.schema.insert(path, schema);
+                }
+            }
+        }
+    }
+    snap
+}
+
+fn read_per_file(dir: &Path) -> Result<Snapshot, ReadError> {
+    let mut snap = Snapshot {
+        taken: Instant::now(),
+        values: BTreeMap::new(),
+        schema: BTreeMap::new(),
+        method: Method::PerFile,
+        warnings: Vec::new(),
+    };
+    walk(dir, "", &mut snap)?;
+    Ok(snap)
+}
+
+fn walk(dir: &Path, prefix: &str, snap: &mut Snapshot) -> Result<(), ReadError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        // Below the top, a directory that went away mid-walk is simply gone.
+        Err(e) if !prefix.is_empty() && e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_error(dir, e)),
+    };
+    let mut names: Vec<_> = entries.filter_map(|e| e.ok()).collect();
+    names.sort_by_key(|e| e.file_name());
+    for entry in names {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let rel = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => walk(&path, &rel, snap)?,
+            Ok(_) => match fs::read_to_string(&path) {
+                Ok(text) if !text.is_empty() && !text.contains('\0') => {
+                    snap.values.insert(rel, Value::parse(&text));
+                }
+                Ok(text) => snap.warnings.push(format!(
+                    "{}: not a value ({} bytes)",
+                    path.display(),
+                    text.len()
+                )),
+                // A value removed between readdir and open is not an error.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => snap.warnings.push(format!("{}: {e}", path.display())),
+            },
+            Err(_) => {}
+        }
+    }
+    Ok(())
+}
