@@ -100,22 +100,6 @@ static void expect_list(TEST_METADATA, const char *name, const char *dir, const 
 		  dir, got, r, want);
 }
 
-/* Runs @fn as uid/gid 1000 in a child; returns its exit status. */
-static int as_user(int (*fn)(void))
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid == 0) {
-		if (setgid(1000) || setuid(1000))
-			_exit(100);
-		_exit(fn());
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 /* Exit status: 0 if the read worked, else the errno. */
 static int user_reads_value(void)
 {

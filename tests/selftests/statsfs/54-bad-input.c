@@ -193,22 +193,6 @@ static const struct {
 	{ "truncate", try_truncate },
 };
 
-/* Runs @fn as uid and gid 1000; returns its errno, or -1. */
-static int as_user(int (*fn)(void))
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid == 0) {
-		if (setgid(1000) || setuid(1000))
-			_exit(254);
-		_exit(fn());
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 TEST_F(bad, changes_to_the_tree)
 {
 	char why[160] = "", name[64];

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Reads a whole small file into @buf, NUL-terminated; returns its length or -errno. */
@@ -113,6 +114,22 @@ static inline bool fail_nth_injected(int fd)
 		injected = false;
 	close(fd);
 	return injected;
+}
+
+/* Runs @fn as uid and gid 1000 in a child; returns its exit status (100: setuid failed). */
+static inline int as_user(int (*fn)(void))
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		if (setgid(1000) || setuid(1000))
+			_exit(100);
+		_exit(fn());
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 #endif /* STATSFS_GUEST_UTIL_H */
