@@ -4,6 +4,7 @@
 
 - Its cargo tests (fixture trees, rates, filters, guests, log/CSV/JSON, the exporter,
   the TUI on ratatui's test backend), a case each.
+- The live view on a real terminal (a pty): it draws, and quits on 'q'.
 - The exporter's output for a fixture tree passes `promtool check metrics`.
 - A real Prometheus server (Debian's), on loopback, scrapes `statsfs-top serve` every
   second; its query API must then return the fixture's values, within 60 seconds.
@@ -11,13 +12,18 @@
 Usage: statsfs-top.py BINARY (the release build that build-guest-tests.sh makes).
 """
 
+import fcntl
 import json
 import os
+import pty
 import re
+import select
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 import urllib.parse
 import urllib.request
@@ -98,6 +104,55 @@ def exporter(binary, root):
          (c.stdout + c.stderr).strip().replace("\n", " | "))
 
 
+def live_view(binary, root):
+    """The live view on a real terminal (a pty): it draws the view, and 'q' ends it."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        # A pty starts at 0 x 0: give it a screen's size.
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        os.environ["TERM"] = "xterm"
+        os.execv(binary, [binary, "--root", root, "-d", "kvm/100-11/vcpu0", "-s", "0.5"])
+    screen = b""
+    deadline = time.time() + 20
+    sent = False
+    status = None
+    while time.time() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            screen += chunk
+        if not sent and b"halt_wait_ns" in screen:
+            os.write(fd, b"q")
+            sent = True
+        done, st = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = st
+            break
+    # Not reaped yet: give it a moment to exit after its last output, then kill it.
+    for _ in range(20):
+        if status is not None:
+            break
+        done, st = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = st
+        else:
+            time.sleep(0.1)
+    if status is None:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    os.close(fd)
+    text = screen.decode(errors="replace")
+    case("live_view_draws_on_a_terminal", "statsfs-top  kvm/100-11/vcpu0" in text
+         and "halt_wait_ns" in text, text[-300:].replace("\n", " | "))
+    case("live_view_quits_on_q", sent and status is not None and os.WIFEXITED(status)
+         and os.WEXITSTATUS(status) == 0, f"sent q: {sent}, status {status}")
+
+
 def query(port, promql):
     url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
     with urllib.request.urlopen(url, timeout=5) as r:
@@ -157,7 +212,14 @@ def main():
             f.write(VALUES)
         with open(os.path.join(root, ".schema"), "w") as f:
             f.write(SCHEMA)
+        # One directory as files only (no .values): the live view reads it file by file.
+        vcpu = os.path.join(root, "kvm", "100-11", "vcpu0")
+        os.makedirs(vcpu)
+        for name, value in (("exits", "10"), ("halt_wait_ns", "1500000000")):
+            with open(os.path.join(vcpu, name), "w") as f:
+                f.write(value + "\n")
         exporter(binary, root)
+        live_view(binary, root)
         prometheus_scrape(binary, root, work)
     print("KTAP version 1")
     print("1..1")
