@@ -85,8 +85,27 @@ static void walk(struct shared *sh, int r, const char *dir, int depth)
 	closedir(d);
 }
 
-TEST(random_sequences_against_the_model)
+FIXTURE(model) {
+	int unused;
+};
+
+FIXTURE_SETUP(model)
 {
+}
+
+FIXTURE_TEARDOWN(model)
+{
+}
+
+#define KUNIT_TIMEOUT "/sys/module/kunit/parameters/timeout"
+
+/*
+ * A day: long runs on demand (statsfs_model_full=1: about 6 ms a step) are
+ * bounded by the guest's timeout, not by the harness's or KUnit's (300 s).
+ */
+TEST_F_TIMEOUT(model, random_sequences_against_the_model, 86400)
+{
+	char old_timeout[32] = "";
 	struct shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	const char *steps = getenv("statsfs_model_steps");
@@ -115,7 +134,11 @@ TEST(random_sequences_against_the_model)
 	snprintf(params, sizeof(params), "steps=%s seed=%s full_every=%d fs_every=%d",
 		 steps ? steps : "100000", seed ? seed : "0", every_step ? 1 : 64,
 		 every_step ? 1 : 256);
+	slurp(KUNIT_TIMEOUT, old_timeout, sizeof(old_timeout));
+	write_file(KUNIT_TIMEOUT, "43200");
 	CHECK_OK("load_model_test", load_module_params(MODEL_KO, params));
+	if (old_timeout[0])
+		write_file(KUNIT_TIMEOUT, old_timeout);
 	sh->stop = 1;
 	for (r = 0; r < READERS; r++) {
 		waitpid(pid[r], &status, 0);
