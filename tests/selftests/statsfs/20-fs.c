@@ -638,13 +638,13 @@ TEST_F_TIMEOUT(fs, stress, 600)
 		if (readers[i] == 0) {
 			int j, b = 0;
 
-			for (j = 0; j < 6; j++)
+			for (j = 0; j < 4; j++)
 				b += walk(MNT);
 			_exit(b ? 1 : 0);
 		}
 	}
-	/* 30 x 100 sources of 11 values built and torn down while they read. */
-	for (i = 0; i < 30 && !err; i++)
+	/* 15 x 100 sources of 11 values built and torn down while they read. */
+	for (i = 0; i < 15 && !err; i++)
 		err = put(ACTION, "churn=100", 9);
 	for (i = 0; i < 5; i++)
 		if (waitpid(readers[i], &status, 0) != readers[i] || !WIFEXITED(status) ||
@@ -652,7 +652,7 @@ TEST_F_TIMEOUT(fs, stress, 600)
 			TH_LOG("reader %d: status %#x", i, status);
 			bad++;
 		}
-	CHECK(err == 0, "churn_3000_sources", "churn failed: %s", strerror(err));
+	CHECK(err == 0, "churn_1500_sources", "churn failed: %s", strerror(err));
 	CHECK(bad == 0, "readers_saw_no_errors", "%d readers failed", bad);
 	expect_list(_metadata, "churn_left_nothing", T "/churn",
 		    "bool gauge s16 s32 s64 s8 state u16 u32 u64 u8");

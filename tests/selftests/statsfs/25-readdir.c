@@ -8,7 +8,7 @@
  *
  * The directory is scale/ of tests/modules/stats_fs_scale_test.ko with 200
  * sources s0..s199; a child process removes and re-adds the odd ones, and adds
- * and removes s200, in a loop, while the parent lists scale/ 10 times.
+ * and removes s200, in a loop, while the parent lists scale/ 6 times.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -91,7 +91,7 @@ TEST(listing_while_siblings_come_and_go)
 			act("add1");
 		}
 	}
-	for (round = 0; round < 10; round++) {
+	for (round = 0; round < 6; round++) {
 		memset(seen, 0, sizeof(seen));
 		others = 0;
 		calls = list_one_by_one(MNT "/scale", seen, &others);
