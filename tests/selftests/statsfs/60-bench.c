@@ -34,20 +34,6 @@ struct mem {
 	long used_kb;
 };
 
-static long meminfo(const char *key)
-{
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)))
-			v = strtol(line + strlen(key), NULL, 10);
-	if (f)
-		fclose(f);
-	return v;
-}
-
 static struct mem sample(void)
 {
 	struct mem m;

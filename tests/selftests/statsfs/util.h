@@ -132,4 +132,19 @@ static inline int as_user(int (*fn)(void))
 	return WEXITSTATUS(status);
 }
 
+/* The value of line @key ("Slab:") of /proc/meminfo, in KiB, or -1. */
+static inline long meminfo(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			v = strtol(line + strlen(key), NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
 #endif /* STATSFS_GUEST_UTIL_H */
