@@ -308,3 +308,4 @@ module_exit(statsfs_net_exit);
 
 MODULE_DESCRIPTION("The statistics of network devices in statsfs");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("STATS_FS");

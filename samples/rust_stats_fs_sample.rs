@@ -37,6 +37,7 @@ module! {
     name: "rust_stats_fs_sample",
     description: "Rust sample publishing counters in statsfs",
     license: "GPL",
+    imports_ns: ["STATS_FS"],
 }
 
 /// The counters of one worker; the module updates them with plain atomic operations.

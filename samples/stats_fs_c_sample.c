@@ -105,3 +105,4 @@ module_exit(stats_fs_c_sample_exit);
 
 MODULE_DESCRIPTION("statsfs C sample: publish counters");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("STATS_FS");

@@ -1,12 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The C API: the functions of `include/linux/stats_fs.h`, implemented over the core.
+//! The C API: the functions and type objects of `include/linux/stats_fs.h`, over the model.
 //!
 //! Each function checks what C hands it (NULL and error pointers are rejected as the header
-//! documents), turns raw pointers into references, and calls the safe core. They are
-//! exported by `stats_fs_exports.c`.
+//! documents), turns raw pointers into references, and calls the model. A source handle,
+//! `struct stats_fs_source *`, is a [`SourceRef`] in foreign form ([`ForeignOwnable`]): C
+//! owns one reference per handle it was given, and the functions here only borrow it.
+//! `stats_fs_exports.c` exports them, in the `STATS_FS` symbol namespace.
 //!
-//! C header: [`include/linux/stats_fs.h`](../include/linux/stats_fs.h)
+//! This layer uses the model; the model knows nothing of it.
+//!
+//! C header: [`include/linux/stats_fs.h`](srctree/include/linux/stats_fs.h)
+
+pub(crate) mod c_ptr;
+#[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
+mod rust_api_tests;
+pub(crate) mod types;
 
 use kernel::{
     error::from_result,
@@ -25,28 +34,30 @@ use kernel::{
             Atomic,
             Relaxed, //
         },
-        Arc,
-        ArcBorrow, //
+        ArcBorrow,
     },
     types::ForeignOwnable,
 };
 
 use crate::{
-    c_ptr::{
-        is_err,
-        is_usable, //
+    abi::SourceHandle,
+    model::{
+        group::StatsFsValue,
+        source::{
+            Source,
+            SourceRef, //
+        },
     },
-    source::{
-        Source,
-        SourceRef, //
-    },
-    value::StatsFsValue,
+};
+use c_ptr::{
+    is_err,
+    is_usable, //
 };
 
-/// Set while the file system is registered; read by `stats_fs_initialized()`.
+/// Set while statsfs is up; read by `stats_fs_initialized()`.
 static INITIALIZED: Atomic<bool> = Atomic::new(false);
 
-/// Records whether the file system is registered.
+/// Records whether statsfs is up.
 pub(crate) fn set_initialized(on: bool) {
     INITIALIZED.store(on, Relaxed);
 }
@@ -58,14 +69,14 @@ pub(crate) fn set_initialized(on: bool) {
 /// # Safety
 ///
 /// `ptr` is NULL, an error pointer, or a handle returned by `stats_fs_source_create()` (or
-/// `stats_fs_source_get()`) whose reference the caller holds for the duration of `'a`.
-unsafe fn borrow<'a>(ptr: *mut c_void) -> Option<ArcBorrow<'a, Source>> {
+/// taken with `stats_fs_source_get()`) whose reference the caller holds for `'a`.
+unsafe fn borrow<'a>(ptr: *mut SourceHandle) -> Option<ArcBorrow<'a, Source>> {
     if !is_usable(ptr) {
         return None;
     }
-    // SAFETY: The handle came from `SourceRef::into_foreign`, i.e. `Arc::into_foreign`, and
-    // the caller's reference keeps the allocation alive for `'a` (safety requirement).
-    Some(unsafe { <Arc<Source> as ForeignOwnable>::borrow(ptr) })
+    // SAFETY: The handle came from `SourceRef::into_foreign`, and the caller's reference
+    // keeps the source alive for `'a` (safety requirement).
+    Some(unsafe { <SourceRef as ForeignOwnable>::borrow(ptr.cast()) })
 }
 
 /// Creates a source named `name`; the C `stats_fs_source_create()` formats the name first.
@@ -74,10 +85,10 @@ unsafe fn borrow<'a>(ptr: *mut c_void) -> Option<ArcBorrow<'a, Source>> {
 ///
 /// `name` is NULL or a valid NUL-terminated string.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_source_create_named(
+pub(crate) unsafe extern "C" fn stats_fs_core_source_create(
     flags: u32,
     name: *const c_char,
-) -> *mut c_void {
+) -> *mut SourceHandle {
     if !is_usable(name) {
         return EINVAL.to_ptr();
     }
@@ -87,7 +98,7 @@ pub(crate) unsafe extern "C" fn stats_fs_source_create_named(
         .map_err(Error::from)
         .and_then(|name| Source::new(name, flags));
     match result {
-        Ok(source) => source.into_foreign(),
+        Ok(source) => source.into_foreign().cast(),
         Err(e) => e.to_ptr(),
     }
 }
@@ -98,7 +109,7 @@ pub(crate) unsafe extern "C" fn stats_fs_source_create_named(
 ///
 /// See [`borrow`] for `source`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_source_register(source: *mut c_void) -> c_int {
+pub(crate) unsafe extern "C" fn stats_fs_source_register(source: *mut SourceHandle) -> c_int {
     // SAFETY: The caller holds a reference for the duration of the call.
     let Some(source) = (unsafe { borrow(source) }) else {
         return EINVAL.to_errno();
@@ -112,11 +123,11 @@ pub(crate) unsafe extern "C" fn stats_fs_source_register(source: *mut c_void) ->
 ///
 /// See [`borrow`] for `source`; `val` and `base` as `stats_fs_source_add_values()`
 /// documents: NULL or a descriptor array ended by a NULL name that stays valid while
-/// registered, and memory at `base` valid until revocation or the last put.
+/// added, and memory at `base` valid until the group is revoked or removed.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn stats_fs_source_add_values(
-    source: *mut c_void,
-    val: *mut StatsFsValue,
+    source: *mut SourceHandle,
+    val: *const StatsFsValue,
     base: *mut c_void,
     flags: u32,
 ) -> c_int {
@@ -125,7 +136,7 @@ pub(crate) unsafe extern "C" fn stats_fs_source_add_values(
         return EINVAL.to_errno();
     };
     // SAFETY: The caller's promises about `val` and `base` are those of `add_values`.
-    from_result(|| unsafe { source.add_values(val, base, flags) }.map(|()| 0))
+    from_result(|| unsafe { source.add_values(val, base, flags, types::DEFAULT_TYPES) }.map(|()| 0))
 }
 
 /// `stats_fs_source_remove_values()`.
@@ -135,8 +146,8 @@ pub(crate) unsafe extern "C" fn stats_fs_source_add_values(
 /// See [`borrow`] for `source`. `val` and `base` are only compared.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn stats_fs_source_remove_values(
-    source: *mut c_void,
-    val: *mut StatsFsValue,
+    source: *mut SourceHandle,
+    val: *const StatsFsValue,
     base: *mut c_void,
 ) -> c_int {
     // SAFETY: The caller holds a reference for the duration of the call.
@@ -155,8 +166,8 @@ pub(crate) unsafe extern "C" fn stats_fs_source_remove_values(
 /// See [`borrow`] for `parent` and `child`.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn stats_fs_source_add_subordinate(
-    parent: *mut c_void,
-    child: *mut c_void,
+    parent: *mut SourceHandle,
+    child: *mut SourceHandle,
 ) -> c_int {
     // SAFETY: The caller holds references for the duration of the call.
     let (Some(parent), Some(child)) = (unsafe { borrow(parent) }, unsafe { borrow(child) }) else {
@@ -172,8 +183,8 @@ pub(crate) unsafe extern "C" fn stats_fs_source_add_subordinate(
 /// See [`borrow`] for `parent` and `child`.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn stats_fs_source_remove_subordinate(
-    parent: *mut c_void,
-    child: *mut c_void,
+    parent: *mut SourceHandle,
+    child: *mut SourceHandle,
 ) {
     // SAFETY: The caller holds references for the duration of the call.
     if let (Some(parent), Some(child)) = (unsafe { borrow(parent) }, unsafe { borrow(child) }) {
@@ -203,11 +214,11 @@ unsafe fn store(result: Result<u64>, ret: *mut u64) -> c_int {
 /// # Safety
 ///
 /// See [`borrow`] for `source`; `ret` is NULL or valid for writing a `u64`. `val` is only
-/// compared, never dereferenced, unless it is one of `source`'s descriptors.
+/// compared, never dereferenced.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn stats_fs_source_get_value(
-    source: *mut c_void,
-    val: *mut StatsFsValue,
+    source: *mut SourceHandle,
+    val: *const StatsFsValue,
     ret: *mut u64,
 ) -> c_int {
     // SAFETY: The caller holds a reference for the duration of the call.
@@ -227,7 +238,7 @@ pub(crate) unsafe extern "C" fn stats_fs_source_get_value(
 /// for writing a `u64`.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn stats_fs_source_get_value_by_name(
-    source: *mut c_void,
+    source: *mut SourceHandle,
     name: *const c_char,
     ret: *mut u64,
 ) -> c_int {
@@ -252,8 +263,8 @@ pub(crate) unsafe extern "C" fn stats_fs_source_get_value_by_name(
 /// See [`borrow`] for `source`; `val` as for [`stats_fs_source_get_value`].
 #[no_mangle]
 pub(crate) unsafe extern "C" fn stats_fs_source_clear(
-    source: *mut c_void,
-    val: *mut StatsFsValue,
+    source: *mut SourceHandle,
+    val: *const StatsFsValue,
 ) -> c_int {
     // SAFETY: The caller holds a reference for the duration of the call.
     match unsafe { borrow(source) } {
@@ -268,7 +279,7 @@ pub(crate) unsafe extern "C" fn stats_fs_source_clear(
 ///
 /// See [`borrow`] for `source`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_source_remove(source: *mut c_void) {
+pub(crate) unsafe extern "C" fn stats_fs_source_remove(source: *mut SourceHandle) {
     // SAFETY: The caller holds a reference for the duration of the call.
     if let Some(source) = unsafe { borrow(source) } {
         source.remove();
@@ -281,24 +292,27 @@ pub(crate) unsafe extern "C" fn stats_fs_source_remove(source: *mut c_void) {
 ///
 /// See [`borrow`] for `source`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_source_revoke(source: *mut c_void) {
+pub(crate) unsafe extern "C" fn stats_fs_source_revoke(source: *mut SourceHandle) {
     // SAFETY: The caller holds a reference for the duration of the call.
     if let Some(source) = unsafe { borrow(source) } {
         source.revoke();
     }
 }
 
-/// `stats_fs_source_get()`.
+/// `stats_fs_source_get()`: takes a reference, and returns the handle for it (`source`).
 ///
 /// # Safety
 ///
 /// See [`borrow`] for `source`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_source_get(source: *mut c_void) {
+pub(crate) unsafe extern "C" fn stats_fs_source_get(
+    source: *mut SourceHandle,
+) -> *mut SourceHandle {
     // SAFETY: The caller holds a reference for the duration of the call.
-    if let Some(source) = unsafe { borrow(source) } {
+    match unsafe { borrow(source) } {
         // The new reference is C's: it comes back through `stats_fs_source_put()`.
-        let _ = source.new_ref().into_foreign();
+        Some(borrowed) => borrowed.new_ref().into_foreign().cast(),
+        None => source,
     }
 }
 
@@ -308,11 +322,10 @@ pub(crate) unsafe extern "C" fn stats_fs_source_get(source: *mut c_void) {
 ///
 /// `source` is NULL, an error pointer, or a handle whose reference the caller gives up.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_source_put(source: *mut c_void) {
-    // SAFETY: Checked by `borrow`'s rules: not NULL and not an error pointer.
-    if unsafe { borrow(source) }.is_some() {
+pub(crate) unsafe extern "C" fn stats_fs_source_put(source: *mut SourceHandle) {
+    if is_usable(source) {
         // SAFETY: The handle came from `SourceRef::into_foreign` and the caller gives it up.
-        drop(unsafe { SourceRef::from_foreign(source) });
+        drop(unsafe { <SourceRef as ForeignOwnable>::from_foreign(source.cast()) });
     }
 }
 
@@ -320,4 +333,51 @@ pub(crate) unsafe extern "C" fn stats_fs_source_put(source: *mut c_void) {
 #[no_mangle]
 pub(crate) extern "C" fn stats_fs_initialized() -> bool {
     INITIALIZED.load(Relaxed)
+}
+
+#[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
+#[kunit_tests(statsfs_abi)]
+mod tests {
+    use crate::{
+        abi::{
+            Aggregation,
+            StatsFsType,
+            StatsFsValue,
+            HIST_MAX_BUCKETS, //
+        },
+        glue::ffi,
+    };
+    use core::mem::{
+        offset_of,
+        size_of, //
+    };
+
+    #[test]
+    fn rust_mirrors_have_the_c_layout() {
+        // SAFETY: A constant array defined in C, never written.
+        let c = unsafe { &ffi::stats_fs_c_layout };
+        let rust = [
+            size_of::<StatsFsValue>(),
+            offset_of!(StatsFsValue, name),
+            offset_of!(StatsFsValue, offset),
+            offset_of!(StatsFsValue, type_),
+            offset_of!(StatsFsValue, aggr_kind),
+            offset_of!(StatsFsValue, value_flag),
+            offset_of!(StatsFsValue, show),
+            offset_of!(StatsFsValue, kind),
+            offset_of!(StatsFsValue, unit),
+            offset_of!(StatsFsValue, unit_base),
+            offset_of!(StatsFsValue, exponent),
+            offset_of!(StatsFsValue, hist_buckets),
+            offset_of!(StatsFsValue, hist_bucket_size),
+            size_of::<StatsFsType>(),
+            offset_of!(StatsFsType, get),
+            offset_of!(StatsFsType, clear),
+            offset_of!(StatsFsType, sign),
+            offset_of!(StatsFsType, size),
+            size_of::<Aggregation>(),
+            HIST_MAX_BUCKETS as usize,
+        ];
+        assert_eq!(c, &rust);
+    }
 }

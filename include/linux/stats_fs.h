@@ -8,17 +8,30 @@
  * same value over every simple group in the source's subtree that was added
  * from the same descriptor array. See Documentation/filesystems/stats_fs.rst.
  *
- * Source-compatible with the statsfs v3 API (2020), whose names are kept as
- * they were, including the three that lack the stats_fs_ prefix: enum
- * stat_aggr, enum source_value_common_flags and enum stat_fs_value_flag.
- * Everything added since is stats_fs_ or STATS_FS_. The product and the
- * module are "statsfs".
+ * Source-compatible with the statsfs v3 API (2020): its three enums without
+ * the stats_fs_ prefix (enum stat_aggr, enum source_value_common_flags, enum
+ * stat_fs_value_flag) remain as aliases of the prefixed ones, and descriptor
+ * arrays may be const or not. The product and the module are "statsfs".
  *
- * Building a C module against an out-of-tree statsfs: the kernel's autoconf does
- * not know CONFIG_STATS_FS then, so add this line to the module's Kbuild to get
- * the real declarations rather than the stubs:
+ * Exports are in the "STATS_FS" symbol namespace: a module that uses them
+ * says MODULE_IMPORT_NS("STATS_FS").
  *
- *	ccflags-y += -DCONFIG_STATS_FS_MODULE -I$(STATSFS_DIR)/include
+ * A built-in (=y) consumer of a modular statsfs cannot link: its Kconfig
+ * symbol must say "depends on STATS_FS || !STATS_FS", so that it is a module
+ * whenever statsfs is (KVM puts the rule in KVM_STATS_FS itself). Without
+ * statsfs the functions below are stubs that return -ENODEV.
+ *
+ * Building a C module against an out-of-tree statsfs: the kernel's autoconf
+ * knows no CONFIG_STATS_FS then, so add this line to the module's Kbuild to
+ * get the real declarations rather than the stubs:
+ *
+ *	ccflags-y += -DSTATS_FS_OUT_OF_TREE -I$(STATSFS_DIR)/include
+ *
+ * Concurrency: readers never hold up writers. Adding sources, values and
+ * subordinates waits for no reader; revoking or removing values, and the last
+ * put of a source, wait only for the reads of those values in progress (their
+ * type's get, clear and show callbacks running), nothing else. See
+ * Documentation/filesystems/stats_fs.rst ("Locking").
  */
 
 #ifndef _LINUX_STATS_FS_H
@@ -30,15 +43,16 @@
 #include <linux/types.h>
 
 /**
- * enum stat_aggr - How an aggregate combines a value over a subtree.
+ * enum stats_fs_aggr - How an aggregate combines a value over a subtree.
  * @STATS_FS_NONE: Not an aggregate; in an aggregate group it reads 0.
  * @STATS_FS_SUM: Sum, modulo 2^64. Empty set: 0.
  * @STATS_FS_MIN: Minimum. Empty set: U64_MAX (unsigned), S64_MAX (signed).
  * @STATS_FS_MAX: Maximum. Empty set: 0 (unsigned), S64_MIN (signed).
  * @STATS_FS_COUNT_ZERO: Number of values equal to zero. Empty set: 0.
- * @STATS_FS_AVG: Sum divided by count, signed for signed types. Empty set: 0.
+ * @STATS_FS_AVG: Sum divided by count, signed for signed types, from the exact
+ *	sum (it does not wrap). Empty set: 0.
  */
-enum stat_aggr {
+enum stats_fs_aggr {
 	STATS_FS_NONE = 0,
 	STATS_FS_SUM,
 	STATS_FS_MIN,
@@ -47,24 +61,33 @@ enum stat_aggr {
 	STATS_FS_AVG,
 };
 
+/* The v3 name of enum stats_fs_aggr. */
+#define stat_aggr stats_fs_aggr
+
 /**
- * enum source_value_common_flags - Flags of sources and value groups.
+ * enum stats_fs_common_flags - Flags of sources and value groups.
  * @STATS_FS_HIDDEN: No directory (source) or no files (group) in the file
  *	system; the values still take part in aggregates.
  */
-enum source_value_common_flags {
+enum stats_fs_common_flags {
 	STATS_FS_HIDDEN = 0x1,
 };
 
+/* The v3 name of enum stats_fs_common_flags. */
+#define source_value_common_flags stats_fs_common_flags
+
 /**
- * enum stat_fs_value_flag - Flags of one value descriptor.
+ * enum stats_fs_value_flags - Flags of one value descriptor.
  * @STATS_FS_FLOATING_VALUE: The value may go down (a gauge, not a counter), so
  *	clearing it makes no sense: it is read-only (mode 0444) and
  *	stats_fs_source_clear() refuses it.
  */
-enum stat_fs_value_flag {
+enum stats_fs_value_flags {
 	STATS_FS_FLOATING_VALUE = 0x1,
 };
+
+/* The v3 name of enum stats_fs_value_flags. */
+#define stat_fs_value_flag stats_fs_value_flags
 
 /**
  * enum stats_fs_kind - What kind of statistic a value is.
@@ -131,14 +154,16 @@ struct stats_fs_value;
 /**
  * struct stats_fs_type - How to read and clear a value of some type.
  * @get: Returns the value at @base + @val->offset, as u64; signed types
- *	sign-extend. Called with statsfs's tree lock held for reading: it may
- *	sleep, but must not call statsfs, and may take only locks that are
- *	never held across a call into statsfs. A lock of its own, a spinlock
- *	or RCU is fine; the lock its subsystem holds while it adds or removes
- *	sources or values (kvm->lock, the RTNL) is not: a reader in @get
- *	waiting for that lock while its holder waits for the tree lock is a
- *	deadlock. Lockdep reports the mistake the first time both orders are
- *	seen (tests/selftests/statsfs/92-callback-locks.c shows it).
+ *	sign-extend. Called with no statsfs lock held, under an active
+ *	reference to its group: it may sleep, but must not call statsfs, and
+ *	must not take a lock its publisher holds while it revokes the source,
+ *	removes these values or puts the source's last reference: those wait
+ *	for the callbacks in progress, so a callback waiting for that lock is a
+ *	deadlock. A lock of its own, a spinlock or RCU is fine, and so is a lock
+ *	held while values or sources are only added (that waits for no reader).
+ *	Lockdep reports the mistake the first time both orders are seen
+ *	(tests/selftests/statsfs/92-callback-locks.c shows it). The default
+ *	types are read inline, without a call.
  * @clear: Sets the value to zero, or NULL if the type cannot be cleared.
  *	Same context and rule as @get.
  * @sign: True if the value is signed: it is printed as signed and MIN, MAX
@@ -182,11 +207,11 @@ struct stats_fs_type {
  * bucket separately.
  *
  * Arrays of descriptors must stay valid and unchanged while any group built
- * from them is registered. Aggregates match values by the identity of the
- * array they were added from, not by name.
+ * from them is added, and may be const. Aggregates match values by the
+ * identity of the array they were added from, not by name.
  */
 struct stats_fs_value {
-	char *name;
+	const char *name;
 	int offset;
 	const struct stats_fs_type *type;
 	enum stat_aggr aggr_kind;
@@ -203,7 +228,7 @@ struct stats_fs_value {
 /* Opaque: a source is only handled through the functions below. */
 struct stats_fs_source;
 
-#if IS_ENABLED(CONFIG_STATS_FS)
+#if IS_ENABLED(CONFIG_STATS_FS) || defined(STATS_FS_OUT_OF_TREE)
 
 /*
  * The default types, for &struct stats_fs_value.type: each reads a naturally
@@ -250,7 +275,7 @@ struct stats_fs_source *stats_fs_source_create(u32 flags, const char *fmt, ...)
  * registered or is a subordinate; -EEXIST if a registered source has the same
  * name.
  */
-int stats_fs_source_register(struct stats_fs_source *source);
+int __must_check stats_fs_source_register(struct stats_fs_source *source);
 
 /**
  * stats_fs_source_add_values() - Add a group of values to a source.
@@ -270,7 +295,7 @@ int stats_fs_source_register(struct stats_fs_source *source);
  * the module; call stats_fs_source_remove_values() or
  * stats_fs_source_revoke() before unloading instead.
  *
- * Context: Process context; may sleep.
+ * Context: Process context; may sleep. Waits for no reader.
  * Return: 0; -EINVAL for a NULL or error @source, a NULL or error @val or
  * error @base_ptr, or an invalid descriptor (bad or error name, NULL or
  * error type, get, clear or show, unknown aggregation, kind, unit or base, a
@@ -280,9 +305,9 @@ int stats_fs_source_register(struct stats_fs_source *source);
  * struct); -EEXIST if this (@val, @base_ptr) pair is already added to @source
  * (a pair revoked since may be added again); -ENOMEM.
  */
-int stats_fs_source_add_values(struct stats_fs_source *source,
-			       struct stats_fs_value *val, void *base_ptr,
-			       u32 flags);
+int __must_check stats_fs_source_add_values(struct stats_fs_source *source,
+					    const struct stats_fs_value *val,
+					    void *base_ptr, u32 flags);
 
 /**
  * stats_fs_source_remove_values() - Take back one group of values.
@@ -297,12 +322,14 @@ int stats_fs_source_add_values(struct stats_fs_source *source,
  * to a source it does not own (a driver's values in its subsystem's source)
  * calls it before it unloads. The pair may be added again afterwards.
  *
- * Context: Process context; may sleep (it waits for readers in progress).
+ * Context: Process context; may sleep: it waits for the reads of this group
+ * in progress (its callbacks running), and for nothing else.
  * Return: 0; -ENOENT if the pair is not a live group of @source; -EINVAL for
  * NULL or error pointers.
  */
 int stats_fs_source_remove_values(struct stats_fs_source *source,
-				  struct stats_fs_value *val, void *base_ptr);
+				  const struct stats_fs_value *val,
+				  void *base_ptr);
 
 /**
  * stats_fs_source_add_subordinate() - Make @child a subordinate of @parent.
@@ -312,13 +339,14 @@ int stats_fs_source_remove_values(struct stats_fs_source *source,
  * @child appears under @parent at once if @parent is visible, and its values
  * take part in @parent's aggregates. A source has at most one parent.
  *
- * Context: Process context; may sleep.
+ * Context: Process context; may sleep. Waits for no reader.
  * Return: 0; -EINVAL for NULL or error pointers or if @child is @parent or
  * one of its ancestors; -EBUSY if @child already has a parent or is
- * registered; -ENOMEM.
+ * registered; -EEXIST if a visible subordinate of @parent has @child's name
+ * and @child is visible; -ENOMEM.
  */
-int stats_fs_source_add_subordinate(struct stats_fs_source *parent,
-				    struct stats_fs_source *child);
+int __must_check stats_fs_source_add_subordinate(struct stats_fs_source *parent,
+						 struct stats_fs_source *child);
 
 /**
  * stats_fs_source_remove_subordinate() - Undo stats_fs_source_add_subordinate().
@@ -363,7 +391,7 @@ void stats_fs_source_remove(struct stats_fs_source *source);
  * On error *@ret is set to 0 (when @ret is not NULL).
  */
 int stats_fs_source_get_value(struct stats_fs_source *source,
-			      struct stats_fs_value *val, u64 *ret);
+			      const struct stats_fs_value *val, u64 *ret);
 
 /**
  * stats_fs_source_get_value_by_name() - Read a value of a source by name.
@@ -396,7 +424,7 @@ int stats_fs_source_get_value_by_name(struct stats_fs_source *source,
  * arguments.
  */
 int stats_fs_source_clear(struct stats_fs_source *source,
-			  struct stats_fs_value *val);
+			  const struct stats_fs_value *val);
 
 /**
  * stats_fs_source_revoke() - Disconnect a source from its data.
@@ -407,17 +435,20 @@ int stats_fs_source_clear(struct stats_fs_source *source,
  * out of every aggregate, and files held open on them keep working. Groups
  * added afterwards are live again. Subordinates are not affected.
  *
- * Context: Process context; may sleep (it waits for readers in progress).
+ * Context: Process context; may sleep: it waits for the reads of @source's
+ * groups in progress (their callbacks running), and for nothing else.
  */
 void stats_fs_source_revoke(struct stats_fs_source *source);
 
 /**
  * stats_fs_source_get() - Take a reference to a source.
- * @source: The source; NULL is ignored.
+ * @source: The source; NULL and error pointers are ignored.
  *
  * Context: Any context.
+ * Return: @source, whose new reference the caller puts with
+ * stats_fs_source_put().
  */
-void stats_fs_source_get(struct stats_fs_source *source);
+struct stats_fs_source *stats_fs_source_get(struct stats_fs_source *source);
 
 /**
  * stats_fs_source_put() - Drop a reference to a source.
@@ -427,7 +458,9 @@ void stats_fs_source_get(struct stats_fs_source *source);
  * system and from its parent, and puts the references it holds to its
  * subordinates. Its memory lives on while files are open on it.
  *
- * Context: Process context; may sleep.
+ * Context: Process context; may sleep: the last put waits for the reads of
+ * the groups it revokes in progress (their callbacks running), for those
+ * only, and drops the torn-down directories from the dcache.
  */
 void stats_fs_source_put(struct stats_fs_source *source);
 
@@ -467,27 +500,30 @@ static inline struct stats_fs_source *stats_fs_source_create(u32 flags,
 	return ERR_PTR(-ENODEV);
 }
 
-static inline int stats_fs_source_register(struct stats_fs_source *source)
+static inline int __must_check
+stats_fs_source_register(struct stats_fs_source *source)
 {
 	return -ENODEV;
 }
 
-static inline int stats_fs_source_add_values(struct stats_fs_source *source,
-					     struct stats_fs_value *val,
-					     void *base_ptr, u32 flags)
+static inline int __must_check
+stats_fs_source_add_values(struct stats_fs_source *source,
+			   const struct stats_fs_value *val, void *base_ptr,
+			   u32 flags)
 {
 	return -ENODEV;
 }
 
 static inline int stats_fs_source_remove_values(struct stats_fs_source *source,
-						struct stats_fs_value *val,
+						const struct stats_fs_value *val,
 						void *base_ptr)
 {
 	return -ENODEV;
 }
 
-static inline int stats_fs_source_add_subordinate(struct stats_fs_source *parent,
-						  struct stats_fs_source *child)
+static inline int __must_check
+stats_fs_source_add_subordinate(struct stats_fs_source *parent,
+				struct stats_fs_source *child)
 {
 	return -ENODEV;
 }
@@ -503,7 +539,8 @@ static inline void stats_fs_source_remove(struct stats_fs_source *source)
 }
 
 static inline int stats_fs_source_get_value(struct stats_fs_source *source,
-					    struct stats_fs_value *val, u64 *ret)
+					    const struct stats_fs_value *val,
+					    u64 *ret)
 {
 	if (ret)
 		*ret = 0;
@@ -520,7 +557,7 @@ stats_fs_source_get_value_by_name(struct stats_fs_source *source,
 }
 
 static inline int stats_fs_source_clear(struct stats_fs_source *source,
-					struct stats_fs_value *val)
+					const struct stats_fs_value *val)
 {
 	return -ENODEV;
 }
@@ -529,8 +566,10 @@ static inline void stats_fs_source_revoke(struct stats_fs_source *source)
 {
 }
 
-static inline void stats_fs_source_get(struct stats_fs_source *source)
+static inline struct stats_fs_source *
+stats_fs_source_get(struct stats_fs_source *source)
 {
+	return source;
 }
 
 static inline void stats_fs_source_put(struct stats_fs_source *source)

@@ -65,7 +65,7 @@ use kernel::{
 /// The C types, shared with the statsfs core: one copy of the ABI. A user of the API
 /// needs only some of them.
 #[path = "stats_fs_abi.rs"]
-#[allow(dead_code)]
+#[expect(dead_code)]
 pub(crate) mod abi;
 
 /// The C interface: the types of `include/linux/stats_fs.h` and the exported functions.
@@ -77,6 +77,7 @@ pub(crate) mod bindings {
     };
 
     pub(crate) use super::abi::{
+        SourceHandle,
         StatsFsType,
         StatsFsValue,
         END,
@@ -85,36 +86,44 @@ pub(crate) mod bindings {
     };
 
     extern "C" {
-        pub(crate) fn stats_fs_source_create(flags: u32, fmt: *const c_char, ...) -> *mut c_void;
-        pub(crate) fn stats_fs_source_register(source: *mut c_void) -> c_int;
+        pub(crate) fn stats_fs_source_create(
+            flags: u32,
+            fmt: *const c_char,
+            ...
+        ) -> *mut SourceHandle;
+        pub(crate) fn stats_fs_source_register(source: *mut SourceHandle) -> c_int;
         pub(crate) fn stats_fs_source_add_values(
-            source: *mut c_void,
-            val: *mut StatsFsValue,
+            source: *mut SourceHandle,
+            val: *const StatsFsValue,
             base: *mut c_void,
             flags: u32,
         ) -> c_int;
         pub(crate) fn stats_fs_source_add_subordinate(
-            parent: *mut c_void,
-            child: *mut c_void,
+            parent: *mut SourceHandle,
+            child: *mut SourceHandle,
         ) -> c_int;
         pub(crate) fn stats_fs_source_get_value(
-            source: *mut c_void,
-            val: *mut StatsFsValue,
+            source: *mut SourceHandle,
+            val: *const StatsFsValue,
             ret: *mut u64,
         ) -> c_int;
         pub(crate) fn stats_fs_source_get_value_by_name(
-            source: *mut c_void,
+            source: *mut SourceHandle,
             name: *const c_char,
             ret: *mut u64,
         ) -> c_int;
-        pub(crate) fn stats_fs_source_clear(source: *mut c_void, val: *mut StatsFsValue) -> c_int;
-        pub(crate) fn stats_fs_source_revoke(source: *mut c_void);
-        pub(crate) fn stats_fs_source_remove(source: *mut c_void);
-        pub(crate) fn stats_fs_source_put(source: *mut c_void);
+        pub(crate) fn stats_fs_source_clear(
+            source: *mut SourceHandle,
+            val: *const StatsFsValue,
+        ) -> c_int;
+        pub(crate) fn stats_fs_source_revoke(source: *mut SourceHandle);
+        pub(crate) fn stats_fs_source_remove(source: *mut SourceHandle);
+        pub(crate) fn stats_fs_source_put(source: *mut SourceHandle);
     }
 }
 
 use bindings::{
+    SourceHandle,
     StatsFsType,
     StatsFsValue,
     END, //
@@ -242,7 +251,7 @@ impl<T: 'static> Value<T> {
 
     const fn to_c(self, index: usize) -> StatsFsValue {
         StatsFsValue {
-            name: kernel::str::as_char_ptr_in_const_context(self.name).cast_mut(),
+            name: kernel::str::as_char_ptr_in_const_context(self.name),
             // Rust groups read through their binding: the "offset" is the index.
             offset: index as c_int,
             type_: match (self.signed, self.clearable) {
@@ -303,14 +312,12 @@ impl<T: 'static, const N: usize> Table<T, N> {
         }
     }
 
-    fn as_c(&'static self) -> *mut StatsFsValue {
+    fn as_c(&'static self) -> *const StatsFsValue {
         // `c` and `end` are adjacent (`repr(C)`, same type): one NULL-terminated array.
-        core::ptr::from_ref(&self.c)
-            .cast::<StatsFsValue>()
-            .cast_mut()
+        core::ptr::from_ref(&self.c).cast::<StatsFsValue>()
     }
 
-    fn desc(&'static self, index: usize) -> Result<*mut StatsFsValue> {
+    fn desc(&'static self, index: usize) -> Result<*const StatsFsValue> {
         if index >= N {
             return Err(EINVAL);
         }
@@ -433,7 +440,7 @@ extern "C" fn show_trampoline<S: Show>(value: u64) -> *mut c_char {
 ///
 /// `raw` is a live source handle for which this object holds one reference.
 pub(crate) struct Source {
-    raw: NonNull<c_void>,
+    raw: NonNull<SourceHandle>,
     bindings: KVec<KBox<dyn AnyBinding>>,
 }
 
@@ -466,7 +473,7 @@ impl Source {
         })
     }
 
-    fn raw(&self) -> *mut c_void {
+    fn raw(&self) -> *mut SourceHandle {
         self.raw.as_ptr()
     }
 
@@ -506,35 +513,38 @@ impl Source {
         data: Option<Arc<T>>,
         flags: u32,
     ) -> Result {
-        let base = match data {
-            None => core::ptr::null_mut(),
-            Some(data) => {
-                let binding = KBox::new(
-                    Binding {
-                        header: BindingHeader {
-                            get: Binding::<T, N>::get,
-                            clear: Binding::<T, N>::clear,
-                        },
-                        table,
-                        data,
+        // Room for the binding first, so that keeping it cannot fail once statsfs reads it.
+        self.bindings.reserve(1, GFP_KERNEL)?;
+        let binding = match data {
+            None => None,
+            Some(data) => Some(KBox::new(
+                Binding {
+                    header: BindingHeader {
+                        get: Binding::<T, N>::get,
+                        clear: Binding::<T, N>::clear,
                     },
-                    GFP_KERNEL,
-                )?;
-                let base = core::ptr::from_ref(&binding.header)
-                    .cast_mut()
-                    .cast::<c_void>();
-                self.bindings.push(binding, GFP_KERNEL)?;
-                base
-            }
+                    table,
+                    data,
+                },
+                GFP_KERNEL,
+            )?),
         };
+        let base = binding.as_ref().map_or(core::ptr::null_mut(), |b| {
+            core::ptr::from_ref(&b.header).cast_mut().cast::<c_void>()
+        });
         // SAFETY:
         // - `raw` is live (type invariant).
         // - The table is `'static`, NULL-terminated by `end`, and its descriptors are valid.
-        // - `base` is NULL or a binding owned by `self.bindings`, which is only freed in
-        //   `drop` after the source is revoked.
+        // - `base` is NULL or a binding that `self.bindings` keeps, below, if statsfs took
+        //   it; it is only freed in `drop`, after the source is revoked.
         to_result(unsafe {
             bindings::stats_fs_source_add_values(self.raw(), table.as_c(), base, flags)
-        })
+        })?;
+        if let Some(binding) = binding {
+            // Cannot fail: room was made above.
+            let _ = self.bindings.push_within_capacity(binding);
+        }
+        Ok(())
     }
 
     /// Reads value `index` of `table` in this source (an aggregate if added as one).

@@ -17,6 +17,17 @@ use kernel::{
     prelude::*,
 };
 
+/// `struct stats_fs_source`: a handle to a source, opaque to its users.
+///
+/// Only ever behind a pointer: the statsfs core gives out and takes back `*mut
+/// SourceHandle`, which stands for one reference to a source.
+#[repr(C)]
+pub(crate) struct SourceHandle {
+    _opaque: [u8; 0],
+    /// Not `Send`, `Sync` or `Unpin`: a handle is a pointer C owns.
+    _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
 /// `struct stats_fs_type`.
 #[repr(C)]
 pub(crate) struct StatsFsType {
@@ -35,7 +46,7 @@ pub(crate) struct StatsFsType {
 #[derive(Clone, Copy)]
 pub(crate) struct StatsFsValue {
     /// File name; NULL ends an array.
-    pub(crate) name: *mut c_char,
+    pub(crate) name: *const c_char,
     /// Offset of the value from the group's base address.
     pub(crate) offset: c_int,
     /// How to read it.
@@ -62,7 +73,7 @@ pub(crate) struct StatsFsValue {
 
 /// The entry that ends an array of descriptors: its `name` is NULL.
 pub(crate) const END: StatsFsValue = StatsFsValue {
-    name: core::ptr::null_mut(),
+    name: core::ptr::null(),
     offset: 0,
     type_: core::ptr::null(),
     aggr_kind: 0,

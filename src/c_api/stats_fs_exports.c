@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The C API of statsfs: exports of the functions and types implemented in Rust
- * (src/ffi.rs, src/value.rs), plus the one function Rust cannot define because
- * it is variadic.
+ * (src/c_api.rs, src/c_api/types.rs), in the STATS_FS symbol namespace, plus
+ * the one function Rust cannot define because it is variadic.
  */
 
 #include <linux/export.h>
 #include <linux/slab.h>
-#include "../include/linux/stats_fs.h"
+#include "../../include/linux/stats_fs.h"
 #include <linux/stddef.h>
 
 #include "stats_fs_internal.h"
@@ -27,39 +27,39 @@ struct stats_fs_source *stats_fs_source_create(u32 flags, const char *fmt, ...)
 	if (!name)
 		return ERR_PTR(-ENOMEM);
 
-	source = stats_fs_source_create_named(flags, name);
+	source = stats_fs_core_source_create(flags, name);
 	kfree(name);
 	return source;
 }
-EXPORT_SYMBOL_GPL(stats_fs_source_create);
+EXPORT_SYMBOL_NS_GPL(stats_fs_source_create, "STATS_FS");
 
-EXPORT_SYMBOL_GPL(stats_fs_source_register);
-EXPORT_SYMBOL_GPL(stats_fs_source_add_values);
-EXPORT_SYMBOL_GPL(stats_fs_source_remove_values);
-EXPORT_SYMBOL_GPL(stats_fs_source_add_subordinate);
-EXPORT_SYMBOL_GPL(stats_fs_source_remove_subordinate);
-EXPORT_SYMBOL_GPL(stats_fs_source_get_value);
-EXPORT_SYMBOL_GPL(stats_fs_source_get_value_by_name);
-EXPORT_SYMBOL_GPL(stats_fs_source_clear);
-EXPORT_SYMBOL_GPL(stats_fs_source_remove);
-EXPORT_SYMBOL_GPL(stats_fs_source_revoke);
-EXPORT_SYMBOL_GPL(stats_fs_source_get);
-EXPORT_SYMBOL_GPL(stats_fs_source_put);
-EXPORT_SYMBOL_GPL(stats_fs_initialized);
+EXPORT_SYMBOL_NS_GPL(stats_fs_source_register, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_source_add_values, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_source_remove_values, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_source_add_subordinate, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_source_remove_subordinate, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_source_get_value, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_source_get_value_by_name, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_source_clear, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_source_remove, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_source_revoke, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_source_get, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_source_put, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_initialized, "STATS_FS");
 
-EXPORT_SYMBOL_GPL(stats_fs_type_u8);
-EXPORT_SYMBOL_GPL(stats_fs_type_s8);
-EXPORT_SYMBOL_GPL(stats_fs_type_u16);
-EXPORT_SYMBOL_GPL(stats_fs_type_s16);
-EXPORT_SYMBOL_GPL(stats_fs_type_u32);
-EXPORT_SYMBOL_GPL(stats_fs_type_s32);
-EXPORT_SYMBOL_GPL(stats_fs_type_u64);
-EXPORT_SYMBOL_GPL(stats_fs_type_s64);
-EXPORT_SYMBOL_GPL(stats_fs_type_bool);
+EXPORT_SYMBOL_NS_GPL(stats_fs_type_u8, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_type_s8, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_type_u16, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_type_s16, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_type_u32, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_type_s32, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_type_u64, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_type_s64, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_type_bool, "STATS_FS");
 
 /*
  * The C layout of the descriptor types, checked against their Rust mirrors in
- * src/value.rs by a KUnit test.
+ * include/rust/stats_fs_abi.rs by a KUnit test.
  */
 const size_t stats_fs_c_layout[STATS_FS_C_LAYOUT_LEN] = {
 	sizeof(struct stats_fs_value),
@@ -80,6 +80,6 @@ const size_t stats_fs_c_layout[STATS_FS_C_LAYOUT_LEN] = {
 	offsetof(struct stats_fs_type, clear),
 	offsetof(struct stats_fs_type, sign),
 	offsetof(struct stats_fs_type, size),
-	sizeof(enum stat_aggr),
+	sizeof(enum stats_fs_aggr),
 	STATS_FS_HIST_MAX_BUCKETS,
 };

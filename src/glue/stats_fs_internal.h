@@ -2,90 +2,122 @@
 /*
  * The private contract between the statsfs Rust crate and its C glue.
  *
- * Not a public header and not an input to bindgen: the Rust side declares
- * these by hand (src/vfs.rs, src/c_api.rs, src/value.rs), and the two must be
- * kept in step; the KUnit layout tests check the structs.
+ * Not a public header and not an input to bindgen: the Rust side declares the
+ * stats_fs_glue_*() functions by hand (src/glue/ffi.rs) and defines the
+ * stats_fs_core_*() ones; the two must be kept in step, and the KUnit layout
+ * tests check the structs and enums.
+ *
+ * Names say the direction: stats_fs_glue_*() are C, called from Rust;
+ * stats_fs_core_*() are Rust, called from C.
  */
 #ifndef _STATS_FS_INTERNAL_H
 #define _STATS_FS_INTERNAL_H
 
+#include <linux/llist.h>
 #include <linux/types.h>
 
+struct dentry;
+struct dir_context;
+struct iov_iter;
+struct module;
 struct stats_fs_source;
 
 /* The file system's magic number, in statfs(2)'s f_type: "stfs". */
 #define STATS_FS_MAGIC		0x73746673
 
-/* Implemented in C (stats_fs_vfs.c), called from Rust. */
-int stats_fs_vfs_init(void);
-void stats_fs_vfs_exit(void);
-
-struct dir_context;
-struct seq_file;
-
 /*
- * What a lookup found. @private becomes the new inode's i_private: the node
- * the inode stands for, owned by the inode and given back to
- * stats_fs_rust_release() when it is evicted; @ino its inode number. The
- * root's i_private is NULL. @rev is the revision of the directory's entries
- * and @unlinks that of sources leaving the tree, for the dentry to keep
- * (d_time, d_fsdata): while both are unchanged, it is valid. When nothing is
- * found (-ENOENT), @rev is for the negative dentry, 0 if it must not be kept.
+ * The head of every statsfs inode's i_private, the root's included: a node
+ * of the Rust core (src/fs/node.rs), owned by the inode. @rev points to the
+ * revision of a directory's entries (NULL for a file), which a dentry keeps
+ * in d_time while it is valid; @release links the node on the list of nodes
+ * handed back to the core in process context after the inode is freed.
  */
-struct stats_fs_node_info {
-	bool is_dir;
-	u8 meta;	/* 0, or 1 .values, 2 .schema, 3 .stats: mode from the dir */
-	umode_t mode;
-	u64 ino;
-	u64 rev;
-	u64 unlinks;
-	void *private;
+struct stats_fs_node {
+	const u64 *rev;
+	struct llist_node release;
 };
 
-/* Implemented in Rust (src/vfs.rs), called by the VFS glue. */
-int stats_fs_rust_lookup(const void *dir, const char *name, size_t len,
-			 struct stats_fs_node_info *info);
-int stats_fs_rust_revalidate(const void *dir, const char *name, size_t len,
-			     const void *node, u64 *rev, u64 *unlinks);
-bool stats_fs_rust_revalidate_rcu(const void *dir, bool negative, u64 rev,
-				  u64 unlinks);
-int stats_fs_rust_revalidate_negative(const void *dir, u64 rev);
-void stats_fs_rust_release(void *node);
-int stats_fs_rust_readdir(const void *dir, struct dir_context *ctx, u64 from);
-int stats_fs_rust_show_value(struct seq_file *m, const void *node);
-int stats_fs_rust_clear_value(const void *node);
-void *stats_fs_rust_walk_new(const void *node);
-bool stats_fs_rust_walk_seek(void *walk, loff_t pos);
-int stats_fs_rust_walk_show(struct seq_file *m, void *walk);
-void stats_fs_rust_walk_free(void *walk);
-void *stats_fs_rust_stats_new(const void *node, int *err);
-ssize_t stats_fs_rust_stats_read(void *stats, char *buf, size_t size, loff_t pos);
-void stats_fs_rust_stats_free(void *stats);
-
-/* Implemented in C (stats_fs_vfs.c), called from Rust (src/vfs.rs). */
-bool stats_fs_vfs_emit(struct dir_context *ctx, const char *name, size_t len,
-		       u64 ino, bool is_dir);
-
-/* Implemented in Rust (src/c_api.rs), called by stats_fs_source_create(). */
-struct stats_fs_source *stats_fs_source_create_named(u32 flags, const char *name);
+/* What kind of inode a lookup found (enum FileKind in src/fs/node.rs). */
+enum stats_fs_file_kind {
+	STATS_FS_FILE_NONE,
+	STATS_FS_FILE_DIR,	/* a source's or a histogram's directory */
+	STATS_FS_FILE_VALUE,	/* a value's file */
+	STATS_FS_FILE_WALK,	/* .values or .schema: a seq_file */
+	STATS_FS_FILE_STATS,	/* .stats: read at any offset */
+};
 
 /*
- * Modules that unload with value groups still added (stats_fs_owners.c, C;
- * src/owners.rs, Rust): the notifier's registration, called at module init and
- * exit; whether @addr lies in @mod's memory; and the revocation of what @mod
- * left, which returns how many groups it revoked.
+ * What a lookup found: how to make the inode, its mode (a metadata file takes
+ * its directory's), its inode number, and @node, which the new inode owns.
+ * @rev is what the dentry keeps in d_time (0: never trust it), for a
+ * negative dentry too.
  */
-int stats_fs_owners_init(void);
-void stats_fs_owners_exit(void);
-bool stats_fs_within_module(unsigned long addr, const void *mod);
-unsigned int stats_fs_rust_module_going(const void *mod);
+struct stats_fs_node_info {
+	u8 kind;
+	u16 mode;
+	u64 ino;
+	u64 rev;
+	struct stats_fs_node *node;
+};
+
+/* In Rust (src/fs/), called by the VFS glue. */
+struct stats_fs_node *stats_fs_core_root_node(void);
+void stats_fs_core_node_release(struct stats_fs_node *node);
+int stats_fs_core_lookup(const struct stats_fs_node *dir, const char *name,
+			 size_t len, struct stats_fs_node_info *info);
+bool stats_fs_core_revalidate(const struct stats_fs_node *dir, const char *name,
+			      size_t len, const struct stats_fs_node *node,
+			      u64 *rev);
+void *stats_fs_core_dentry_made(const struct stats_fs_node *node,
+				struct dentry *dentry);
+void stats_fs_core_dentry_gone(void *source, struct dentry *dentry);
+int stats_fs_core_readdir(const struct stats_fs_node *dir,
+			  struct dir_context *ctx, u64 from);
+ssize_t stats_fs_core_value_read(const struct stats_fs_node *node,
+				 struct iov_iter *iter, loff_t *pos);
+int stats_fs_core_value_clear(const struct stats_fs_node *node);
+void *stats_fs_core_walk_open(const struct stats_fs_node *node);
+void *stats_fs_core_walk_seek(void *file, loff_t pos);
+const char *stats_fs_core_walk_text(void *file, size_t *len);
+void stats_fs_core_walk_release(void *file);
+void *stats_fs_core_stats_open(const struct stats_fs_node *node, int *err);
+ssize_t stats_fs_core_stats_read(void *file, struct iov_iter *iter,
+				 loff_t *pos);
+void stats_fs_core_stats_release(void *file);
+
+/* In C (stats_fs_vfs.c), called from Rust. */
+int stats_fs_glue_vfs_init(void);
+void stats_fs_glue_vfs_exit(void);
+bool stats_fs_glue_emit(struct dir_context *ctx, const char *name, size_t len,
+			u64 ino, bool is_dir);
+void stats_fs_glue_prune(struct dentry **slot);
+
+/* In C (stats_fs_active.c), called from Rust: active references. */
+void stats_fs_glue_drain(atomic_t *active, int drained);
+void stats_fs_glue_wake_drainer(atomic_t *active);
+void stats_fs_glue_callback_enter(void);
+void stats_fs_glue_callback_exit(void);
+
+/*
+ * Modules that unload with value groups still added: the notifier's
+ * registration (C, stats_fs_owners.c), whether @addr lies in @mod's memory
+ * (C), and the revocation of what @mod left (Rust, src/glue/owners.rs), which
+ * returns how many groups it revoked.
+ */
+int stats_fs_glue_owners_init(void);
+void stats_fs_glue_owners_exit(void);
+bool stats_fs_glue_within_module(unsigned long addr, const struct module *mod);
+unsigned int stats_fs_core_module_going(const struct module *mod);
+
+/* In Rust (src/c_api.rs), called by stats_fs_source_create() once it has the name. */
+struct stats_fs_source *stats_fs_core_source_create(u32 flags, const char *name);
 
 /* In C (stats_fs_exports.c), read by a Rust KUnit test. */
 #define STATS_FS_C_LAYOUT_LEN 20
 extern const size_t stats_fs_c_layout[STATS_FS_C_LAYOUT_LEN];
 
-/* In C (stats_fs_vfs.c): the layout of struct stats_fs_node_info, for a Rust KUnit test. */
-#define STATS_FS_VFS_LAYOUT_LEN 8
+/* In C (stats_fs_vfs.c): the layout of the glue's types, for a Rust KUnit test. */
+#define STATS_FS_VFS_LAYOUT_LEN 13
 extern const size_t stats_fs_vfs_layout[STATS_FS_VFS_LAYOUT_LEN];
 
 #endif /* _STATS_FS_INTERNAL_H */

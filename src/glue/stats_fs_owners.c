@@ -5,7 +5,7 @@
  * A value group uses code and data of the module that added it (descriptors,
  * types, callbacks, counters). A module that unloads with a group still added
  * would leave statsfs calling into freed memory; instead, as it goes, statsfs
- * revokes what of it is still there (src/owners.rs) and warns, naming it.
+ * revokes what of it is still there (src/model/owners.rs) and warns, naming it.
  */
 
 #include <linux/module.h>
@@ -13,7 +13,7 @@
 
 #include "stats_fs_internal.h"
 
-bool stats_fs_within_module(unsigned long addr, const void *mod)
+bool stats_fs_glue_within_module(unsigned long addr, const struct module *mod)
 {
 	return within_module(addr, mod);
 }
@@ -27,7 +27,7 @@ static int stats_fs_module_notify(struct notifier_block *nb,
 	/* After the module's exit function, before its memory is freed. */
 	if (action != MODULE_STATE_GOING || mod == THIS_MODULE)
 		return NOTIFY_DONE;
-	revoked = stats_fs_rust_module_going(mod);
+	revoked = stats_fs_core_module_going(mod);
 	WARN(revoked, "statsfs: module %s unloaded with %u value groups still added; revoked them\n",
 	     mod->name, revoked);
 	return NOTIFY_OK;
@@ -37,12 +37,12 @@ static struct notifier_block stats_fs_module_nb = {
 	.notifier_call = stats_fs_module_notify,
 };
 
-int stats_fs_owners_init(void)
+int stats_fs_glue_owners_init(void)
 {
 	return register_module_notifier(&stats_fs_module_nb);
 }
 
-void stats_fs_owners_exit(void)
+void stats_fs_glue_owners_exit(void)
 {
 	unregister_module_notifier(&stats_fs_module_nb);
 }

@@ -5,10 +5,11 @@
  *
  * 7.3 has no Rust abstraction for file systems, so this part stays in C, the
  * way Rust Binder keeps binderfs in C. It holds no statistics state: every
- * lookup, readdir, read and write asks the Rust core (stats_fs_rust_*()), which
- * consults the live tree under its lock. Nothing here runs when sources come
- * and go: VFS objects exist only for what someone looked up, and a dentry that
- * no longer matches the tree fails d_revalidate() and is looked up again.
+ * lookup, readdir, read and write asks the Rust core (stats_fs_core_*()),
+ * which consults the live tree under the short lock of one directory. Nothing
+ * here runs when sources come and go, but for the pruning of a torn-down
+ * source's dentry: VFS objects exist only for what someone looked up, and a
+ * dentry whose directory changed since it was found is looked at again.
  */
 
 #include <linux/dcache.h>
@@ -16,14 +17,17 @@
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/kobject.h>
+#include <linux/llist.h>
+#include <linux/lockref.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/namei.h>
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
+#include <linux/workqueue.h>
 
 #include "stats_fs_internal.h"
 
@@ -52,114 +56,174 @@ static const struct file_operations stats_fs_value_operations;
 static const struct file_operations stats_fs_walk_operations;
 static const struct file_operations stats_fs_stats_operations;
 
-enum { STATS_FS_META_VALUES = 1, STATS_FS_META_SCHEMA, STATS_FS_META_STATS };
+/*
+ * Nodes of freed inodes, handed back to the core in process context: what a
+ * node holds may be the last reference to a source, whose release may sleep,
+ * and free_inode() runs in an RCU callback.
+ */
+static LLIST_HEAD(stats_fs_released);
 
-/* Makes the inode for what the core found in @dir; takes over @info->private. */
+static void stats_fs_release_nodes(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&stats_fs_released);
+	struct stats_fs_node *node, *next;
+
+	llist_for_each_entry_safe(node, next, list, release)
+		stats_fs_core_node_release(node);
+}
+
+static DECLARE_WORK(stats_fs_release_work, stats_fs_release_nodes);
+
+/* Makes the inode for what the core found in @dir; takes over @info->node. */
 static struct inode *stats_fs_make_inode(struct inode *dir,
 					 const struct stats_fs_node_info *info)
 {
 	struct inode *inode = new_inode(dir->i_sb);
 
 	if (!inode) {
-		stats_fs_rust_release(info->private);
+		stats_fs_core_node_release(info->node);
 		return NULL;
 	}
 	inode->i_ino = info->ino;
 	simple_inode_init_ts(inode);
-	inode->i_private = info->private;
-	if (info->meta) {
+	inode->i_private = info->node;
+	switch (info->kind) {
+	case STATS_FS_FILE_DIR:
+		inode->i_mode = S_IFDIR | info->mode;
+		inode->i_op = &stats_fs_dir_inode_operations;
+		inode->i_fop = &stats_fs_dir_operations;
+		set_nlink(inode, 2);
+		break;
+	case STATS_FS_FILE_VALUE:
+		inode->i_mode = S_IFREG | info->mode;
+		inode->i_op = &stats_fs_file_inode_operations;
+		inode->i_fop = &stats_fs_value_operations;
+		break;
+	default:
 		/* A metadata file is readable by whoever may read its directory. */
 		inode->i_mode = S_IFREG | (dir->i_mode & 0444);
 		inode->i_uid = dir->i_uid;
 		inode->i_gid = dir->i_gid;
 		inode->i_op = &stats_fs_file_inode_operations;
-		inode->i_fop = info->meta == STATS_FS_META_STATS ?
+		inode->i_fop = info->kind == STATS_FS_FILE_STATS ?
 			&stats_fs_stats_operations : &stats_fs_walk_operations;
-	} else if (info->is_dir) {
-		inode->i_mode = S_IFDIR | info->mode;
-		inode->i_op = &stats_fs_dir_inode_operations;
-		inode->i_fop = &stats_fs_dir_operations;
-		set_nlink(inode, 2);
-	} else {
-		inode->i_mode = S_IFREG | info->mode;
-		inode->i_op = &stats_fs_file_inode_operations;
-		inode->i_fop = &stats_fs_value_operations;
+		break;
 	}
 	return inode;
 }
 
 /*
- * What a dentry keeps to be revalidated without sleeping: the revision of its
- * directory's entries (d_time), and that of sources leaving the tree (d_fsdata).
+ * Whether @dentry, a child of @dir, is as it was when last found valid: its
+ * directory's entries have not changed since. Lockless, for RCU path walk.
  */
-static void stats_fs_dentry_keep(struct dentry *dentry, u64 rev, u64 unlinks)
+static bool stats_fs_dentry_current(const struct inode *dir,
+				    const struct dentry *dentry)
 {
-	WRITE_ONCE(dentry->d_time, rev);
-	WRITE_ONCE(dentry->d_fsdata, (void *)(uintptr_t)unlinks);
+	const struct stats_fs_node *node = dir->i_private;
+	unsigned long rev = READ_ONCE(dentry->d_time);
+
+	return rev && rev == (unsigned long)READ_ONCE(*node->rev);
 }
 
 static struct dentry *stats_fs_lookup(struct inode *dir, struct dentry *dentry,
 				      unsigned int flags)
 {
 	struct stats_fs_node_info info;
+	struct dentry *res;
 	struct inode *inode;
 	int err;
 
 	if (dentry->d_name.len > NAME_MAX)
 		return ERR_PTR(-ENAMETOOLONG);
-	err = stats_fs_rust_lookup(dir->i_private, dentry->d_name.name,
+	err = stats_fs_core_lookup(dir->i_private, dentry->d_name.name,
 				   dentry->d_name.len, &info);
-	if (err == -ENOENT) {
-		/* Valid while the directory's entries keep this revision. */
-		stats_fs_dentry_keep(dentry, info.rev, 0);
+	/* Valid while the directory's entries keep this revision. */
+	WRITE_ONCE(dentry->d_time, info.rev);
+	if (err == -ENOENT)
 		return d_splice_alias(NULL, dentry);
-	}
 	if (err)
 		return ERR_PTR(err);
 	inode = stats_fs_make_inode(dir, &info);
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
-	stats_fs_dentry_keep(dentry, info.rev, info.unlinks);
-	return d_splice_alias(inode, dentry);
+	res = d_splice_alias(inode, dentry);
+	if (!IS_ERR(res) && info.kind == STATS_FS_FILE_DIR) {
+		struct dentry *made = res ?: dentry;
+
+		/* A source's directory: pruned when the source is torn down. */
+		if (!made->d_fsdata)
+			made->d_fsdata = stats_fs_core_dentry_made(info.node, made);
+	}
+	return res;
 }
 
 static int stats_fs_d_revalidate(struct inode *dir, const struct qstr *name,
 				 struct dentry *dentry, unsigned int flags)
 {
 	struct inode *inode;
-	u64 rev, unlinks;
+	u64 rev;
 
-	/*
-	 * Without sleeping when nothing changed since the dentry was last found
-	 * valid; otherwise out of RCU walk, to the core and its lock.
-	 */
-	if (flags & LOOKUP_RCU) {
-		inode = d_inode_rcu(dentry);
-		if (stats_fs_rust_revalidate_rcu(dir->i_private, !inode,
-						 READ_ONCE(dentry->d_time),
-						 (uintptr_t)READ_ONCE(dentry->d_fsdata)))
-			return 1;
+	if (stats_fs_dentry_current(dir, dentry))
+		return 1;
+	/* Something changed in the directory: to the core, which may sleep. */
+	if (flags & LOOKUP_RCU)
 		return -ECHILD;
-	}
 	inode = d_inode(dentry);
-	/* A negative dentry holds while its directory's entries are unchanged. */
-	if (!inode)
-		return stats_fs_rust_revalidate_negative(dir->i_private,
-							 dentry->d_time);
-	if (!stats_fs_rust_revalidate(dir->i_private, name->name, name->len,
-				      inode->i_private, &rev, &unlinks))
+	if (!stats_fs_core_revalidate(dir->i_private, name->name, name->len,
+				      inode ? inode->i_private : NULL, &rev))
 		return 0;
-	stats_fs_dentry_keep(dentry, rev, unlinks);
+	WRITE_ONCE(dentry->d_time, rev);
 	return 1;
 }
 
 /*
- * Unused dentries stay on the LRU like any other, where memory pressure
- * reclaims them; d_revalidate() keeps cached ones honest.
+ * An unused dentry stays cached, like any other, while its directory is
+ * unchanged; one that may be stale goes at its last dput(), rather than pin a
+ * removed source or group until memory pressure.
  */
+static int stats_fs_d_delete(const struct dentry *dentry)
+{
+	return !IS_ROOT(dentry) &&
+	       !stats_fs_dentry_current(d_inode(dentry->d_parent), dentry);
+}
+
+static void stats_fs_d_release(struct dentry *dentry)
+{
+	if (dentry->d_fsdata)
+		stats_fs_core_dentry_gone(dentry->d_fsdata, dentry);
+}
+
 static const struct dentry_operations stats_fs_dentry_operations = {
 	.d_revalidate	= stats_fs_d_revalidate,
+	.d_delete	= stats_fs_d_delete,
+	.d_release	= stats_fs_d_release,
 };
+
+/**
+ * stats_fs_glue_prune() - Drop a torn-down source's directory from the dcache.
+ * @slot: Where the source keeps its directory's dentry, if one was made.
+ *
+ * Takes the dentry out of @slot and invalidates it, with everything cached
+ * below it, so that the inodes of a source that is gone do not stay cached
+ * until memory pressure. The dentry is freed after an RCU grace period, so
+ * it is safe to look at under rcu_read_lock() until a reference is taken.
+ *
+ * Context: Process context, without statsfs's locks; may sleep.
+ */
+void stats_fs_glue_prune(struct dentry **slot)
+{
+	struct dentry *dentry;
+
+	rcu_read_lock();
+	dentry = xchg(slot, NULL);
+	if (!dentry || !lockref_get_not_dead(&dentry->d_lockref)) {
+		rcu_read_unlock();
+		return;
+	}
+	rcu_read_unlock();
+	d_invalidate(dentry);
+	dput(dentry);
+}
 
 /*
  * Modes and owners come from the mount options, the same for every file of a
@@ -186,18 +250,18 @@ static const struct inode_operations stats_fs_file_inode_operations = {
 };
 
 /**
- * stats_fs_vfs_emit() - Report one directory entry to readdir.
- * @ctx: The readdir context passed to stats_fs_rust_readdir().
+ * stats_fs_glue_emit() - Report one directory entry to readdir.
+ * @ctx: The readdir context passed to stats_fs_core_readdir().
  * @name: Entry name.
  * @len: Length of @name.
  * @ino: Its inode number, the one a lookup gives its inode.
  * @is_dir: Whether the entry is a directory.
  *
- * Context: Called by the core without its lock held.
+ * Context: Called by the core with none of its locks held.
  * Return: False when the caller's buffer is full.
  */
-bool stats_fs_vfs_emit(struct dir_context *ctx, const char *name, size_t len,
-		       u64 ino, bool is_dir)
+bool stats_fs_glue_emit(struct dir_context *ctx, const char *name, size_t len,
+			u64 ino, bool is_dir)
 {
 	if (!dir_emit(ctx, name, len, ino, is_dir ? DT_DIR : DT_REG))
 		return false;
@@ -211,7 +275,7 @@ static int stats_fs_readdir(struct file *file, struct dir_context *ctx)
 	if (!dir_emit_dots(file, ctx))
 		return 0;
 	/* After the dots (positions 0 and 1) come the entries, from inode 2 on. */
-	return stats_fs_rust_readdir(file_inode(file)->i_private, ctx, ctx->pos);
+	return stats_fs_core_readdir(file_inode(file)->i_private, ctx, ctx->pos);
 }
 
 static const struct file_operations stats_fs_dir_operations = {
@@ -222,23 +286,15 @@ static const struct file_operations stats_fs_dir_operations = {
 	.fsync		= noop_fsync,
 };
 
-/* A value file is a seq_file: every read from offset 0 shows a fresh value. */
-static int stats_fs_value_show(struct seq_file *m, void *v)
+/*
+ * A value file keeps no state: open allocates nothing, and every read makes
+ * the text afresh from the live value, so a read from offset 0 shows a fresh
+ * value.
+ */
+static ssize_t stats_fs_value_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	return stats_fs_rust_show_value(m, m->private);
-}
-
-static int stats_fs_value_open(struct inode *inode, struct file *file)
-{
-	int err = single_open(file, stats_fs_value_show, inode->i_private);
-
-	/*
-	 * seq_open() turns pwrite() off; writes are ours, not the seq_file's,
-	 * and answer any offset but 0 with -EINVAL.
-	 */
-	if (!err)
-		file->f_mode |= FMODE_PWRITE;
-	return err;
+	return stats_fs_core_value_read(file_inode(iocb->ki_filp)->i_private,
+					to, &iocb->ki_pos);
 }
 
 static ssize_t stats_fs_value_write(struct file *file, const char __user *buf,
@@ -254,7 +310,7 @@ static ssize_t stats_fs_value_write(struct file *file, const char __user *buf,
 		return -EFAULT;
 	if (text[0] != '0' || (count == 2 && text[1] != '\n'))
 		return -EINVAL;
-	err = stats_fs_rust_clear_value(file_inode(file)->i_private);
+	err = stats_fs_core_value_clear(file_inode(file)->i_private);
 	if (err)
 		return err;
 	*ppos += count;
@@ -263,26 +319,27 @@ static ssize_t stats_fs_value_write(struct file *file, const char __user *buf,
 
 static const struct file_operations stats_fs_value_operations = {
 	.owner		= THIS_MODULE,
-	.open		= stats_fs_value_open,
-	.read_iter	= seq_read_iter,
+	.read_iter	= stats_fs_value_read_iter,
 	.write		= stats_fs_value_write,
-	.release	= single_release,
-	.llseek		= seq_lseek,
+	.llseek		= default_llseek,
+	.splice_read	= copy_splice_read,
 };
 
 /*
- * .values and .schema: a seq_file whose records are the sources of the subtree,
- * walked by the core; a read from offset 0 starts a new walk.
+ * .values and .schema: a seq_file whose records are the sources of the
+ * subtree, walked by the core. Each record's lines are made as the seq_file
+ * moves to it, where running out of memory is an error pointer; ->show only
+ * copies them. A read from offset 0 starts a new walk.
  */
 static void *stats_fs_walk_start(struct seq_file *m, loff_t *pos)
 {
-	return stats_fs_rust_walk_seek(m->private, *pos) ? m->private : NULL;
+	return stats_fs_core_walk_seek(m->private, *pos);
 }
 
 static void *stats_fs_walk_next(struct seq_file *m, void *v, loff_t *pos)
 {
 	++*pos;
-	return stats_fs_rust_walk_seek(m->private, *pos) ? m->private : NULL;
+	return stats_fs_core_walk_seek(m->private, *pos);
 }
 
 static void stats_fs_walk_stop(struct seq_file *m, void *v)
@@ -291,7 +348,11 @@ static void stats_fs_walk_stop(struct seq_file *m, void *v)
 
 static int stats_fs_walk_show(struct seq_file *m, void *v)
 {
-	return stats_fs_rust_walk_show(m, v);
+	size_t len;
+	const char *text = stats_fs_core_walk_text(v, &len);
+
+	seq_write(m, text, len);
+	return 0;
 }
 
 static const struct seq_operations stats_fs_walk_seq_operations = {
@@ -303,14 +364,14 @@ static const struct seq_operations stats_fs_walk_seq_operations = {
 
 static int stats_fs_walk_open(struct inode *inode, struct file *file)
 {
-	void *walk = stats_fs_rust_walk_new(inode->i_private);
+	void *walk = stats_fs_core_walk_open(inode->i_private);
 	int err;
 
 	if (!walk)
 		return -ENOMEM;
 	err = seq_open(file, &stats_fs_walk_seq_operations);
 	if (err) {
-		stats_fs_rust_walk_free(walk);
+		stats_fs_core_walk_release(walk);
 		return err;
 	}
 	((struct seq_file *)file->private_data)->private = walk;
@@ -319,7 +380,7 @@ static int stats_fs_walk_open(struct inode *inode, struct file *file)
 
 static int stats_fs_walk_release(struct inode *inode, struct file *file)
 {
-	stats_fs_rust_walk_free(((struct seq_file *)file->private_data)->private);
+	stats_fs_core_walk_release(((struct seq_file *)file->private_data)->private);
 	return seq_release(inode, file);
 }
 
@@ -329,68 +390,49 @@ static const struct file_operations stats_fs_walk_operations = {
 	.read_iter	= seq_read_iter,
 	.llseek		= seq_lseek,
 	.release	= stats_fs_walk_release,
+	.splice_read	= copy_splice_read,
 };
 
-/* .stats: KVM's binary layout, read at any offset through a bounce page. */
+/* .stats: KVM's binary layout, read at any offset. */
 static int stats_fs_stats_open(struct inode *inode, struct file *file)
 {
 	int err = -ENOMEM;
 
-	file->private_data = stats_fs_rust_stats_new(inode->i_private, &err);
+	file->private_data = stats_fs_core_stats_open(inode->i_private, &err);
 	return file->private_data ? 0 : err;
 }
 
-static ssize_t stats_fs_stats_read(struct file *file, char __user *buf,
-				   size_t count, loff_t *ppos)
+static ssize_t stats_fs_stats_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	char *page = (char *)__get_free_page(GFP_KERNEL);
-	ssize_t done = 0, n;
-
-	if (!page)
-		return -ENOMEM;
-	while (done < count) {
-		n = stats_fs_rust_stats_read(file->private_data, page,
-					     min_t(size_t, count - done, PAGE_SIZE),
-					     *ppos);
-		if (n <= 0) {
-			if (n < 0 && !done)
-				done = n;
-			break;
-		}
-		if (copy_to_user(buf + done, page, n)) {
-			if (!done)
-				done = -EFAULT;
-			break;
-		}
-		done += n;
-		*ppos += n;
-	}
-	free_page((unsigned long)page);
-	return done;
+	return stats_fs_core_stats_read(iocb->ki_filp->private_data, to,
+					&iocb->ki_pos);
 }
 
 static int stats_fs_stats_release(struct inode *inode, struct file *file)
 {
-	stats_fs_rust_stats_free(file->private_data);
+	stats_fs_core_stats_release(file->private_data);
 	return 0;
 }
 
 static const struct file_operations stats_fs_stats_operations = {
 	.owner		= THIS_MODULE,
 	.open		= stats_fs_stats_open,
-	.read		= stats_fs_stats_read,
+	.read_iter	= stats_fs_stats_read_iter,
 	.llseek		= default_llseek,
 	.release	= stats_fs_stats_release,
+	.splice_read	= copy_splice_read,
 };
 
 /*
- * An inode's node is released after an RCU grace period, with the inode:
+ * An inode's node is handed back after an RCU grace period, with the inode:
  * d_revalidate() reads a directory's node in RCU walk, without a reference.
  */
 static void stats_fs_free_inode(struct inode *inode)
 {
-	if (inode->i_private)
-		stats_fs_rust_release(inode->i_private);
+	struct stats_fs_node *node = inode->i_private;
+
+	if (node && llist_add(&node->release, &stats_fs_released))
+		schedule_work(&stats_fs_release_work);
 	free_inode_nonrcu(inode);
 }
 
@@ -430,6 +472,7 @@ static const struct super_operations stats_fs_super_operations = {
 static int stats_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 {
 	static const struct tree_descr no_files[] = { { "" } };
+	struct inode *root;
 	int err;
 
 	err = simple_fill_super(sb, STATS_FS_MAGIC, no_files);
@@ -437,9 +480,13 @@ static int stats_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return err;
 	sb->s_op = &stats_fs_super_operations;
 	set_default_d_op(sb, &stats_fs_dentry_operations);
-	/* The root directory stands for the registered sources (i_private NULL). */
-	d_inode(sb->s_root)->i_op = &stats_fs_dir_inode_operations;
-	d_inode(sb->s_root)->i_fop = &stats_fs_dir_operations;
+	/* The root directory stands for the registered sources. */
+	root = d_inode(sb->s_root);
+	root->i_private = stats_fs_core_root_node();
+	if (!root->i_private)
+		return -ENOMEM;
+	root->i_op = &stats_fs_dir_inode_operations;
+	root->i_fop = &stats_fs_dir_operations;
 	/* sget_fc() moved the options of the first mount to sb->s_fs_info. */
 	stats_fs_apply_options(sb, false);
 	return 0;
@@ -543,25 +590,30 @@ static struct file_system_type stats_fs_type = {
 };
 MODULE_ALIAS_FS("statsfs");
 
-/* The layout of struct stats_fs_node_info, checked against src/vfs.rs by KUnit. */
+/* The layout of the glue's types, checked against src/fs/ by KUnit. */
 const size_t stats_fs_vfs_layout[STATS_FS_VFS_LAYOUT_LEN] = {
+	sizeof(struct stats_fs_node),
+	offsetof(struct stats_fs_node, rev),
+	offsetof(struct stats_fs_node, release),
 	sizeof(struct stats_fs_node_info),
-	offsetof(struct stats_fs_node_info, is_dir),
-	offsetof(struct stats_fs_node_info, meta),
+	offsetof(struct stats_fs_node_info, kind),
 	offsetof(struct stats_fs_node_info, mode),
 	offsetof(struct stats_fs_node_info, ino),
 	offsetof(struct stats_fs_node_info, rev),
-	offsetof(struct stats_fs_node_info, unlinks),
-	offsetof(struct stats_fs_node_info, private),
+	offsetof(struct stats_fs_node_info, node),
+	STATS_FS_FILE_DIR,
+	STATS_FS_FILE_VALUE,
+	STATS_FS_FILE_WALK,
+	STATS_FS_FILE_STATS,
 };
 
 /**
- * stats_fs_vfs_init() - Create /sys/kernel/stats and register the file system.
+ * stats_fs_glue_vfs_init() - Create /sys/kernel/stats and register the file system.
  *
- * Context: Module init; may sleep.
+ * Context: Init; may sleep.
  * Return: 0, or a negative errno with nothing left registered.
  */
-int stats_fs_vfs_init(void)
+int stats_fs_glue_vfs_init(void)
 {
 	int err;
 
@@ -576,15 +628,16 @@ int stats_fs_vfs_init(void)
 }
 
 /**
- * stats_fs_vfs_exit() - Undo stats_fs_vfs_init().
+ * stats_fs_glue_vfs_exit() - Undo stats_fs_glue_vfs_init().
  *
  * Context: Module exit; may sleep. Nothing is mounted and no file is open:
  * both hold a reference on this module.
  */
-void stats_fs_vfs_exit(void)
+void stats_fs_glue_vfs_exit(void)
 {
 	unregister_filesystem(&stats_fs_type);
 	sysfs_remove_mount_point(kernel_kobj, "stats");
-	/* The last inodes' free_inode() calls into this module: wait for them. */
+	/* The last inodes' free_inode() hand their nodes to this module: wait. */
 	rcu_barrier();
+	flush_work(&stats_fs_release_work);
 }

@@ -21,7 +21,7 @@ use kernel::{
     },
 };
 
-use crate::source::Source;
+use super::source::Source;
 
 /// A 64-bit FNV-1a hash of a name.
 fn name_hash(name: &[u8]) -> u64 {

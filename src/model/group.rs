@@ -1,36 +1,59 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Value descriptors, value groups, and how values are read, cleared and aggregated.
+//! Value groups: an array of value descriptors and the base address its values are read at.
 //!
-//! Descriptors have the C layout of `struct stats_fs_value` so that C arrays are used as
-//! they are; the Rust API builds arrays of the same layout.
+//! A group with a base address is *simple*: each value reads the publisher's memory. A
+//! group without one is an *aggregate*: each value combines the same value over its
+//! members, the simple groups added from the same array in its source's subtree
+//! ([`super::members`]).
 //!
-//! C header: [`include/linux/stats_fs.h`](../include/linux/stats_fs.h)
+//! What a read needs of a descriptor (where the value is, its width, its buckets) is
+//! copied into the group when it is made, so that the default types are read inline, with
+//! no call and without touching the descriptor. Everything that does touch the publisher's
+//! memory or code (the values, the descriptors, their names, custom types and show
+//! functions) goes through [`Live`], which holds an active reference ([`super::active`]).
+//!
+//! C header: [`include/linux/stats_fs.h`](srctree/include/linux/stats_fs.h)
 
 use core::{
-    num::{
-        NonZeroU64,
-        NonZeroUsize, //
-    },
+    cmp::Ordering,
+    num::NonZeroU64,
     ptr, //
 };
 use kernel::{
     ffi::c_void,
     prelude::*,
     str::CStr,
-    sync::atomic::{
-        Atomic,
-        Relaxed, //
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
     },
 };
 
-use crate::{
-    c_ptr::{
-        is_err,
-        is_usable, //
+use super::{
+    accumulator::Accumulator,
+    active::{
+        self,
+        Active,
+        ActiveRef, //
+    },
+    members::{
+        Members,
+        Membership, //
     },
     name,
     owners::Owners,
+    writer::{
+        WriterGuard,
+        WriterLocked, //
+    },
+};
+use crate::c_api::c_ptr::{
+    is_err,
+    is_usable, //
 };
 
 pub(crate) use crate::abi::{
@@ -49,13 +72,133 @@ pub(crate) use crate::abi::{
 /// whose terminator is missing before it walks off into unrelated memory for long.
 const MAX_VALUES_PER_GROUP: usize = 4096;
 
-/// A checked view of one descriptor.
+/// How a value is read: one of the default types, inline, or through its type's `get`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Width {
+    /// `stats_fs_type_u8`.
+    U8,
+    /// `stats_fs_type_s8`.
+    S8,
+    /// `stats_fs_type_u16`.
+    U16,
+    /// `stats_fs_type_s16`.
+    S16,
+    /// `stats_fs_type_u32`.
+    U32,
+    /// `stats_fs_type_s32`.
+    S32,
+    /// `stats_fs_type_u64`.
+    U64,
+    /// `stats_fs_type_s64`.
+    S64,
+    /// `stats_fs_type_bool`.
+    Bool,
+    /// Any other type: its `get` and `clear` are called.
+    Custom,
+}
+
+impl Width {
+    /// The name `.schema` gives the type.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::U8 => "u8",
+            Self::S8 => "s8",
+            Self::U16 => "u16",
+            Self::S16 => "s16",
+            Self::U32 => "u32",
+            Self::S32 => "s32",
+            Self::U64 => "u64",
+            Self::S64 => "s64",
+            Self::Bool => "bool",
+            Self::Custom => "custom",
+        }
+    }
+
+    /// The size of a field of a default type.
+    fn size(self) -> Option<usize> {
+        match self {
+            Self::U8 | Self::S8 | Self::Bool => Some(1),
+            Self::U16 | Self::S16 => Some(2),
+            Self::U32 | Self::S32 => Some(4),
+            Self::U64 | Self::S64 => Some(8),
+            Self::Custom => None,
+        }
+    }
+
+    /// Reads a field of a default type, widened to u64 as C would (signed types
+    /// sign-extended, `bool` as 0 or 1).
+    ///
+    /// # Safety
+    ///
+    /// `addr` is a live, naturally aligned field of this width that other threads only
+    /// access atomically or with `WRITE_ONCE()`; the width is not [`Width::Custom`].
+    #[inline]
+    unsafe fn load(self, addr: *mut u8) -> u64 {
+        // SAFETY (for each arm): The field is live, aligned and accessed atomically (safety
+        // requirement), and its width is that of the atomic.
+        // CAST: The bits are those of the C type; they are widened as C widens it.
+        unsafe {
+            match self {
+                Self::U8 => u64::from(Atomic::<i8>::from_ptr(addr.cast()).load(Relaxed) as u8),
+                Self::S8 => Atomic::<i8>::from_ptr(addr.cast()).load(Relaxed) as i64 as u64,
+                Self::U16 => u64::from(Atomic::<i16>::from_ptr(addr.cast()).load(Relaxed) as u16),
+                Self::S16 => Atomic::<i16>::from_ptr(addr.cast()).load(Relaxed) as i64 as u64,
+                Self::U32 => u64::from(Atomic::<u32>::from_ptr(addr.cast()).load(Relaxed)),
+                Self::S32 => Atomic::<i32>::from_ptr(addr.cast()).load(Relaxed) as i64 as u64,
+                Self::U64 => Atomic::<u64>::from_ptr(addr.cast()).load(Relaxed),
+                Self::S64 => Atomic::<i64>::from_ptr(addr.cast()).load(Relaxed) as u64,
+                Self::Bool => u64::from(Atomic::<i8>::from_ptr(addr.cast()).load(Relaxed) != 0),
+                Self::Custom => 0,
+            }
+        }
+    }
+
+    /// Sets a field of a default type to zero.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Width::load`].
+    unsafe fn clear(self, addr: *mut u8) {
+        // SAFETY (for each arm): As for `load`.
+        unsafe {
+            match self {
+                Self::U8 | Self::S8 | Self::Bool => {
+                    Atomic::<i8>::from_ptr(addr.cast()).store(0, Relaxed)
+                }
+                Self::U16 | Self::S16 => Atomic::<i16>::from_ptr(addr.cast()).store(0, Relaxed),
+                Self::U32 | Self::S32 => Atomic::<i32>::from_ptr(addr.cast()).store(0, Relaxed),
+                Self::U64 | Self::S64 => Atomic::<i64>::from_ptr(addr.cast()).store(0, Relaxed),
+                Self::Custom => {}
+            }
+        }
+    }
+}
+
+/// The default types, by address: which objects the C API exports as `stats_fs_type_*` and
+/// how each is read. The model reads values of these types inline.
+pub(crate) type DefaultTypes = [(&'static StatsFsType, Width)];
+
+/// What reads need of one descriptor, copied out of it when the group is made.
+#[derive(Clone, Copy)]
+struct Info {
+    /// Offset of the value (its first bucket) from the base.
+    offset: u32,
+    /// Bytes from one bucket to the next: the type's size.
+    stride: u32,
+    /// Number of buckets of a histogram, 0 for a single number.
+    buckets: u16,
+    width: Width,
+    aggregation: Aggregation,
+    signed: bool,
+    clearable: bool,
+}
+
+/// A checked view of one descriptor, valid while the group is live.
 ///
 /// # Invariants
 ///
-/// The descriptor passed [`Group::new`]'s checks: `name` is a valid name, `type_` points to
-/// a `StatsFsType` whose `get` is set, and `aggr_kind` is a known aggregation. Like the
-/// array it is in, it stays valid and unchanged while its group exists.
+/// The descriptor passed [`Group::new`]'s checks, and stays valid and unchanged for `'a`:
+/// it is only made through a [`Live`] group.
 #[derive(Clone, Copy)]
 pub(crate) struct Desc<'a>(&'a StatsFsValue);
 
@@ -65,27 +208,6 @@ impl<'a> Desc<'a> {
         // SAFETY: By the type invariant `name` is a valid NUL-terminated string that lives
         // as long as the descriptor.
         unsafe { CStr::from_char_ptr(self.0.name) }
-    }
-
-    fn ty(&self) -> &'a StatsFsType {
-        // SAFETY: By the type invariant `type_` is valid for as long as the descriptor.
-        unsafe { &*self.0.type_ }
-    }
-
-    /// Whether the value is signed.
-    pub(crate) fn signed(&self) -> bool {
-        self.ty().sign
-    }
-
-    /// How aggregates combine this value.
-    pub(crate) fn aggregation(&self) -> Aggregation {
-        // `Group::new` checked the kind (type invariant), so the fallback is never taken.
-        Aggregation::try_from(self.0.aggr_kind).unwrap_or(Aggregation::None)
-    }
-
-    /// The value's type, by address (the default types are told apart by it).
-    pub(crate) fn type_ptr(&self) -> *const StatsFsType {
-        self.0.type_
     }
 
     /// Whether the value may go down (`STATS_FS_FLOATING_VALUE`).
@@ -119,22 +241,12 @@ impl<'a> Desc<'a> {
         self.0.hist_bucket_size
     }
 
-    /// The number of buckets if the value is a histogram, 0 if it is a single number.
-    pub(crate) fn buckets(&self) -> usize {
-        self.0.hist_buckets as usize
-    }
-
-    /// Whether the value can be cleared: not floating, and the type has a `clear`.
-    pub(crate) fn clearable(&self) -> bool {
-        self.0.value_flag & FLOATING == 0 && self.ty().clear.is_some()
-    }
-
     /// The text to show instead of `value`, if the descriptor has a show function.
     pub(crate) fn show(&self, value: u64) -> Option<&'a CStr> {
         let show = self.0.show?;
-        // SAFETY: `show` is a function of the registered descriptor; the header requires
-        // it to return NULL or a string that stays valid while the descriptor is registered.
-        let text = unsafe { show(value) };
+        // SAFETY: `show` is a function of the live descriptor; the header requires it to
+        // return NULL or a string that stays valid while the descriptor is registered.
+        let text = active::callback(|| unsafe { show(value) });
         if text.is_null() {
             return None;
         }
@@ -142,69 +254,100 @@ impl<'a> Desc<'a> {
         Some(unsafe { CStr::from_char_ptr(text) })
     }
 
+    fn ty(&self) -> &'a StatsFsType {
+        // SAFETY: By the type invariant `type_` is valid for as long as the descriptor.
+        unsafe { &*self.0.type_ }
+    }
+
     fn as_ptr(&self) -> *mut StatsFsValue {
         ptr::from_ref(self.0).cast_mut()
     }
 }
 
-/// The identity of a value group ([`Group::id`]): files and bulk readers name their group
-/// by it, so that a group added again after revocation, from the same array and base, is
-/// another group.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct GroupId(u64);
+/// The state of a group that only writers use.
+struct GroupWriter {
+    /// The aggregates this simple group counts in.
+    memberships: KVec<Membership>,
+    /// The source the group was added to, for identity; null before it is added.
+    owner: *const c_void,
+    /// Where the group is in the list of live groups ([`super::owners`]), if it is.
+    listed: Option<usize>,
+}
 
-/// A value group: an array of descriptors and the base address its values are read at.
+/// A value group.
 ///
 /// # Invariants
 ///
 /// - `values` points to `len` descriptors that passed the checks of [`Group::new`] and, by
 ///   the contract of `stats_fs_source_add_values()`, stay valid and unchanged until the
-///   group is revoked. The descriptors belong to the publisher like the values do (they
-///   often live in its module's memory), so after revocation they are never touched again:
-///   only their address is compared.
-/// - If `base` is not null and `revoked` is false, the memory at `base` that the
-///   descriptors read is valid (the registration contract, until revocation).
+///   group is deactivated and drained; `info` and `by_name` were derived from them.
+/// - If `base` is not null, the memory the descriptors read at `base` is valid until then.
+/// - After the drain, neither is touched again: only the addresses are compared.
+/// - `members` is `Some` exactly for aggregate groups (`base` null).
 pub(crate) struct Group {
     values: *const StatsFsValue,
     len: usize,
     base: *mut c_void,
     flags: u32,
-    revoked: bool,
     first_ino: u64,
     ino_stride: NonZeroU64,
+    info: KVec<Info>,
+    /// The indices of the descriptors, sorted by name and then by index.
+    by_name: KVec<u16>,
     owners: Owners,
+    active: Active,
+    members: Option<Pin<KBox<Members>>>,
+    writer: WriterLocked<GroupWriter>,
 }
 
-// SAFETY: A `Group` is a description of memory owned elsewhere; by the registration
-// contract that memory may be read and cleared from any thread, so the group may be moved to
-// and shared with any thread. Access to `revoked` is serialised by the tree lock.
+// SAFETY: A `Group` describes memory owned elsewhere; by the registration contract that
+// memory may be read and cleared from any thread while the group is live, which its active
+// references ensure. The rest of the group is `Send`.
 unsafe impl Send for Group {}
-// SAFETY: See `Send`: `&Group` only reads the descriptors and the registered values.
+// SAFETY: See `Send`: `&Group` only reads the descriptors and the registered values under an
+// active reference, and writer state under the writer lock.
 unsafe impl Sync for Group {}
 
+/// A group known to be live: an active reference to it, and access to what it reads.
+pub(crate) struct Live<'a> {
+    group: &'a Group,
+    _active: ActiveRef<'a>,
+}
+
+impl core::ops::Deref for Live<'_> {
+    type Target = Group;
+
+    fn deref(&self) -> &Group {
+        self.group
+    }
+}
+
 impl Group {
-    /// Checks the descriptor array at `values` and makes a group of it.
+    /// Checks the descriptor array at `values` and makes a group of it, with its inode
+    /// numbers. `defaults` tells which types are read inline.
     ///
     /// # Safety
     ///
     /// `values` is null or points to an array of descriptors ended by one whose `name` is
     /// null. The array, the names, types and show functions it points to stay valid and
-    /// unchanged while the group exists; if `base` is not null, so does the memory each
-    /// descriptor reads at `base`, until the group is revoked.
+    /// unchanged while the group is live; if `base` is not null, so does the memory each
+    /// descriptor reads at `base`.
     pub(crate) unsafe fn new(
         values: *const StatsFsValue,
         base: *mut c_void,
         flags: u32,
-    ) -> Result<Self> {
+        defaults: &DefaultTypes,
+    ) -> Result<Arc<Self>> {
         if !is_usable(values) || is_err(base) || flags & !HIDDEN != 0 {
             return Err(EINVAL);
         }
-        let mut len = 0;
+        let mut info = KVec::new();
         let mut max_buckets = 0;
         let mut owners = Owners::new()?;
         owners.add(values as usize)?;
         owners.add(base as usize)?;
         loop {
+            let len = info.len();
             if len == MAX_VALUES_PER_GROUP {
                 return Err(EINVAL);
             }
@@ -214,73 +357,144 @@ impl Group {
             if v.name.is_null() {
                 break;
             }
-            if is_err(v.name)
-                || !is_usable(v.type_)
-                || v.show.is_some_and(|f| is_err(f as *const u8))
-            {
-                return Err(EINVAL);
-            }
-            // SAFETY: A non-null name is a valid C string (safety requirement).
-            let name = unsafe { CStr::from_char_ptr(v.name) };
-            name::validate(name.to_bytes())?;
-            if v.offset < 0 {
-                return Err(EINVAL);
-            }
-            // SAFETY: Usable (checked above), and valid by the safety requirement.
-            let ty = unsafe { &*v.type_ };
-            if ty.get.map_or(true, |f| is_err(f as *const u8))
-                || ty.clear.is_some_and(|f| is_err(f as *const u8))
-            {
-                return Err(EINVAL);
-            }
-            // The default types read through atomics, which need natural alignment.
-            if is_default_type(v.type_) {
-                let addr = (base as usize).wrapping_add(v.offset as usize);
-                if NonZeroUsize::new(ty.size as usize).is_some_and(|size| addr % size != 0) {
-                    return Err(EINVAL);
-                }
-            }
-            Aggregation::try_from(v.aggr_kind)?;
-            Unit::try_from(v.unit)?;
-            UnitBase::try_from(v.unit_base)?;
-            let histogram = Kind::try_from(v.kind)?.is_histogram();
-            let buckets_ok = if histogram {
-                (1..=HIST_MAX_BUCKETS).contains(&v.hist_buckets) && ty.size != 0
-            } else {
-                v.hist_buckets == 0
-            };
-            if !buckets_ok {
-                return Err(EINVAL);
-            }
-            max_buckets = max_buckets.max(u64::from(v.hist_buckets));
+            let entry = Self::check(v, base, defaults)?;
+            max_buckets = max_buckets.max(u64::from(entry.buckets));
             if len == 0 {
                 owners.add(v.name as usize)?;
             }
+            // SAFETY: `check` found the type usable; it is valid (safety requirement).
+            let ty = unsafe { &*v.type_ };
             owners.add(v.type_ as usize)?;
             owners.add(ty.get.map_or(0, |f| f as usize))?;
             owners.add(ty.clear.map_or(0, |f| f as usize))?;
             owners.add(v.show.map_or(0, |f| f as usize))?;
-            len += 1;
+            info.push(entry, GFP_KERNEL)?;
         }
-        // INVARIANT: Every descriptor was checked above; validity is the caller's promise.
-        // Each value takes one inode number, and each bucket of a histogram one more.
+        let len = info.len();
+        let mut by_name = KVec::with_capacity(len, GFP_KERNEL)?;
+        for i in 0..len {
+            // `len <= MAX_VALUES_PER_GROUP`, which fits.
+            by_name.push(i as u16, GFP_KERNEL)?;
+        }
+        // SAFETY: Every entry is below `len`, a checked descriptor of the array.
+        let name_of = |i: u16| unsafe { CStr::from_char_ptr((*values.add(usize::from(i))).name) };
+        by_name.sort_unstable_by(|&a, &b| {
+            name_of(a)
+                .to_bytes()
+                .cmp(name_of(b).to_bytes())
+                .then(a.cmp(&b))
+        });
+        let members = if base.is_null() {
+            Some(KBox::pin_init(Members::new()?, GFP_KERNEL)?)
+        } else {
+            None
+        };
+        // Each value takes one inode number, and each bucket of a histogram one more; at
+        // least one number, so that an empty group's identity is its own too.
         let ino_stride = NonZeroU64::MIN.saturating_add(max_buckets);
-        Ok(Self {
-            values,
-            len,
-            base,
-            flags,
-            revoked: false,
-            // Numbered by `number` when the group is added to its source.
-            first_ino: 0,
-            ino_stride,
-            owners,
+        let first_ino = super::ino::reserve((len as u64 * ino_stride.get()).max(1));
+        // INVARIANT: Every descriptor was checked above; validity is the caller's promise.
+        Ok(Arc::new(
+            Self {
+                values,
+                len,
+                base,
+                flags,
+                first_ino,
+                ino_stride,
+                info,
+                by_name,
+                owners,
+                active: Active::new(),
+                members,
+                writer: WriterLocked::new(GroupWriter {
+                    memberships: KVec::new(),
+                    owner: ptr::null(),
+                    listed: None,
+                }),
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// Checks one descriptor of a group with base `base`; returns what reads need of it.
+    fn check(v: &StatsFsValue, base: *mut c_void, defaults: &DefaultTypes) -> Result<Info> {
+        if is_err(v.name) || !is_usable(v.type_) || v.show.is_some_and(|f| is_err(f as *const u8)) {
+            return Err(EINVAL);
+        }
+        // SAFETY: A non-null name is a valid C string (safety requirement of `new`).
+        let name = unsafe { CStr::from_char_ptr(v.name) };
+        name::validate(name.to_bytes())?;
+        let offset = u32::try_from(v.offset).map_err(|_| EINVAL)?;
+        // SAFETY: Usable (checked above), and valid by the safety requirement of `new`.
+        let ty = unsafe { &*v.type_ };
+        if ty.get.map_or(true, |f| is_err(f as *const u8))
+            || ty.clear.is_some_and(|f| is_err(f as *const u8))
+        {
+            return Err(EINVAL);
+        }
+        let width = defaults
+            .iter()
+            .find(|(default, _)| ptr::eq(*default, ty))
+            .map_or(Width::Custom, |&(_, width)| width);
+        // The default types are read through atomics, which need natural alignment.
+        if let Some(size) = width.size() {
+            let addr = (base as usize).wrapping_add(offset as usize);
+            if addr % size != 0 {
+                return Err(EINVAL);
+            }
+        }
+        let aggregation = Aggregation::try_from(v.aggr_kind)?;
+        Unit::try_from(v.unit)?;
+        UnitBase::try_from(v.unit_base)?;
+        let histogram = Kind::try_from(v.kind)?.is_histogram();
+        let buckets_ok = if histogram {
+            (1..=HIST_MAX_BUCKETS).contains(&v.hist_buckets) && ty.size != 0
+        } else {
+            v.hist_buckets == 0
+        };
+        if !buckets_ok {
+            return Err(EINVAL);
+        }
+        Ok(Info {
+            offset,
+            stride: ty.size,
+            // At most `HIST_MAX_BUCKETS`, checked above.
+            buckets: v.hist_buckets as u16,
+            width,
+            aggregation,
+            signed: ty.sign,
+            clearable: v.value_flag & FLOATING == 0 && ty.clear.is_some(),
         })
     }
 
-    /// The group's identity: fixed when it is added to its source, never reused.
-    pub(crate) fn id(&self) -> GroupId {
-        GroupId(self.first_ino)
+    /// An active reference to the group, if it is live.
+    #[inline]
+    pub(crate) fn live(&self) -> Option<Live<'_>> {
+        Some(Live {
+            group: self,
+            _active: self.active.get()?,
+        })
+    }
+
+    /// Whether the group is live: not revoked or removed.
+    pub(crate) fn is_live(&self) -> bool {
+        self.active.is_live()
+    }
+
+    /// Deactivates the group (see [`Active::deactivate`]); `false` if it was already.
+    pub(crate) fn deactivate(&self, _w: &WriterGuard) -> bool {
+        self.active.deactivate()
+    }
+
+    /// Waits for the reads of the group that started before it was deactivated.
+    pub(crate) fn drain(&self) {
+        self.active.drain()
+    }
+
+    /// The group's identity: its first inode number, never reused.
+    pub(crate) fn id(&self) -> u64 {
+        self.first_ino
     }
 
     /// The address of the descriptor array: aggregates match groups by it.
@@ -303,37 +517,41 @@ impl Group {
         self.flags & HIDDEN == 0
     }
 
-    /// Whether the group was revoked: its memory must not be touched any more.
-    pub(crate) fn is_revoked(&self) -> bool {
-        self.revoked
-    }
-
-    /// Whether the group uses memory of `module`.
-    ///
-    /// # Safety
-    ///
-    /// `module` is a `struct module` that is live for the duration of the call.
-    pub(crate) unsafe fn uses_module(&self, module: *const c_void) -> bool {
-        // SAFETY: Same requirement.
-        unsafe { self.owners.within(module) }
-    }
-
-    /// Marks the group revoked. Called with the tree lock held for writing.
-    pub(crate) fn revoke(&mut self) {
-        self.revoked = true;
-    }
-
     /// The number of descriptors.
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    /// Gives the group its inode numbers; called once, under the tree lock held for writing,
-    /// as the group is added to its source, so that a source's groups number in order.
-    pub(crate) fn number(&mut self) {
-        // At least one number, so that an empty group's identity is its own too.
-        let count = (self.len as u64 * self.ino_stride.get()).max(1);
-        self.first_ino = crate::ino::reserve(count);
+    /// The number of buckets of value `i` if it is a histogram, 0 if it is a single number.
+    pub(crate) fn buckets(&self, i: usize) -> usize {
+        self.info.get(i).map_or(0, |info| usize::from(info.buckets))
+    }
+
+    /// The number of elements of value `i`: its buckets, or 1.
+    pub(crate) fn elements(&self, i: usize) -> usize {
+        self.buckets(i).max(1)
+    }
+
+    /// Whether value `i` is signed.
+    pub(crate) fn signed(&self, i: usize) -> bool {
+        self.info.get(i).is_some_and(|info| info.signed)
+    }
+
+    /// Whether value `i` can be cleared: not floating, and its type has a `clear`.
+    pub(crate) fn clearable(&self, i: usize) -> bool {
+        self.info.get(i).is_some_and(|info| info.clearable)
+    }
+
+    /// How value `i` is read.
+    pub(crate) fn width(&self, i: usize) -> Width {
+        self.info.get(i).map_or(Width::Custom, |info| info.width)
+    }
+
+    /// How aggregates combine value `i`.
+    pub(crate) fn aggregation(&self, i: usize) -> Aggregation {
+        self.info
+            .get(i)
+            .map_or(Aggregation::None, |info| info.aggregation)
     }
 
     /// The index of the first value whose inode number is at least `ino`.
@@ -355,18 +573,6 @@ impl Group {
         bucket.map_or(value, |b| value + 1 + b as u64)
     }
 
-    /// Descriptor `i`, if `i < len` and the group is not revoked.
-    pub(crate) fn desc(&self, i: usize) -> Option<Desc<'_>> {
-        if i >= self.len || self.revoked {
-            return None;
-        }
-        // SAFETY: `i < len`, and the array is valid until revocation (type invariant); the
-        // caller holds the tree lock (it has `&self` from a `TreeLocked`), so the group
-        // cannot be revoked while the returned reference lives.
-        // INVARIANT: It was checked by `Group::new`.
-        Some(Desc(unsafe { &*self.values.add(i) }))
-    }
-
     /// The index of the descriptor at address `val` in this group's array, if it is one.
     pub(crate) fn index_of(&self, val: *const StatsFsValue) -> Option<usize> {
         let size = core::mem::size_of::<StatsFsValue>();
@@ -374,199 +580,281 @@ impl Group {
         (off % size == 0 && off / size < self.len).then_some(off / size)
     }
 
-    /// The index of the first descriptor called `name`.
-    pub(crate) fn index_by_name(&self, name: &[u8]) -> Option<usize> {
-        (0..self.len).find(|&i| self.desc(i).is_some_and(|d| d.name().to_bytes() == name))
+    /// Whether the group uses memory of `module`.
+    ///
+    /// # Safety
+    ///
+    /// `module` is a `struct module` that is live for the duration of the call.
+    pub(crate) unsafe fn uses_module(&self, module: *const c_void) -> bool {
+        // SAFETY: Same requirement.
+        unsafe { self.owners.within(module) }
     }
 
-    /// The address that bucket `bucket` of descriptor `desc` is read at, as a base address
-    /// for the type's `get` and `clear`: the group's base for a single number, shifted by
-    /// whole elements for a histogram. `None` for a bucket the value does not have.
-    fn element_base(&self, desc: &Desc<'_>, bucket: usize) -> Option<*mut c_void> {
-        if bucket >= desc.buckets().max(1) {
+    /// The aggregate group's member list; `None` for a simple group.
+    pub(crate) fn members(&self) -> Option<&Members> {
+        self.members.as_deref().map(|m| &*m)
+    }
+
+    /// The source the group was added to (for identity), null before.
+    pub(crate) fn owner(&self, w: &WriterGuard) -> *const c_void {
+        self.writer.as_ref(w).owner
+    }
+
+    /// Records the source the group is added to.
+    pub(crate) fn set_owner(&self, owner: *const c_void, w: &mut WriterGuard) {
+        self.writer.as_mut(w).owner = owner;
+    }
+
+    /// Makes room for `extra` more memberships, so that as many joins cannot fail.
+    pub(crate) fn reserve_memberships(&self, extra: usize, w: &mut WriterGuard) -> Result {
+        Ok(self
+            .writer
+            .as_mut(w)
+            .memberships
+            .reserve(extra, GFP_KERNEL)?)
+    }
+
+    /// Records a membership; room was made by [`Group::reserve_memberships`].
+    pub(crate) fn add_membership(&self, m: Membership, w: &mut WriterGuard) {
+        let memberships = &mut self.writer.as_mut(w).memberships;
+        if memberships.push_within_capacity(m).is_err() {
+            // No room was made: a bug, caught in testing; the membership is not kept, so
+            // leaving it later finds nothing to take out of the aggregate's list.
+            kernel::warn_on!(true);
+        }
+    }
+
+    /// Updates the slot of the membership in `aggregate` after a compaction.
+    pub(crate) fn move_membership(&self, aggregate: &Group, slot: usize, w: &mut WriterGuard) {
+        for m in self.writer.as_mut(w).memberships.iter_mut() {
+            if m.is_in(aggregate) {
+                m.set_slot(slot);
+            }
+        }
+    }
+
+    /// Forgets the membership in `aggregate`, whose list is being emptied.
+    pub(crate) fn forget_membership(&self, aggregate: &Group, w: &mut WriterGuard) {
+        self.writer
+            .as_mut(w)
+            .memberships
+            .retain(|m| !m.is_in(aggregate));
+    }
+
+    /// Leaves the aggregates for which `leave` returns true.
+    pub(crate) fn leave_where(
+        &self,
+        w: &mut WriterGuard,
+        mut leave: impl FnMut(&Group, &WriterGuard) -> bool,
+    ) {
+        let mut i = 0;
+        while i < self.writer.as_ref(w).memberships.len() {
+            let m = self.writer.as_ref(w).memberships[i];
+            if leave(m.aggregate(w), w) {
+                super::members::leave(self, m, w);
+                let _ = self.writer.as_mut(w).memberships.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Where the group is in the list of live groups, if it is.
+    pub(crate) fn listed(&self, w: &WriterGuard) -> Option<usize> {
+        self.writer.as_ref(w).listed
+    }
+
+    /// Records where the group is in the list of live groups.
+    pub(crate) fn set_listed(&self, index: Option<usize>, w: &mut WriterGuard) {
+        self.writer.as_mut(w).listed = index;
+    }
+}
+
+impl<'a> Live<'a> {
+    /// Descriptor `i`, if `i < len`.
+    pub(crate) fn desc(&self, i: usize) -> Option<Desc<'a>> {
+        if i >= self.group.len {
             return None;
         }
-        let stride = desc.ty().size as usize;
+        // SAFETY: `i < len`, and the array is valid while the group is live (type
+        // invariant), which the active reference held for `'a` ensures.
+        // INVARIANT: It was checked by `Group::new`.
+        Some(Desc(unsafe { &*self.group.values.add(i) }))
+    }
+
+    /// The index of the first descriptor called `name`.
+    pub(crate) fn index_by_name(&self, name: &[u8]) -> Option<usize> {
+        let by_name = &self.group.by_name;
+        let key = |i: u16| {
+            self.desc(usize::from(i))
+                .map_or(&[][..], |d| d.name().to_bytes())
+        };
+        // The first entry not below `name`: entries with equal names sort by index.
+        let at = by_name.partition_point(|&i| key(i).cmp(name) == Ordering::Less);
+        let i = *by_name.get(at)?;
+        (key(i) == name).then_some(usize::from(i))
+    }
+
+    /// The address of element `bucket` of value `i`, and the base `get` and `clear` are
+    /// given for it: the group's base, shifted by whole elements for a histogram.
+    fn element(&self, i: usize, bucket: usize) -> Option<(Info, *mut c_void)> {
+        let info = *self.group.info.get(i)?;
+        if bucket >= usize::from(info.buckets).max(1) || self.group.base.is_null() {
+            return None;
+        }
         // Cannot overflow: `bucket < HIST_MAX_BUCKETS` and `stride <= u32::MAX`.
-        Some(self.base.wrapping_byte_add(bucket * stride))
+        let base = self
+            .group
+            .base
+            .wrapping_byte_add(bucket * info.stride as usize);
+        Some((info, base))
     }
 
-    /// Reads element `bucket` of simple value `i` (0 for a single number): 0 if revoked,
-    /// without touching the descriptor.
-    ///
-    /// The tree lock must be held (shared is enough); that is what keeps revocation from
-    /// completing while the value is read.
+    /// Reads element `bucket` (0 for a single number) of value `i` of this simple group.
+    #[inline]
     pub(crate) fn read(&self, i: usize, bucket: usize) -> u64 {
-        let Some(desc) = self.desc(i) else { return 0 };
-        if self.revoked || self.base.is_null() {
-            return 0;
-        }
-        let Some(base) = self.element_base(&desc, bucket) else {
+        let Some((info, base)) = self.element(i, bucket) else {
             return 0;
         };
-        // PANIC: `Group::new` checked that `get` is set (invariant of `Desc`).
+        if info.width != Width::Custom {
+            // SAFETY: The group is live, so `base` and the field at `offset` are valid
+            // (type invariant), checked naturally aligned by `Group::new` and read
+            // atomically by the registration contract.
+            return unsafe {
+                info.width
+                    .load(base.wrapping_byte_add(info.offset as usize).cast())
+            };
+        }
+        let Some(desc) = self.desc(i) else { return 0 };
+        // PANIC: `Group::new` checked that `get` is set.
         let Some(get) = desc.ty().get else { return 0 };
-        // SAFETY: `base` is valid and not revoked (type invariant, checked just above), and
-        // for a histogram the registration covers all its buckets; the caller holds the
-        // tree lock, so revocation cannot complete before this returns.
-        unsafe { get(desc.as_ptr(), base) }
+        // SAFETY: The descriptor and `base` are valid while the group is live, and for a
+        // histogram the registration covers all its buckets.
+        active::callback(|| unsafe { get(desc.as_ptr(), base) })
     }
 
-    /// Clears element `bucket` of simple value `i`; nothing if revoked or not clearable.
+    /// Clears element `bucket` of value `i` of this simple group, if it can be cleared.
     pub(crate) fn clear(&self, i: usize, bucket: usize) {
-        let Some(desc) = self.desc(i) else { return };
-        if self.revoked || self.base.is_null() || !desc.clearable() {
-            return;
-        }
-        let Some(base) = self.element_base(&desc, bucket) else {
+        let Some((info, base)) = self.element(i, bucket) else {
             return;
         };
+        if !info.clearable {
+            return;
+        }
+        if info.width != Width::Custom {
+            // SAFETY: As for `read`.
+            unsafe {
+                info.width
+                    .clear(base.wrapping_byte_add(info.offset as usize).cast())
+            };
+            return;
+        }
+        let Some(desc) = self.desc(i) else { return };
         if let Some(clear) = desc.ty().clear {
             // SAFETY: As for `read`.
-            unsafe { clear(desc.as_ptr(), base) };
+            active::callback(|| unsafe { clear(desc.as_ptr(), base) });
         }
     }
-}
 
-/// Reads a `T` field at `base + val->offset` with `READ_ONCE()` semantics.
-///
-/// # Safety
-///
-/// `val` points to a valid descriptor whose offset, added to `base`, addresses a live,
-/// aligned `T` that other threads only access atomically or with `WRITE_ONCE()`.
-unsafe fn field<'a, T: kernel::sync::atomic::AtomicType>(
-    val: *mut StatsFsValue,
-    base: *mut c_void,
-) -> &'a Atomic<T> {
-    // SAFETY: `val` is valid (safety requirement).
-    let offset = unsafe { (*val).offset } as usize;
-    // SAFETY: The field is live, aligned and accessed atomically (safety requirement).
-    unsafe { Atomic::from_ptr(base.cast::<u8>().add(offset).cast::<T>()) }
-}
-
-macro_rules! default_type {
-    ($name:ident, $get:ident, $clear:ident, $atomic:ty, $c:ty, $signed:expr) => {
-        /// Reads the field as its C type, widened to u64 (sign-extended if signed).
-        ///
-        /// # Safety
-        ///
-        /// As for [`field`].
-        unsafe extern "C" fn $get(val: *mut StatsFsValue, base: *mut c_void) -> u64 {
-            // SAFETY: Same requirements as this function's.
-            let raw = unsafe { field::<$atomic>(val, base) }.load(Relaxed);
-            // CAST: Reinterpret the bits as the C type, then widen as C would.
-            (raw as $c) as i64 as u64
+    /// Element `bucket` of value `i`: read, or combined over the members for an aggregate.
+    pub(crate) fn value(&self, i: usize, bucket: usize) -> u64 {
+        if self.is_simple() {
+            return self.read(i, bucket);
         }
-
-        /// Sets the field to zero.
-        ///
-        /// # Safety
-        ///
-        /// As for [`field`].
-        unsafe extern "C" fn $clear(val: *mut StatsFsValue, base: *mut c_void) {
-            // SAFETY: Same requirements as this function's.
-            unsafe { field::<$atomic>(val, base) }.store(0, Relaxed);
-        }
-
-        /// The default type, exported to C.
-        #[no_mangle]
-        pub(crate) static $name: StatsFsType = StatsFsType {
-            get: Some($get),
-            clear: Some($clear),
-            sign: $signed,
-            size: core::mem::size_of::<$c>() as u32,
+        let Some(members) = self.group.members() else {
+            return 0;
         };
-    };
-}
-
-default_type!(stats_fs_type_u8, get_u8, clear_8, i8, u8, false);
-default_type!(stats_fs_type_s8, get_s8, clear_s8, i8, i8, true);
-default_type!(stats_fs_type_u16, get_u16, clear_16, i16, u16, false);
-default_type!(stats_fs_type_s16, get_s16, clear_s16, i16, i16, true);
-default_type!(stats_fs_type_u32, get_u32, clear_32, i32, u32, false);
-default_type!(stats_fs_type_s32, get_s32, clear_s32, i32, i32, true);
-default_type!(stats_fs_type_u64, get_u64, clear_64, i64, u64, false);
-default_type!(stats_fs_type_s64, get_s64, clear_s64, i64, i64, true);
-
-/// Reads a C `bool` field as 0 or 1.
-///
-/// # Safety
-///
-/// As for [`field`].
-unsafe extern "C" fn get_bool(val: *mut StatsFsValue, base: *mut c_void) -> u64 {
-    // SAFETY: Same requirements as this function's.
-    let raw = unsafe { field::<i8>(val, base) }.load(Relaxed);
-    u64::from(raw != 0)
-}
-
-/// The default `bool` type, exported to C. Clearing stores `false`.
-#[no_mangle]
-pub(crate) static stats_fs_type_bool: StatsFsType = StatsFsType {
-    get: Some(get_bool),
-    clear: Some(clear_8),
-    sign: false,
-    size: core::mem::size_of::<bool>() as u32,
-};
-
-/// Whether `ty` is one of the default types, which read through atomics.
-fn is_default_type(ty: *const StatsFsType) -> bool {
-    [
-        &stats_fs_type_u8,
-        &stats_fs_type_s8,
-        &stats_fs_type_u16,
-        &stats_fs_type_s16,
-        &stats_fs_type_u32,
-        &stats_fs_type_s32,
-        &stats_fs_type_u64,
-        &stats_fs_type_s64,
-        &stats_fs_type_bool,
-    ]
-    .into_iter()
-    .any(|default| ptr::eq(default, ty))
-}
-
-#[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
-#[kunit_tests(statsfs_value)]
-mod tests {
-    use super::*;
-    use core::mem::{
-        offset_of,
-        size_of, //
-    };
-
-    mod c {
-        // Defined in `stats_fs_exports.c` from the C header's own declarations.
-        extern "C" {
-            pub(super) static stats_fs_c_layout: [usize; 20];
+        let mut acc = Accumulator::new(self.signed(i));
+        for member in members.snapshot().iter() {
+            if let Some(member) = member.live() {
+                acc.add(member.read(i, bucket));
+            }
         }
+        acc.result(self.aggregation(i))
     }
 
-    #[test]
-    fn rust_mirrors_have_the_c_layout() {
-        // SAFETY: A constant array defined in C, never written.
-        let c = unsafe { &c::stats_fs_c_layout };
-        let rust = [
-            size_of::<StatsFsValue>(),
-            offset_of!(StatsFsValue, name),
-            offset_of!(StatsFsValue, offset),
-            offset_of!(StatsFsValue, type_),
-            offset_of!(StatsFsValue, aggr_kind),
-            offset_of!(StatsFsValue, value_flag),
-            offset_of!(StatsFsValue, show),
-            offset_of!(StatsFsValue, kind),
-            offset_of!(StatsFsValue, unit),
-            offset_of!(StatsFsValue, unit_base),
-            offset_of!(StatsFsValue, exponent),
-            offset_of!(StatsFsValue, hist_buckets),
-            offset_of!(StatsFsValue, hist_bucket_size),
-            size_of::<StatsFsType>(),
-            offset_of!(StatsFsType, get),
-            offset_of!(StatsFsType, clear),
-            offset_of!(StatsFsType, sign),
-            offset_of!(StatsFsType, size),
-            size_of::<Aggregation>(),
-            HIST_MAX_BUCKETS as usize,
-        ];
-        assert_eq!(c, &rust);
+    /// Value `i` as the C API reads it: a single number, or the sum of a histogram's
+    /// buckets (its number of samples), each bucket combined in the same pass.
+    pub(crate) fn total(&self, i: usize) -> u64 {
+        if self.buckets(i) == 0 {
+            return self.value(i, 0);
+        }
+        if self.is_simple() {
+            return (0..self.buckets(i)).fold(0u64, |sum, b| sum.wrapping_add(self.read(i, b)));
+        }
+        let mut values = KVec::new();
+        if self.values(&mut values).is_err() {
+            // Without memory for one pass, a pass per bucket.
+            return (0..self.buckets(i)).fold(0u64, |sum, b| sum.wrapping_add(self.value(i, b)));
+        }
+        let first: usize = (0..i).map(|j| self.elements(j)).sum();
+        values[first..first + self.buckets(i)]
+            .iter()
+            .fold(0u64, |sum, &v| sum.wrapping_add(v))
+    }
+
+    /// Every element of every value of this group, in one pass over the members for an
+    /// aggregate: `out[k]` is element `k` of the group, values in order, each with
+    /// [`Group::elements`] elements.
+    pub(crate) fn values(&self, out: &mut KVec<u64>) -> Result {
+        out.clear();
+        let elements: usize = (0..self.len).map(|i| self.elements(i)).sum();
+        if self.is_simple() {
+            out.reserve(elements, GFP_KERNEL)?;
+            for i in 0..self.len {
+                for bucket in 0..self.elements(i) {
+                    out.push(self.read(i, bucket), GFP_KERNEL)?;
+                }
+            }
+            return Ok(());
+        }
+        let mut accs = KVec::with_capacity(elements, GFP_KERNEL)?;
+        for i in 0..self.len {
+            for _ in 0..self.elements(i) {
+                accs.push(Accumulator::new(self.signed(i)), GFP_KERNEL)?;
+            }
+        }
+        if let Some(members) = self.group.members() {
+            for member in members.snapshot().iter() {
+                let Some(member) = member.live() else {
+                    continue;
+                };
+                let mut k = 0;
+                for i in 0..self.len {
+                    for bucket in 0..self.elements(i) {
+                        accs[k].add(member.read(i, bucket));
+                        k += 1;
+                    }
+                }
+            }
+        }
+        out.reserve(elements, GFP_KERNEL)?;
+        let mut k = 0;
+        for i in 0..self.len {
+            for _ in 0..self.elements(i) {
+                out.push(accs[k].result(self.aggregation(i)), GFP_KERNEL)?;
+                k += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Clears element `bucket` of value `i`: of every member for an aggregate.
+    pub(crate) fn clear_value(&self, i: usize, bucket: usize) -> Result {
+        if !self.clearable(i) {
+            return Err(EPERM);
+        }
+        if self.is_simple() {
+            self.clear(i, bucket);
+            return Ok(());
+        }
+        if let Some(members) = self.group.members() {
+            for member in members.snapshot().iter() {
+                if let Some(member) = member.live() {
+                    member.clear(i, bucket);
+                }
+            }
+        }
+        Ok(())
     }
 }

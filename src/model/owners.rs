@@ -6,34 +6,34 @@
 //! A group uses code and data that usually belong to the module that added it: the
 //! descriptor array, the names, the types and their callbacks, the show functions, and the
 //! counters at the base. When the group is made, [`Owners`] keeps the addresses that tell
-//! which module that is. When a module unloads (a module notifier, in
-//! `stats_fs_owners.c`), statsfs revokes every live group with an address in that module's
-//! memory, and warns, naming the module: it is a bug of that module (it should have called
+//! which module that is. When a module unloads (a module notifier, in the glue),
+//! [`revoke_module`] revokes every live group with an address in that module's memory, and
+//! the glue warns, naming the module: it is a bug of that module (it should have called
 //! `stats_fs_source_remove_values()` or `stats_fs_source_revoke()`), or of a Rust module
 //! that leaked its handle with `mem::forget`, which is safe code.
 //!
-//! C glue: `src/stats_fs_owners.c`.
+//! The live groups are kept in a list under the writer lock ([`register`], [`unregister`]);
+//! an unload looks through it with the writer lock held, which holds up other writers but
+//! no reader.
 
 use kernel::{
-    error::to_result,
     ffi::c_void,
-    prelude::*, //
+    prelude::*,
+    sync::Arc, //
 };
 
-mod c {
-    use kernel::ffi::{
-        c_int,
-        c_ulong,
-        c_void, //
-    };
-
-    extern "C" {
-        // In `stats_fs_owners.c`; see `stats_fs_internal.h`.
-        pub(super) fn stats_fs_owners_init() -> c_int;
-        pub(super) fn stats_fs_owners_exit();
-        pub(super) fn stats_fs_within_module(addr: c_ulong, module: *const c_void) -> bool;
-    }
-}
+use super::{
+    group::Group,
+    source::{
+        self,
+        Retired, //
+    },
+    writer::{
+        self,
+        WriterGuard, //
+    },
+};
+use crate::glue::ffi;
 
 /// The addresses of a group that may lie in a module, compared with an unloading module's
 /// memory and never dereferenced: the descriptor array, the base, the first descriptor's
@@ -63,44 +63,71 @@ impl Owners {
     pub(crate) unsafe fn within(&self, module: *const c_void) -> bool {
         self.0.iter().any(|&addr| {
             // SAFETY: `module` is live (safety requirement); `addr` is only compared.
-            unsafe { c::stats_fs_within_module(addr as _, module) }
+            unsafe { ffi::stats_fs_glue_within_module(addr as _, module.cast()) }
         })
     }
 }
 
-/// Called by the module notifier as `module` unloads, after its exit function and before
-/// its memory is freed: revokes every live group that uses memory of `module`, and returns
-/// how many it revoked (the C caller warns if that is not zero).
+/// Makes room to [`register`] one more group, so that it cannot fail.
+pub(crate) fn reserve(w: &mut WriterGuard) -> Result {
+    Ok(w.live.reserve(1, GFP_KERNEL)?)
+}
+
+/// Lists `group`, which is being added, among the live groups; room was made by
+/// [`reserve`].
+pub(crate) fn register(group: &Arc<Group>, w: &mut WriterGuard) {
+    let index = w.live.len();
+    if w.live.push_within_capacity(group.clone()).is_err() {
+        // No room was made: a bug, caught in testing. The group is then not revoked if
+        // its module unloads without taking it back.
+        kernel::warn_on!(true);
+        return;
+    }
+    group.set_listed(Some(index), w);
+}
+
+/// Takes `group`, which is being revoked, out of the live groups.
+pub(crate) fn unregister(group: &Group, w: &mut WriterGuard) {
+    let Some(index) = group.listed(w) else {
+        return;
+    };
+    group.set_listed(None, w);
+    let Some(last) = w.live.pop() else {
+        return;
+    };
+    if index < w.live.len() {
+        // The last group takes the place of the one leaving.
+        last.set_listed(Some(index), w);
+        w.live[index] = last;
+    }
+    // Otherwise `last` was the group leaving: dropping this `Arc` is not its last, its
+    // source's list or the revoker's `Retired` holds another.
+}
+
+/// Revokes every live group that uses memory of `module`, which is unloading, and returns
+/// how many it revoked. Waits for their reads in progress before it returns.
 ///
 /// # Safety
 ///
-/// `module` is the `struct module` being unloaded, live for the duration of the call.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn stats_fs_rust_module_going(module: *const c_void) -> u32 {
-    // SAFETY: The caller passes the unloading module, live during the call.
-    unsafe { crate::source::revoke_module(module) }
-}
-
-/// The registration of the module notifier.
-///
-/// # Invariants
-///
-/// `stats_fs_owners_init()` succeeded and `stats_fs_owners_exit()` has not been called.
-pub(crate) struct Registration(());
-
-impl Registration {
-    /// Registers the module notifier.
-    pub(crate) fn new() -> Result<Self> {
-        // SAFETY: No preconditions; called once at module init, undone only by `Drop`.
-        to_result(unsafe { c::stats_fs_owners_init() })?;
-        // INVARIANT: It succeeded.
-        Ok(Self(()))
+/// `module` is a `struct module` that is live for the duration of the call.
+pub(crate) unsafe fn revoke_module(module: *const c_void) -> u32 {
+    let mut retired = Retired::new();
+    let mut revoked = 0;
+    {
+        let mut w = writer::lock();
+        let mut i = 0;
+        while i < w.live.len() {
+            let group = w.live[i].clone();
+            // SAFETY: `module` is live (safety requirement).
+            if unsafe { group.uses_module(module) } {
+                // Takes it out of `live`: the group now at `i` is another.
+                source::revoke_group(&group, &mut retired, &mut w);
+                revoked += 1;
+            } else {
+                i += 1;
+            }
+        }
     }
-}
-
-impl Drop for Registration {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariant this undoes the successful registration, once.
-        unsafe { c::stats_fs_owners_exit() };
-    }
+    retired.finish();
+    revoked
 }

@@ -533,3 +533,4 @@ kunit_test_suite(stats_fs_c_api_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the statsfs C API");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("STATS_FS");

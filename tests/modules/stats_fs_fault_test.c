@@ -525,3 +525,4 @@ kunit_test_suite(fi_suite);
 
 MODULE_DESCRIPTION("statsfs: the C API with each allocation failed in turn");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("STATS_FS");

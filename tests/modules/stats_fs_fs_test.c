@@ -367,3 +367,4 @@ module_exit(fs_test_exit);
 
 MODULE_DESCRIPTION("statsfs file system test publisher");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("STATS_FS");

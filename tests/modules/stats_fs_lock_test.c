@@ -1,28 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The rule for the locks a value's callbacks may take, shown to lockdep
- * (tests/selftests/statsfs/92-callback-locks.c loads it twice).
+ * (tests/selftests/statsfs/92-callback-locks.c loads it three times).
  *
- * The provider holds its own mutex across a statsfs call that takes the tree
- * lock for writing (stats_fs_source_add_values()), as a subsystem holding its
- * lock while it adds a device's values does. Then a value of the source is
- * read, which runs the value's get() under the tree lock held for reading.
+ * A value of the source is read, which runs the value's get() under an
+ * active reference to its group; the provider holds its own mutex across
+ * some statsfs calls:
  *
- * - violate=0: get() takes a mutex that is never held across a statsfs call
- *   (allowed by the rule): lockdep stays quiet.
- * - violate=1: get() takes the provider's mutex (forbidden by the rule):
- *   provider lock -> tree lock, then tree lock -> provider lock. A reader
- *   and the provider adding values at the same time deadlock; lockdep reports
- *   the circular dependency as soon as both orders have been seen once.
+ * - mode=0: get() takes a mutex of its own, never held across a statsfs
+ *   call; the provider holds its mutex across adding values and revoking
+ *   them. Allowed: lockdep stays quiet.
+ * - mode=1: get() takes the provider's mutex, which the provider holds across
+ *   stats_fs_source_add_values() only. Allowed: adding values waits for no
+ *   reader, so lockdep stays quiet (with the old tree lock this deadlocked).
+ * - mode=2: get() takes the provider's mutex, which the provider holds across
+ *   stats_fs_source_revoke(). Forbidden: revoke waits for the group's
+ *   callbacks in progress, and a callback waits for the mutex: a reader and
+ *   the provider revoking at the same time deadlock. Lockdep reports the
+ *   circular dependency between the mutex and stats_fs_active as soon as both
+ *   orders have been seen once.
  */
 
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/stats_fs.h>
 
-static bool violate;
-module_param(violate, bool, 0444);
-MODULE_PARM_DESC(violate, "get() takes the lock held across statsfs calls");
+static int mode;
+module_param(mode, int, 0444);
+MODULE_PARM_DESC(mode, "0: get() takes its own lock; 1: the provider's, held across adding; 2: the provider's, held across revoking");
 
 static DEFINE_MUTEX(stats_fs_lock_test_provider_lock);
 static DEFINE_MUTEX(stats_fs_lock_test_value_lock);
@@ -70,20 +75,29 @@ static int __init lock_test_init(void)
 	u64 v = 0;
 	int err;
 
-	lock_test_values[0].type = violate ? &provider_lock_type : &private_lock_type;
+	lock_test_values[0].type = mode ? &provider_lock_type : &private_lock_type;
 	lock_test_source = stats_fs_source_create(0, "lock_test");
 	if (IS_ERR(lock_test_source))
 		return PTR_ERR(lock_test_source);
-	/* The provider's lock, held across a call that takes the tree lock to write. */
-	mutex_lock(&stats_fs_lock_test_provider_lock);
-	err = stats_fs_source_add_values(lock_test_source, lock_test_values, &lock_test_value,
-					 0);
-	mutex_unlock(&stats_fs_lock_test_provider_lock);
-	/* A read: get() under the tree lock held for reading. */
+	/* The provider's lock, held across adding values (modes 0 and 1). */
+	if (mode != 2)
+		mutex_lock(&stats_fs_lock_test_provider_lock);
+	err = stats_fs_source_add_values(lock_test_source, lock_test_values,
+					 &lock_test_value, 0);
+	if (mode != 2)
+		mutex_unlock(&stats_fs_lock_test_provider_lock);
+	/* A read: get() runs under an active reference to the group. */
 	if (!err)
-		err = stats_fs_source_get_value(lock_test_source, &lock_test_values[0], &v);
+		err = stats_fs_source_get_value(lock_test_source,
+						&lock_test_values[0], &v);
 	if (!err && v != lock_test_value)
 		err = -EIO;
+	/* The provider's lock, held across revoking (modes 0 and 2). */
+	if (mode != 1)
+		mutex_lock(&stats_fs_lock_test_provider_lock);
+	stats_fs_source_revoke(lock_test_source);
+	if (mode != 1)
+		mutex_unlock(&stats_fs_lock_test_provider_lock);
 	if (err)
 		stats_fs_source_put(lock_test_source);
 	return err;
@@ -98,3 +112,4 @@ module_exit(lock_test_exit);
 
 MODULE_DESCRIPTION("statsfs: the locking rule for value callbacks, shown to lockdep");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("STATS_FS");

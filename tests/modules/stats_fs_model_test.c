@@ -761,3 +761,4 @@ kunit_test_suite(mdl_suite);
 
 MODULE_DESCRIPTION("statsfs: random C API sequences against a reference model");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("STATS_FS");

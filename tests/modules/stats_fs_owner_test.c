@@ -53,3 +53,4 @@ module_exit(owner_exit);
 
 MODULE_DESCRIPTION("statsfs owners test: the module that owns a source");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("STATS_FS");

@@ -281,3 +281,4 @@ module_exit(scale_exit);
 
 MODULE_DESCRIPTION("statsfs scale benchmark trees");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("STATS_FS");

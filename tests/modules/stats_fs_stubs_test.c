@@ -14,6 +14,7 @@
 /* Pretend statsfs is not configured, for this file only. */
 #undef CONFIG_STATS_FS
 #undef CONFIG_STATS_FS_MODULE
+#undef STATS_FS_OUT_OF_TREE
 #include <linux/stats_fs.h>
 
 struct stub_stats {

@@ -50,3 +50,4 @@ module_exit(visitor_exit);
 
 MODULE_DESCRIPTION("statsfs owners test: a module that adds values to another's source");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("STATS_FS");

@@ -41,27 +41,23 @@ mod tests {
             UnitBase,
             END, //
         },
-        tree,
-    };
-    use crate::{
-        source::{
-            Source,
-            SourceRef, //
+        c_api::types::{
+            stats_fs_type_bool, stats_fs_type_s16, stats_fs_type_s32, stats_fs_type_s64,
+            stats_fs_type_s8, stats_fs_type_u16, stats_fs_type_u32, stats_fs_type_u64,
+            stats_fs_type_u8, DEFAULT_TYPES,
         },
-        value::{
-            stats_fs_type_bool,
-            stats_fs_type_s16,
-            stats_fs_type_s32,
-            stats_fs_type_s64,
-            stats_fs_type_s8,
-            stats_fs_type_u16,
-            stats_fs_type_u32,
-            stats_fs_type_u64,
-            stats_fs_type_u8,
-            StatsFsType,
-            StatsFsValue,
-            FLOATING,
-            HIDDEN, //
+        model::{
+            group::{
+                StatsFsType,
+                StatsFsValue,
+                FLOATING,
+                HIDDEN, //
+            },
+            source::{
+                Source,
+                SourceRef, //
+            },
+            view::DirView,
         },
     };
 
@@ -94,7 +90,7 @@ mod tests {
         aggr: c_int,
     ) -> StatsFsValue {
         StatsFsValue {
-            name: name.as_char_ptr().cast_mut(),
+            name: name.as_char_ptr(),
             offset: offset as c_int,
             type_: ty,
             aggr_kind: aggr,
@@ -165,7 +161,10 @@ mod tests {
     fn add(s: &SourceRef, values: &[StatsFsValue], stats: *mut c_void, flags: u32) -> Result {
         // SAFETY: Every test keeps `values` and the memory at `stats` alive until it has put
         // all its sources, which revokes them.
-        unsafe { s.borrow().add_values(values.as_ptr(), stats, flags) }
+        unsafe {
+            s.borrow()
+                .add_values(values.as_ptr(), stats, flags, DEFAULT_TYPES)
+        }
     }
 
     #[test]
@@ -230,7 +229,7 @@ mod tests {
             add(&s, &*values, a.base(), 0)?;
             if cycle % 1000 == 0 {
                 assert_eq!(s.get_value(&values[0])?, 7);
-                assert!(s.groups(&tree::read()).len() <= 2);
+                assert!(s.shape().groups().len() <= 2);
             }
         }
         s.revoke();
@@ -673,7 +672,7 @@ mod tests {
         // SAFETY: `shared` below keeps the descriptors alive until every reader finished.
         unsafe {
             root.borrow()
-                .add_values(values.as_ptr(), core::ptr::null_mut(), 0)
+                .add_values(values.as_ptr(), core::ptr::null_mut(), 0, DEFAULT_TYPES)
         }?;
         let shared = Arc::new(
             Shared {
@@ -808,14 +807,18 @@ mod tests {
         parent.borrow().add_subordinate(cb.borrow())?;
 
         let buckets = |s: &Source| -> Result<[u64; 4]> {
-            let g = tree::read();
-            let (group, i) = s.visible_value(&g, b"lat").ok_or(ENOENT)?;
+            let (group, i) = {
+                let shape = s.shape();
+                let (group, i) = DirView::Source(&shape).value(b"lat").ok_or(ENOENT)?;
+                (group.clone(), i)
+            };
+            let live = group.live().ok_or(ENOENT)?;
             let mut out = [0; 4];
             for (bucket, v) in out.iter_mut().enumerate() {
-                *v = s.value_of(&g, group, i, bucket);
+                *v = live.value(i, bucket);
             }
             // A bucket the histogram does not have reads 0.
-            assert_eq!(s.value_of(&g, group, i, 4), 0);
+            assert_eq!(live.value(i, 4), 0);
             Ok(out)
         };
         assert_eq!(buckets(&ca)?, [1, 2, 3, 4]);
@@ -827,9 +830,12 @@ mod tests {
 
         // Clearing one bucket of the aggregate clears it in every histogram below.
         {
-            let g = tree::read();
-            let (group, i) = parent.visible_value(&g, b"lat").ok_or(ENOENT)?;
-            parent.clear_in(&g, group, i, 2)?;
+            let (group, i) = {
+                let shape = parent.shape();
+                let (group, i) = DirView::Source(&shape).value(b"lat").ok_or(ENOENT)?;
+                (group.clone(), i)
+            };
+            group.live().ok_or(ENOENT)?.clear_value(i, 2)?;
         }
         assert_eq!(buckets(&parent)?, [11, 2, 0, 4 + u64::from(u32::MAX)]);
         // Clearing the descriptor clears every bucket, and nothing else.

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The locking rule for value callbacks (<linux/stats_fs.h>, struct
- * stats_fs_type): get(), clear() and show() run under statsfs's tree lock
- * held for reading, so they may take only locks that are never held across a
- * statsfs call that changes the tree. tests/modules/stats_fs_lock_test.ko
- * shows lockdep both sides: a get() that takes its own mutex (allowed) passes
- * quietly; a get() that takes the mutex its provider holds while it adds
- * values (forbidden) is reported as a circular locking dependency, which this
- * program announces to the result judge.
+ * stats_fs_type): get(), clear() and show() run under an active reference to
+ * their group, which revoking, removing the values and the last put wait
+ * for; so a callback must not take a lock its provider holds across those.
+ * tests/modules/stats_fs_lock_test.ko shows lockdep the three cases: a get()
+ * taking its own mutex, and one taking the provider's mutex held only while
+ * values are added (adding waits for no reader), pass quietly; a get() taking
+ * the provider's mutex held across stats_fs_source_revoke() is reported as a
+ * circular locking dependency, which this program announces to the result
+ * judge.
  *
  * Lockdep turns itself off after its first report, so this runs after every
  * test that relies on it: only 95-lockdown comes later.
@@ -56,15 +58,20 @@ TEST(callbacks_and_locks)
 	ASSERT_TRUE(e == 0 || errno == EEXIST);
 	ASSERT_FALSE(log_has(REPORT));
 
-	CHECK_OK("load_rule_abiding", load_module_params(LOCK_KO, "violate=0"));
-	CHECK_OK("unload_rule_abiding", unload_module("stats_fs_lock_test"));
+	CHECK_OK("load_own_lock", load_module_params(LOCK_KO, "mode=0"));
+	CHECK_OK("unload_own_lock", unload_module("stats_fs_lock_test"));
 	CHECK(!log_has(REPORT), "own_lock_in_get_is_quiet", "lockdep reported");
 
+	CHECK_OK("load_lock_held_across_add", load_module_params(LOCK_KO, "mode=1"));
+	CHECK_OK("unload_lock_held_across_add", unload_module("stats_fs_lock_test"));
+	CHECK(!log_has(REPORT), "provider_lock_held_across_add_is_quiet",
+	      "lockdep reported: adding values must wait for no reader");
+
 	kmsg("statsfs-test: expect lockdep report naming " PROVIDER_LOCK "\n");
-	CHECK_OK("load_rule_breaking", load_module_params(LOCK_KO, "violate=1"));
+	CHECK_OK("load_lock_held_across_revoke", load_module_params(LOCK_KO, "mode=2"));
 	kmsg("statsfs-test: expect end\n");
-	CHECK_OK("unload_rule_breaking", unload_module("stats_fs_lock_test"));
-	CHECK(log_has(REPORT) && log_has(PROVIDER_LOCK), "provider_lock_in_get_is_reported",
+	CHECK_OK("unload_lock_held_across_revoke", unload_module("stats_fs_lock_test"));
+	CHECK(log_has(REPORT) && log_has(PROVIDER_LOCK), "provider_lock_held_across_revoke_is_reported",
 	      "no lockdep report naming " PROVIDER_LOCK);
 }
 

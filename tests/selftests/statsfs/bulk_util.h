@@ -57,7 +57,7 @@ static inline char *read_chunked(const char *path, size_t chunk, size_t *len)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap + 1);
-	int fd = open(path, O_RDONLY);
+	int fd = open(path, O_RDONLY), e;
 	ssize_t r;
 
 	if (fd < 0 || !buf) {
@@ -76,9 +76,11 @@ static inline char *read_chunked(const char *path, size_t chunk, size_t *len)
 			break;
 		n += r;
 	}
+	e = errno;
 	close(fd);
 	if (r < 0) {
 		free(buf);
+		errno = e;
 		return NULL;
 	}
 	buf[n] = '\0';
@@ -144,11 +146,20 @@ struct kvm_layout {
 };
 
 /* Reads .stats file @path with @chunk-byte reads; 0 or -1 if its layout is not sound. */
+/*
+ * Reads a .stats file whole, in reads of @chunk bytes, and checks its header.
+ * Returns -1 with errno set on failure: ESTALE if the values below the
+ * directory changed while it was read (the layout fixed at open no longer
+ * describes them; open it again).
+ */
 static inline int kvm_layout_read(struct kvm_layout *k, const char *path, size_t chunk)
 {
 	memset(k, 0, sizeof(*k));
 	k->buf = read_chunked(path, chunk, &k->len);
-	if (!k->buf || k->len < sizeof(k->h))
+	if (!k->buf)
+		return -1;
+	errno = EINVAL;
+	if (k->len < sizeof(k->h))
 		return -1;
 	memcpy(&k->h, k->buf, sizeof(k->h));
 	k->desc_size = sizeof(struct kvm_stats_desc) + k->h.name_size;
