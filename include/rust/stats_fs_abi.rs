@@ -72,6 +72,7 @@ pub(crate) struct StatsFsValue {
 }
 
 /// The entry that ends an array of descriptors: its `name` is NULL.
+#[cfg_attr(not(CONFIG_STATS_FS_KUNIT_TEST), allow(dead_code))]
 pub(crate) const END: StatsFsValue = StatsFsValue {
     name: core::ptr::null(),
     offset: 0,

@@ -167,9 +167,42 @@ pub(crate) extern "C" fn stats_fs_core_root_node() -> *mut Node {
 /// `node` is the `i_private` of an inode that was freed, handed back once.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn stats_fs_core_node_release(node: *mut Node) {
+    #[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
+    tests::count_release();
     // SAFETY: From `into_foreign` in a lookup or `stats_fs_core_root_node`, given back once
     // (safety requirement).
     drop(unsafe { <KBox<Node> as ForeignOwnable>::from_foreign(node.cast()) });
+}
+
+/// Counts of node releases, for the glue's KUnit test that they happen in process context.
+#[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
+mod tests {
+    use kernel::sync::atomic::{
+        Atomic,
+        Relaxed, //
+    };
+
+    use crate::glue::ffi;
+
+    static RELEASED: Atomic<u64> = Atomic::new(0);
+    static RELEASED_OUTSIDE_TASK: Atomic<u64> = Atomic::new(0);
+
+    /// Counts one release, and whether it happened outside task context.
+    pub(super) fn count_release() {
+        RELEASED.add(1, Relaxed);
+        // SAFETY: No preconditions.
+        if !unsafe { ffi::stats_fs_glue_in_task() } {
+            RELEASED_OUTSIDE_TASK.add(1, Relaxed);
+        }
+    }
+
+    /// How many nodes were released, and how many of them outside task context.
+    #[no_mangle]
+    pub(crate) extern "C" fn stats_fs_core_test_releases(outside_task: *mut u64) -> u64 {
+        // SAFETY: The C test passes a writable `u64`.
+        unsafe { outside_task.write(RELEASED_OUTSIDE_TASK.load(Relaxed)) };
+        RELEASED.load(Relaxed)
+    }
 }
 
 /// The layout of the head of [`Node`] and of [`FileKind`], for the KUnit test that checks

@@ -34,6 +34,15 @@ extern "C" {
     /// Takes the dentry recorded in `slot`, if any, and drops it and what is cached below it
     /// from the dcache.
     pub(crate) fn stats_fs_glue_prune(slot: *mut *mut bindings::dentry);
+    /// Whether the caller runs in task context (`in_task()`).
+    pub(crate) fn stats_fs_glue_in_task() -> bool;
+
+    // stats_fs_active.c
+
+    /// `preempt_disable()`: a reader enters a section of an aggregate's members.
+    pub(crate) fn stats_fs_glue_preempt_disable();
+    /// `preempt_enable()`: it leaves it.
+    pub(crate) fn stats_fs_glue_preempt_enable();
 
     // stats_fs_active.c
 

@@ -14,6 +14,19 @@ use kernel::{
 use super::ffi;
 use crate::model::owners;
 
+/// Called by the module notifier as `module` comes: groups that use its memory are filed
+/// under it from now on, so that its unload finds them at once.
+///
+/// # Safety
+///
+/// `module` is the `struct module` coming, live until its `MODULE_STATE_GOING`, which the
+/// notifier announces with [`stats_fs_core_module_going`].
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_core_module_coming(module: *const bindings::module) {
+    // SAFETY: The caller's promise is `module_coming`'s requirement.
+    unsafe { owners::module_coming(module) }
+}
+
 /// Called by the module notifier as `module` unloads, after its exit function and before
 /// its memory is freed: revokes every live group that uses memory of `module`, and returns
 /// how many it revoked (the C caller warns if that is not zero).
@@ -24,7 +37,7 @@ use crate::model::owners;
 #[no_mangle]
 pub(crate) unsafe extern "C" fn stats_fs_core_module_going(module: *const bindings::module) -> u32 {
     // SAFETY: The caller passes the unloading module, live during the call.
-    unsafe { owners::revoke_module(module.cast()) }
+    unsafe { owners::revoke_module(module) }
 }
 
 /// The registration of the module notifier.

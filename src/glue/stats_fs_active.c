@@ -13,6 +13,7 @@
 
 #include <linux/atomic.h>
 #include <linux/lockdep.h>
+#include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/wait_bit.h>
 
@@ -47,6 +48,29 @@ void stats_fs_glue_drain(atomic_t *active, int drained)
 void stats_fs_glue_wake_drainer(atomic_t *active)
 {
 	wake_up_var(active);
+}
+
+/**
+ * stats_fs_glue_preempt_disable() - A reader enters a section of members.
+ *
+ * A section is a few dozen plain loads that a writer removing a member waits
+ * for (src/model/members.rs): it must not be preempted.
+ *
+ * Context: Any context; paired with stats_fs_glue_preempt_enable().
+ */
+void stats_fs_glue_preempt_disable(void)
+{
+	preempt_disable();
+}
+
+/**
+ * stats_fs_glue_preempt_enable() - The reader leaves the section.
+ *
+ * Context: After stats_fs_glue_preempt_disable(), on the same CPU.
+ */
+void stats_fs_glue_preempt_enable(void)
+{
+	preempt_enable();
 }
 
 /**

@@ -91,22 +91,31 @@ void stats_fs_glue_vfs_exit(void);
 bool stats_fs_glue_emit(struct dir_context *ctx, const char *name, size_t len,
 			u64 ino, bool is_dir);
 void stats_fs_glue_prune(struct dentry **slot);
+bool stats_fs_glue_in_task(void);
+void stats_fs_glue_flush_released(void);
+
+/* In Rust, for the KUnit tests: how many nodes were released, and outside task context. */
+u64 stats_fs_core_test_releases(u64 *outside_task);
 
 /* In C (stats_fs_active.c), called from Rust: active references. */
 void stats_fs_glue_drain(atomic_t *active, int drained);
 void stats_fs_glue_wake_drainer(atomic_t *active);
+void stats_fs_glue_preempt_disable(void);
+void stats_fs_glue_preempt_enable(void);
 void stats_fs_glue_callback_enter(void);
 void stats_fs_glue_callback_exit(void);
 
 /*
  * Modules that unload with value groups still added: the notifier's
  * registration (C, stats_fs_owners.c), whether @addr lies in @mod's memory
- * (C), and the revocation of what @mod left (Rust, src/glue/owners.rs), which
- * returns how many groups it revoked.
+ * (C), the tracking of a module that comes (Rust, src/glue/owners.rs), and the
+ * revocation of what @mod left (Rust), which returns how many groups it
+ * revoked.
  */
 int stats_fs_glue_owners_init(void);
 void stats_fs_glue_owners_exit(void);
 bool stats_fs_glue_within_module(unsigned long addr, const struct module *mod);
+void stats_fs_core_module_coming(const struct module *mod);
 unsigned int stats_fs_core_module_going(const struct module *mod);
 
 /* In Rust (src/c_api.rs), called by stats_fs_source_create() once it has the name. */

@@ -24,8 +24,15 @@ static int stats_fs_module_notify(struct notifier_block *nb,
 	struct module *mod = data;
 	unsigned int revoked;
 
-	/* After the module's exit function, before its memory is freed. */
-	if (action != MODULE_STATE_GOING || mod == THIS_MODULE)
+	if (mod == THIS_MODULE)
+		return NOTIFY_DONE;
+	/* Before its init: groups that use its memory are filed under it. */
+	if (action == MODULE_STATE_COMING) {
+		stats_fs_core_module_coming(mod);
+		return NOTIFY_OK;
+	}
+	/* After its exit function (or failed init), before its memory is freed. */
+	if (action != MODULE_STATE_GOING)
 		return NOTIFY_DONE;
 	revoked = stats_fs_core_module_going(mod);
 	WARN(revoked, "statsfs: module %s unloaded with %u value groups still added; revoked them\n",

@@ -74,6 +74,28 @@ static void stats_fs_release_nodes(struct work_struct *work)
 
 static DECLARE_WORK(stats_fs_release_work, stats_fs_release_nodes);
 
+/**
+ * stats_fs_glue_flush_released() - Wait until the nodes handed back are dropped.
+ *
+ * Context: Process context; sleeps. Call rcu_barrier() first for the nodes of
+ * inodes freed just before.
+ */
+void stats_fs_glue_flush_released(void)
+{
+	flush_work(&stats_fs_release_work);
+}
+
+/**
+ * stats_fs_glue_in_task() - Whether the caller runs in task context.
+ *
+ * Context: Any context.
+ * Return: in_task().
+ */
+bool stats_fs_glue_in_task(void)
+{
+	return in_task();
+}
+
 /* Makes the inode for what the core found in @dir; takes over @info->node. */
 static struct inode *stats_fs_make_inode(struct inode *dir,
 					 const struct stats_fs_node_info *info)
@@ -639,5 +661,5 @@ void stats_fs_glue_vfs_exit(void)
 	sysfs_remove_mount_point(kernel_kobj, "stats");
 	/* The last inodes' free_inode() hand their nodes to this module: wait. */
 	rcu_barrier();
-	flush_work(&stats_fs_release_work);
+	stats_fs_glue_flush_released();
 }

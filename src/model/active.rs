@@ -27,7 +27,6 @@ use kernel::{
         Acquire,
         Atomic,
         Full,
-        Relaxed,
         Release, //
     },
 };
@@ -41,8 +40,9 @@ const DRAINED: i32 = i32::MIN + 1;
 ///
 /// # Invariants
 ///
-/// The count is the number of [`ActiveRef`]s alive, plus [`DRAINED`] once the group is
-/// deactivated. It is never decremented below [`DRAINED`].
+/// The count is the number of [`ActiveRef`]s alive (and of readers about to find the group
+/// deactivated), plus [`DRAINED`] once the group is deactivated. It is never decremented
+/// below [`DRAINED`].
 pub(crate) struct Active(Atomic<i32>);
 
 /// One active reference: while it lives, the group's memory and code may be used.
@@ -60,25 +60,30 @@ impl Active {
     }
 
     /// Takes an active reference, unless the group is deactivated.
+    ///
+    /// One atomic operation: the count goes up whatever it was, and back down if the
+    /// group turned out to be deactivated (the drain then sees it at [`DRAINED`] again).
     #[inline]
     pub(crate) fn get(&self) -> Option<ActiveRef<'_>> {
-        let mut count = self.0.load(Relaxed);
-        loop {
-            if count < 0 {
-                return None;
-            }
-            // Acquire: what the publisher wrote before adding the group is visible.
-            match self.0.cmpxchg(count, count + 1, Acquire) {
-                // INVARIANT: The new reference is counted.
-                Ok(_) => return Some(ActiveRef(self)),
-                Err(now) => count = now,
-            }
+        // Acquire: what the publisher wrote before adding the group is visible.
+        if self.0.fetch_add(1, Acquire) >= 0 {
+            // INVARIANT: The new reference is counted.
+            return Some(ActiveRef(self));
         }
+        // INVARIANT: Not counted after all: this takes it back, as dropping it would.
+        drop(ActiveRef(self));
+        None
     }
 
     /// Whether the group is live: not deactivated.
+    ///
+    /// `READ_ONCE()` of the count: inline, for the member loop of an aggregate, where the
+    /// ordering with a deactivation comes from the section around it ([`super::members`]).
+    #[inline]
     pub(crate) fn is_live(&self) -> bool {
-        self.0.load(Relaxed) >= 0
+        // SAFETY: The count is an aligned `i32` that lives as long as `self`; a volatile
+        // load of it races only with atomic updates, as `READ_ONCE()` does.
+        unsafe { self.0.as_ptr().read_volatile() >= 0 }
     }
 
     /// Deactivates the group: from now on [`Active::get`] fails. Returns `false` if it was

@@ -21,6 +21,7 @@ use core::{
     ptr, //
 };
 use kernel::{
+    bindings,
     ffi::c_void,
     prelude::*,
     str::CStr,
@@ -45,7 +46,10 @@ use super::{
         Membership, //
     },
     name,
-    owners::Owners,
+    owners::{
+        Filing,
+        Owners, //
+    },
     writer::{
         WriterGuard,
         WriterLocked, //
@@ -128,26 +132,32 @@ impl Width {
     /// Reads a field of a default type, widened to u64 as C would (signed types
     /// sign-extended, `bool` as 0 or 1).
     ///
+    /// The load is `READ_ONCE()`'s: one volatile access of the field's width, which is a
+    /// single, untorn load of a naturally aligned field on every architecture Linux runs
+    /// Rust on, and which the compiler inlines (the kernel's `Atomic` loads are calls to C
+    /// helpers from a module, and this is the hottest load of an aggregate).
+    ///
     /// # Safety
     ///
     /// `addr` is a live, naturally aligned field of this width that other threads only
     /// access atomically or with `WRITE_ONCE()`; the width is not [`Width::Custom`].
     #[inline]
-    unsafe fn load(self, addr: *mut u8) -> u64 {
-        // SAFETY (for each arm): The field is live, aligned and accessed atomically (safety
-        // requirement), and its width is that of the atomic.
+    unsafe fn load(self, addr: *const u8) -> u64 {
+        // SAFETY (for each arm): The field is live and aligned (safety requirement), and a
+        // volatile load of it races only with atomic or `WRITE_ONCE()` stores, as
+        // `READ_ONCE()` does.
         // CAST: The bits are those of the C type; they are widened as C widens it.
         unsafe {
             match self {
-                Self::U8 => u64::from(Atomic::<i8>::from_ptr(addr.cast()).load(Relaxed) as u8),
-                Self::S8 => Atomic::<i8>::from_ptr(addr.cast()).load(Relaxed) as i64 as u64,
-                Self::U16 => u64::from(Atomic::<i16>::from_ptr(addr.cast()).load(Relaxed) as u16),
-                Self::S16 => Atomic::<i16>::from_ptr(addr.cast()).load(Relaxed) as i64 as u64,
-                Self::U32 => u64::from(Atomic::<u32>::from_ptr(addr.cast()).load(Relaxed)),
-                Self::S32 => Atomic::<i32>::from_ptr(addr.cast()).load(Relaxed) as i64 as u64,
-                Self::U64 => Atomic::<u64>::from_ptr(addr.cast()).load(Relaxed),
-                Self::S64 => Atomic::<i64>::from_ptr(addr.cast()).load(Relaxed) as u64,
-                Self::Bool => u64::from(Atomic::<i8>::from_ptr(addr.cast()).load(Relaxed) != 0),
+                Self::U8 => u64::from(addr.read_volatile()),
+                Self::S8 => addr.cast::<i8>().read_volatile() as i64 as u64,
+                Self::U16 => u64::from(addr.cast::<u16>().read_volatile()),
+                Self::S16 => addr.cast::<i16>().read_volatile() as i64 as u64,
+                Self::U32 => u64::from(addr.cast::<u32>().read_volatile()),
+                Self::S32 => addr.cast::<i32>().read_volatile() as i64 as u64,
+                Self::U64 => addr.cast::<u64>().read_volatile(),
+                Self::S64 => addr.cast::<i64>().read_volatile() as u64,
+                Self::Bool => u64::from(addr.read_volatile() != 0),
                 Self::Custom => 0,
             }
         }
@@ -270,8 +280,8 @@ struct GroupWriter {
     memberships: KVec<Membership>,
     /// The source the group was added to, for identity; null before it is added.
     owner: *const c_void,
-    /// Where the group is in the list of live groups ([`super::owners`]), if it is.
-    listed: Option<usize>,
+    /// Where the group is filed for module unloads ([`super::owners`]).
+    filing: Filing,
 }
 
 /// A value group.
@@ -296,7 +306,7 @@ pub(crate) struct Group {
     by_name: KVec<u16>,
     owners: Owners,
     active: Active,
-    members: Option<Pin<KBox<Members>>>,
+    members: Option<KBox<Members>>,
     writer: WriterLocked<GroupWriter>,
 }
 
@@ -372,20 +382,20 @@ impl Group {
         }
         let len = info.len();
         let mut by_name = KVec::with_capacity(len, GFP_KERNEL)?;
+        // SAFETY: Every index below is below `len`, a checked descriptor of the array.
+        let name_of = |i: u16| unsafe { CStr::from_char_ptr((*values.add(usize::from(i))).name) };
+        // An insertion sort, by name and then by index: a few dozen names, once per group
+        // (and no panicking path, which `sort_unstable_by` has).
         for i in 0..len {
             // `len <= MAX_VALUES_PER_GROUP`, which fits.
-            by_name.push(i as u16, GFP_KERNEL)?;
+            let i = i as u16;
+            let at = by_name.partition_point(|&j: &u16| {
+                name_of(j).to_bytes().cmp(name_of(i).to_bytes()) != Ordering::Greater
+            });
+            by_name.insert_within_capacity(at, i).map_err(|_| ENOMEM)?;
         }
-        // SAFETY: Every entry is below `len`, a checked descriptor of the array.
-        let name_of = |i: u16| unsafe { CStr::from_char_ptr((*values.add(usize::from(i))).name) };
-        by_name.sort_unstable_by(|&a, &b| {
-            name_of(a)
-                .to_bytes()
-                .cmp(name_of(b).to_bytes())
-                .then(a.cmp(&b))
-        });
         let members = if base.is_null() {
-            Some(KBox::pin_init(Members::new()?, GFP_KERNEL)?)
+            Some(KBox::new(Members::new(), GFP_KERNEL)?)
         } else {
             None
         };
@@ -410,7 +420,7 @@ impl Group {
                 writer: WriterLocked::new(GroupWriter {
                     memberships: KVec::new(),
                     owner: ptr::null(),
-                    listed: None,
+                    filing: Filing::default(),
                 }),
             },
             GFP_KERNEL,
@@ -585,14 +595,45 @@ impl Group {
     /// # Safety
     ///
     /// `module` is a `struct module` that is live for the duration of the call.
-    pub(crate) unsafe fn uses_module(&self, module: *const c_void) -> bool {
+    pub(crate) unsafe fn uses_module(&self, module: *const bindings::module) -> bool {
         // SAFETY: Same requirement.
         unsafe { self.owners.within(module) }
     }
 
     /// The aggregate group's member list; `None` for a simple group.
     pub(crate) fn members(&self) -> Option<&Members> {
-        self.members.as_deref().map(|m| &*m)
+        self.members.as_deref()
+    }
+
+    /// Whether every value of the group is of a default type, read inline.
+    fn all_inline(&self) -> bool {
+        self.info.iter().all(|info| info.width != Width::Custom)
+    }
+
+    /// Reads element `bucket` of value `i` of a default type, inline, without an active
+    /// reference; 0 for a custom type or an element the value does not have.
+    ///
+    /// # Safety
+    ///
+    /// The group is simple and its memory stays valid until this returns: the caller
+    /// holds an active reference to it, or is in a section of an aggregate it is a member
+    /// of, entered before the caller found it live ([`super::members`]).
+    #[inline]
+    pub(crate) unsafe fn read_inline(&self, i: usize, bucket: usize) -> u64 {
+        let Some(info) = self.info.get(i) else {
+            return 0;
+        };
+        if info.width == Width::Custom || bucket >= usize::from(info.buckets).max(1) {
+            return 0;
+        }
+        // Cannot overflow: `bucket < HIST_MAX_BUCKETS` and `stride <= u32::MAX`.
+        let addr = self
+            .base
+            .wrapping_byte_add(bucket * info.stride as usize + info.offset as usize);
+        // SAFETY: The memory is valid (safety requirement), and the field was checked
+        // naturally aligned by `Group::new` and is read atomically by the registration
+        // contract.
+        unsafe { info.width.load(addr.cast_const().cast()) }
     }
 
     /// The source the group was added to (for identity), null before.
@@ -624,15 +665,6 @@ impl Group {
         }
     }
 
-    /// Updates the slot of the membership in `aggregate` after a compaction.
-    pub(crate) fn move_membership(&self, aggregate: &Group, slot: usize, w: &mut WriterGuard) {
-        for m in self.writer.as_mut(w).memberships.iter_mut() {
-            if m.is_in(aggregate) {
-                m.set_slot(slot);
-            }
-        }
-    }
-
     /// Forgets the membership in `aggregate`, whose list is being emptied.
     pub(crate) fn forget_membership(&self, aggregate: &Group, w: &mut WriterGuard) {
         self.writer
@@ -659,14 +691,9 @@ impl Group {
         }
     }
 
-    /// Where the group is in the list of live groups, if it is.
-    pub(crate) fn listed(&self, w: &WriterGuard) -> Option<usize> {
-        self.writer.as_ref(w).listed
-    }
-
-    /// Records where the group is in the list of live groups.
-    pub(crate) fn set_listed(&self, index: Option<usize>, w: &mut WriterGuard) {
-        self.writer.as_mut(w).listed = index;
+    /// Where the group is filed for module unloads.
+    pub(crate) fn filing<'a>(&'a self, w: &'a mut WriterGuard) -> &'a mut Filing {
+        &mut self.writer.as_mut(w).filing
     }
 }
 
@@ -695,8 +722,8 @@ impl<'a> Live<'a> {
         (key(i) == name).then_some(usize::from(i))
     }
 
-    /// The address of element `bucket` of value `i`, and the base `get` and `clear` are
-    /// given for it: the group's base, shifted by whole elements for a histogram.
+    /// The base `get` and `clear` are given for element `bucket` of value `i`: the group's
+    /// base, shifted by whole elements for a histogram.
     fn element(&self, i: usize, bucket: usize) -> Option<(Info, *mut c_void)> {
         let info = *self.group.info.get(i)?;
         if bucket >= usize::from(info.buckets).max(1) || self.group.base.is_null() {
@@ -717,13 +744,8 @@ impl<'a> Live<'a> {
             return 0;
         };
         if info.width != Width::Custom {
-            // SAFETY: The group is live, so `base` and the field at `offset` are valid
-            // (type invariant), checked naturally aligned by `Group::new` and read
-            // atomically by the registration contract.
-            return unsafe {
-                info.width
-                    .load(base.wrapping_byte_add(info.offset as usize).cast())
-            };
+            // SAFETY: The group is live while `self` holds its active reference.
+            return unsafe { self.group.read_inline(i, bucket) };
         }
         let Some(desc) = self.desc(i) else { return 0 };
         // PANIC: `Group::new` checked that `get` is set.
@@ -742,7 +764,8 @@ impl<'a> Live<'a> {
             return;
         }
         if info.width != Width::Custom {
-            // SAFETY: As for `read`.
+            // SAFETY: The group is live while `self` holds its active reference, the field
+            // is naturally aligned and written atomically by the registration contract.
             unsafe {
                 info.width
                     .clear(base.wrapping_byte_add(info.offset as usize).cast())
@@ -756,7 +779,8 @@ impl<'a> Live<'a> {
         }
     }
 
-    /// Element `bucket` of value `i`: read, or combined over the members for an aggregate.
+    /// Element `bucket` of value `i`: read, or combined over the members for an aggregate
+    /// in one pass.
     pub(crate) fn value(&self, i: usize, bucket: usize) -> u64 {
         if self.is_simple() {
             return self.read(i, bucket);
@@ -765,10 +789,15 @@ impl<'a> Live<'a> {
             return 0;
         };
         let mut acc = Accumulator::new(self.signed(i));
-        for member in members.snapshot().iter() {
-            if let Some(member) = member.live() {
-                acc.add(member.read(i, bucket));
-            }
+        if self.width(i) == Width::Custom {
+            members.pass_outside(|member| acc.add(member.read(i, bucket)));
+        } else {
+            members.pass(|member, _| {
+                if member.is_live() {
+                    // SAFETY: Found live in a section of an aggregate it is a member of.
+                    acc.add(unsafe { member.read_inline(i, bucket) });
+                }
+            });
         }
         acc.result(self.aggregation(i))
     }
@@ -798,10 +827,11 @@ impl<'a> Live<'a> {
     /// [`Group::elements`] elements.
     pub(crate) fn values(&self, out: &mut KVec<u64>) -> Result {
         out.clear();
-        let elements: usize = (0..self.len).map(|i| self.elements(i)).sum();
+        let len = self.len;
+        let elements: usize = (0..len).map(|i| self.elements(i)).sum();
+        out.reserve(elements, GFP_KERNEL)?;
         if self.is_simple() {
-            out.reserve(elements, GFP_KERNEL)?;
-            for i in 0..self.len {
+            for i in 0..len {
                 for bucket in 0..self.elements(i) {
                     out.push(self.read(i, bucket), GFP_KERNEL)?;
                 }
@@ -809,28 +839,35 @@ impl<'a> Live<'a> {
             return Ok(());
         }
         let mut accs = KVec::with_capacity(elements, GFP_KERNEL)?;
-        for i in 0..self.len {
+        for i in 0..len {
             for _ in 0..self.elements(i) {
                 accs.push(Accumulator::new(self.signed(i)), GFP_KERNEL)?;
             }
         }
-        if let Some(members) = self.group.members() {
-            for member in members.snapshot().iter() {
-                let Some(member) = member.live() else {
-                    continue;
-                };
-                let mut k = 0;
-                for i in 0..self.len {
-                    for bucket in 0..self.elements(i) {
-                        accs[k].add(member.read(i, bucket));
-                        k += 1;
-                    }
+        let group = self.group;
+        let mut add_member = |read: &dyn Fn(usize, usize) -> u64| {
+            let mut k = 0;
+            for i in 0..len {
+                for bucket in 0..group.elements(i) {
+                    accs[k].add(read(i, bucket));
+                    k += 1;
                 }
             }
+        };
+        if let Some(members) = group.members() {
+            if group.all_inline() {
+                members.pass(|member, _| {
+                    if member.is_live() {
+                        // SAFETY: Found live in a section of an aggregate it is a member of.
+                        add_member(&|i, bucket| unsafe { member.read_inline(i, bucket) });
+                    }
+                });
+            } else {
+                members.pass_outside(|member| add_member(&|i, bucket| member.read(i, bucket)));
+            }
         }
-        out.reserve(elements, GFP_KERNEL)?;
         let mut k = 0;
-        for i in 0..self.len {
+        for i in 0..len {
             for _ in 0..self.elements(i) {
                 out.push(accs[k].result(self.aggregation(i)), GFP_KERNEL)?;
                 k += 1;
@@ -849,11 +886,7 @@ impl<'a> Live<'a> {
             return Ok(());
         }
         if let Some(members) = self.group.members() {
-            for member in members.snapshot().iter() {
-                if let Some(member) = member.live() {
-                    member.clear(i, bucket);
-                }
-            }
+            members.pass_outside(|member| member.clear(i, bucket));
         }
         Ok(())
     }

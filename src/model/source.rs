@@ -103,6 +103,10 @@ pub(crate) struct Shape {
     groups: KVec<Arc<Group>>,
     parent: Option<Arc<Source>>,
     in_tree: bool,
+    /// Whether two entries of the directory share a name, so that one hides the other:
+    /// without that, every value of every visible live group is an entry, and listings
+    /// need not check each name ([`crate::model::view`]).
+    shadowed: bool,
 }
 
 impl Shape {
@@ -125,6 +129,11 @@ impl Shape {
     /// topmost is registered.
     pub(crate) fn in_tree(&self) -> bool {
         self.in_tree
+    }
+
+    /// Whether two entries of the directory share a name.
+    pub(crate) fn shadowed(&self) -> bool {
+        self.shadowed
     }
 }
 
@@ -177,6 +186,7 @@ impl Source {
                         groups: KVec::new(),
                         parent: None,
                         in_tree: false,
+                        shadowed: false,
                     },
                     "Source::shape"
                 ),
@@ -224,6 +234,14 @@ impl Source {
     /// Where the VFS glue keeps the dentry of the source's directory.
     pub(crate) fn dentry_slot(&self) -> &Atomic<*mut bindings::dentry> {
         &self.dentry
+    }
+
+    /// Marks a change of the directory's entries (a group or subordinate came or went):
+    /// its revision changes, and whether names shadow one another is found again. Called
+    /// by writers, with `shape` the source's own, locked.
+    fn entries_changed(&self, shape: &mut Shape) {
+        shape.shadowed = crate::model::view::DirView::Source(shape).any_shadowed();
+        self.rev.bump();
     }
 
     /// The visible subordinate with the lowest inode number at least `ino`.
@@ -351,7 +369,7 @@ impl Source {
             }
             teardown::keep_one_revoked_per_array(&mut shape.groups);
             // The revoked groups' files leave the directory.
-            self.rev.bump();
+            self.entries_changed(&mut shape);
             drop(shape);
             links::bump_generations(self, &w);
         }
@@ -374,7 +392,7 @@ impl Source {
             let group = shape.groups.remove(i).map_err(|_| EINVAL)?;
             links::retire_group(&group, &mut retired, &mut w);
             // Its files leave the directory; open ones read 0.
-            self.rev.bump();
+            self.entries_changed(&mut shape);
             drop(shape);
             links::bump_generations(self, &w);
         }
@@ -429,6 +447,7 @@ impl SourceRef {
     }
 
     /// Borrows the source's `Arc`, for the methods that take one.
+    #[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
     pub(crate) fn borrow(&self) -> ArcBorrow<'_, Source> {
         self.0.as_arc_borrow()
     }
@@ -509,25 +528,9 @@ pub(crate) fn revoke_group(group: &Arc<Group>, retired: &mut Retired, w: &mut Wr
     let mut shape = owner.shape();
     teardown::keep_one_revoked_per_array(&mut shape.groups);
     // Its files leave the directory.
-    owner.rev.bump();
+    owner.entries_changed(&mut shape);
     drop(shape);
     links::bump_generations(owner, w);
-}
-
-/// Reads every element of every value of `group` into `out`; all zero if it was revoked.
-pub(crate) fn read_group(group: &Group, out: &mut KVec<u64>) -> Result {
-    match group.live() {
-        Some(live) => live.values(out),
-        None => {
-            out.clear();
-            let n: usize = (0..group.len()).map(|i| group.elements(i)).sum();
-            out.reserve(n, GFP_KERNEL)?;
-            for _ in 0..n {
-                out.push(0, GFP_KERNEL)?;
-            }
-            Ok(())
-        }
-    }
 }
 
 #[cfg(CONFIG_STATS_FS_KUNIT_TEST)]

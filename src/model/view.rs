@@ -97,6 +97,29 @@ impl<'a> DirView<'a> {
             && self.child(name).is_none()
     }
 
+    /// Whether two entries of this directory share a name (the slow check, which writers
+    /// make once per change, so that listings need not make it for every value).
+    pub(crate) fn any_shadowed(&self) -> bool {
+        let Self::Source(shape) = self else {
+            return false;
+        };
+        shape.groups().iter().enumerate().any(|(n, group)| {
+            group.is_visible()
+                && group.is_live()
+                && (0..group.len()).any(|i| !self.shows_value(shape, n, i))
+        })
+    }
+
+    /// Whether value `i` of `groups[n]` is an entry: without shadowing, any value of a
+    /// visible live group is.
+    fn shown(&self, shape: &Shape, n: usize, i: usize) -> bool {
+        if shape.shadowed() {
+            return self.shows_value(shape, n, i);
+        }
+        let group = &shape.groups()[n];
+        group.is_visible() && group.is_live() && i < group.len()
+    }
+
     /// Whether value `index` of `group` is, right now, the entry its name gives.
     pub(crate) fn shows(&self, group: &Group, index: usize) -> bool {
         let Self::Source(shape) = self else {
@@ -106,7 +129,7 @@ impl<'a> DirView<'a> {
             .groups()
             .iter()
             .position(|g| core::ptr::eq(&**g, group))
-            .is_some_and(|n| self.shows_value(shape, n, index))
+            .is_some_and(|n| self.shown(shape, n, index))
     }
 
     /// Calls `f` with each entry of this directory whose inode number is at least `from`,
@@ -170,7 +193,7 @@ impl<'a> DirView<'a> {
     fn value_from<'s>(&self, shape: &'s Shape, from: u64) -> Option<(&'s Arc<Group>, usize)> {
         for (n, group) in shape.groups().iter().enumerate() {
             for i in group.index_from(from)..group.len() {
-                if self.shows_value(shape, n, i) {
+                if self.shown(shape, n, i) {
                     return Some((group, i));
                 }
             }
@@ -178,14 +201,30 @@ impl<'a> DirView<'a> {
         None
     }
 
-    /// Calls `f` with each value entry of this directory, in inode order.
-    pub(crate) fn for_each_value(&self, mut f: impl FnMut(&Arc<Group>, usize)) {
+    /// Calls `f` with each run of value entries of this directory, in inode order: a group
+    /// and a range of its values, all of them entries.
+    pub(crate) fn for_each_run(&self, mut f: impl FnMut(&Arc<Group>, core::ops::Range<usize>)) {
         let Self::Source(shape) = self else { return };
-        for (n, group) in shape.groups().iter().enumerate() {
-            for i in 0..group.len() {
-                if self.shows_value(shape, n, i) {
-                    f(group, i);
+        if !shape.shadowed() {
+            for group in shape.groups().iter() {
+                if group.is_visible() && group.is_live() && group.len() > 0 {
+                    f(group, 0..group.len());
                 }
+            }
+            return;
+        }
+        for (n, group) in shape.groups().iter().enumerate() {
+            let mut i = 0;
+            while i < group.len() {
+                if !self.shown(shape, n, i) {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < group.len() && self.shown(shape, n, i) {
+                    i += 1;
+                }
+                f(group, start..i);
             }
         }
     }

@@ -23,6 +23,8 @@
 use core::pin::Pin;
 use kernel::{
     alloc::KVVec,
+    bindings,
+    prelude::*,
     sync::{
         lock::{
             GlobalGuard,
@@ -38,12 +40,26 @@ use super::group::Group;
 pub(crate) struct WriterState {
     /// Every live value group, for the revocation of what an unloading module left.
     pub(crate) live: KVVec<Arc<Group>>,
+    /// The modules loaded since statsfs, each with the live groups that use its memory.
+    pub(crate) modules: KVec<Tracked>,
 }
+
+/// A module loaded since statsfs, and the live groups that use its memory.
+pub(crate) struct Tracked {
+    /// The module, for identity; valid from its `MODULE_STATE_COMING` to its
+    /// `MODULE_STATE_GOING`, when it leaves this list.
+    pub(crate) module: *const bindings::module,
+    pub(crate) groups: KVec<Arc<Group>>,
+}
+
+// SAFETY: The module pointer is only compared, and passed to C while the module is live.
+unsafe impl Send for Tracked {}
 
 kernel::sync::global_lock! {
     // SAFETY: `init()` initialises it at module init, before anything can take it.
     pub(crate) unsafe(uninit) static WRITER: Mutex<WriterState> = WriterState {
         live: KVVec::new(),
+        modules: KVec::new(),
     };
 }
 

@@ -44,8 +44,16 @@ struct fs_test_stats {
 	{ .name = n, .offset = offsetof(struct fs_test_stats, f),	\
 	  .type = &stats_fs_type_##t, .aggr_kind = aggr }
 
+/*
+ * State 2 shows a text longer than 128 bytes with a two-byte UTF-8 character
+ * on bytes 127 and 128: a read cut at 128 bytes would split it.
+ */
+static char fs_test_long_state[301];
+
 static char *fs_test_show_state(u64 v)
 {
+	if (v == 2)
+		return fs_test_long_state;
 	return v ? "on" : "off";
 }
 
@@ -282,6 +290,8 @@ static int fs_test_action(const char *val, const struct kernel_param *kp)
 		}
 	} else if (sysfs_streq(val, "revoke")) {
 		stats_fs_source_revoke(fs_test_devs[0]);
+	} else if (sscanf(val, "state=%d", &n) == 1 && n >= 0 && n <= 2) {
+		WRITE_ONCE(fs_test_data[0].state, n);
 	} else if (sscanf(val, "churn=%d", &n) == 1 && n > 0 && n <= 100000) {
 		err = fs_test_churn_once(n);
 	} else if (sscanf(val, "bench=%d", &n) == 1 && n >= 0 && n <= 100000) {
@@ -299,7 +309,7 @@ static const struct kernel_param_ops fs_test_action_ops = {
 	.set = fs_test_action,
 };
 module_param_cb(action, &fs_test_action_ops, NULL, 0200);
-MODULE_PARM_DESC(action, "remove, readd, revoke, churn=N, bench=N, dbench=N");
+MODULE_PARM_DESC(action, "remove, readd, revoke, state=N, churn=N, bench=N, dbench=N");
 
 static void fs_test_teardown(void)
 {
@@ -319,6 +329,10 @@ static int __init fs_test_init(void)
 {
 	int i, err;
 
+	memset(fs_test_long_state, 'a', 127);
+	fs_test_long_state[127] = '\xc3';
+	fs_test_long_state[128] = '\xa9';
+	memset(fs_test_long_state + 129, 'b', 171);
 	fs_test_root = stats_fs_source_create(0, "fs_test");
 	if (IS_ERR(fs_test_root))
 		return PTR_ERR(fs_test_root);

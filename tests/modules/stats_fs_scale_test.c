@@ -8,7 +8,8 @@
  *   dscale=N  the same in debugfs, the debugfs way: scale/s<i>/c/v0 and v1,
  *             and scale/sum_v0, which sums v0 over a list under a mutex, as
  *             KVM's debugfs does over its VMs. dscale=0 removes them.
- *   add1      adds one more source to scale/ and removes it (a writer).
+ *   add1      adds one more source to scale/ and removes it (a writer); how
+ *             long that took in the kernel, in ns, is in parameter add1_ns.
  *   toggle=I  removes scale/s<I> if it is there, adds it back if not.
  *
  * Both trees read the same kind of memory: one allocation per source, as KVM's
@@ -17,6 +18,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/list.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -159,10 +161,16 @@ static int scale_toggle(int i)
 	return 0;
 }
 
+/* How long the last add1 took in the kernel, in nanoseconds. */
+static unsigned long long scale_add1_ns;
+module_param_named(add1_ns, scale_add1_ns, ullong, 0444);
+MODULE_PARM_DESC(add1_ns, "How long the last add1 took, in ns");
+
 /* One writer: a source added and removed again. */
 static int scale_add1(void)
 {
 	struct stats_fs_source *s;
+	u64 start = ktime_get_ns();
 
 	if (!scale_root)
 		return -ENOENT;
@@ -171,6 +179,7 @@ static int scale_add1(void)
 		return PTR_ERR(s);
 	stats_fs_source_remove(s);
 	stats_fs_source_put(s);
+	scale_add1_ns = ktime_get_ns() - start;
 	return 0;
 }
 

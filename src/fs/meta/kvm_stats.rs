@@ -54,13 +54,14 @@ use super::{
         sink::Sink,
     },
     walk::{
-        Item,
+        Run,
         Walk, //
     },
 };
 use crate::model::{
     group::{
         Desc,
+        Group,
         Kind,
         Unit,
         UnitBase, //
@@ -118,10 +119,12 @@ fn path_len(path: &[Arc<Source>], name: &[u8]) -> usize {
 /// Where a walk of the subtree is, value by value.
 struct Cursor {
     walk: Walk,
-    /// The values of the current record, and the next one's index in it.
-    items: KVec<Item>,
-    item: usize,
-    /// The index of the next value in the whole walk, and of its first element.
+    /// The values of the current record, the run the cursor is in, and the value.
+    runs: KVec<Run>,
+    run: usize,
+    at: usize,
+    /// The index of the value the cursor is on in the whole walk, and of its first
+    /// element in the data.
     desc: u64,
     element: u64,
     /// The values of the group last read in one pass (an aggregate's), by group id.
@@ -134,8 +137,9 @@ impl Cursor {
     fn new(target: Target) -> Self {
         Self {
             walk: Walk::new(target),
-            items: KVec::new(),
-            item: 0,
+            runs: KVec::new(),
+            run: 0,
+            at: 0,
             desc: 0,
             element: 0,
             values: KVec::new(),
@@ -144,48 +148,57 @@ impl Cursor {
         }
     }
 
-    /// Back to the first value of the walk.
-    fn rewind(&mut self) -> Result {
-        self.desc = 0;
-        self.element = 0;
-        self.item = 0;
-        self.items.clear();
-        self.started = true;
-        let mut record = 0;
-        while self.walk.seek(record)? {
-            self.walk.items(&mut self.items)?;
-            if !self.items.is_empty() {
+    /// Moves the walk on to the next record with values, from record `record`; at the end
+    /// there is no run.
+    fn load_from(&mut self, mut record: u64) -> Result {
+        self.run = 0;
+        self.at = 0;
+        loop {
+            self.runs.clear();
+            if !self.walk.seek(record)? {
+                return Ok(());
+            }
+            self.walk.runs(&mut self.runs)?;
+            if let Some(first) = self.runs.first() {
+                self.at = first.values.start;
                 return Ok(());
             }
             record += 1;
         }
-        Ok(())
+    }
+
+    /// Back to the first value of the walk.
+    fn rewind(&mut self) -> Result {
+        self.desc = 0;
+        self.element = 0;
+        self.started = true;
+        self.load_from(0)
     }
 
     /// The value the cursor is on; `None` at the end.
-    fn current(&self) -> Option<&Item> {
-        self.items.get(self.item)
+    fn current(&self) -> Option<(&Arc<Group>, usize)> {
+        self.runs.get(self.run).map(|r| (&r.group, self.at))
     }
 
     /// Moves to the next value.
     fn step(&mut self) -> Result {
-        let Some((group, i)) = self.current() else {
+        let Some(run) = self.runs.get(self.run) else {
             return Ok(());
         };
-        self.element += group.elements(*i) as u64;
+        self.element += run.group.elements(self.at) as u64;
         self.desc += 1;
-        self.item += 1;
-        // On to the next record with values, if this one has none left.
-        while self.item == self.items.len() {
-            self.item = 0;
-            self.items.clear();
-            let next = self.walk.index().map_or(0, |at| at + 1);
-            if !self.walk.seek(next)? {
-                return Ok(());
-            }
-            self.walk.items(&mut self.items)?;
+        self.at += 1;
+        if self.at < run.values.end {
+            return Ok(());
         }
-        Ok(())
+        self.run += 1;
+        if let Some(next) = self.runs.get(self.run) {
+            self.at = next.values.start;
+            return Ok(());
+        }
+        // On to the next record with values.
+        let next = self.walk.index().map_or(0, |at| at + 1);
+        self.load_from(next)
     }
 
     /// Moves to the value with index `k` (or the end).
@@ -205,7 +218,7 @@ impl Cursor {
             self.rewind()?;
         }
         while let Some((group, i)) = self.current() {
-            if self.element + group.elements(*i) as u64 > e {
+            if self.element + group.elements(i) as u64 > e {
                 break;
             }
             self.step()?;
@@ -242,11 +255,7 @@ impl StatsFile {
         cursor.rewind()?;
         let mut longest = id.len();
         while let Some((group, i)) = cursor.current() {
-            if let Some(name) = group
-                .live()
-                .and_then(|live| live.desc(*i))
-                .map(|d| d.name())
-            {
+            if let Some(name) = group.live().and_then(|live| live.desc(i)).map(|d| d.name()) {
                 longest = longest.max(path_len(cursor.walk.path(), name.to_bytes()));
             }
             cursor.step()?;
@@ -353,7 +362,10 @@ impl StatsFile {
             sink.skip_to(self.data_offset());
             return Ok(());
         }
-        let first = (sink.pos().max(self.desc_offset()) - self.desc_offset()) / self.desc_size();
+        // `desc_size` is at least `DESC_SIZE`: never zero.
+        let first = (sink.pos().max(self.desc_offset()) - self.desc_offset())
+            .checked_div(self.desc_size())
+            .unwrap_or(0);
         cursor.seek_desc(first)?;
         sink.skip_to(self.desc_offset() + cursor.desc * self.desc_size());
         while cursor.desc < self.num_desc && !sink.is_full() {
@@ -361,16 +373,17 @@ impl StatsFile {
                 // The subtree changed: `read` sees it by its generation.
                 break;
             };
+            let (group, i) = (group.clone(), i);
             let mut head = [0u8; DESC_SIZE as usize];
             let live = group.live();
-            let desc = live.as_ref().and_then(|live| live.desc(*i));
+            let desc = live.as_ref().and_then(|live| live.desc(i));
             head[0..4].copy_from_slice(&desc.as_ref().map_or(0, kvm_flags).to_ne_bytes());
             head[4..6].copy_from_slice(&desc.as_ref().map_or(0, |d| d.unit().2).to_ne_bytes());
             // At most `HIST_MAX_BUCKETS` elements, and the data checked to fit at open.
-            head[6..8].copy_from_slice(&(group.elements(*i) as u16).to_ne_bytes());
+            head[6..8].copy_from_slice(&(group.elements(i) as u16).to_ne_bytes());
             head[8..12].copy_from_slice(&((cursor.element * 8) as u32).to_ne_bytes());
             let bucket_size = match &desc {
-                Some(d) if group.buckets(*i) > 0 => d.bucket_size(),
+                Some(d) if group.buckets(i) > 0 => d.bucket_size(),
                 _ => 0,
             };
             head[12..16].copy_from_slice(&bucket_size.to_ne_bytes());
@@ -393,7 +406,9 @@ impl StatsFile {
         Ok(())
     }
 
-    /// The data, from the element at the reader's offset on.
+    /// The data, from the element at the reader's offset on: a run of values at a time,
+    /// each run's group read under one active reference, an aggregate group's values in
+    /// one pass over its members.
     fn read_data(&self, sink: &mut Sink<'_, '_>, cursor: &mut Cursor) -> Result {
         if sink.is_full() {
             return Ok(());
@@ -402,32 +417,44 @@ impl StatsFile {
         cursor.seek_element(first)?;
         sink.skip_to(self.data_offset() + cursor.element * 8);
         while !sink.is_full() {
-            let Some((group, i)) = cursor.current() else {
+            let Some(run) = cursor.runs.get(cursor.run) else {
                 break;
             };
-            let (group, i) = (group.clone(), *i);
-            if !group.is_simple() && cursor.values_of != Some(group.id()) {
-                // Every value of an aggregate group in one pass over its members.
-                crate::model::source::read_group(&group, &mut cursor.values)?;
+            let (group, end) = (run.group.clone(), run.values.end);
+            let live = group.live();
+            if !group.is_simple() && live.is_some() && cursor.values_of != Some(group.id()) {
+                if let Some(live) = &live {
+                    live.values(&mut cursor.values)?;
+                }
                 cursor.values_of = Some(group.id());
             }
-            let live = group.live();
-            let first_element: usize = (0..i).map(|j| group.elements(j)).sum();
-            for bucket in 0..group.elements(i) {
-                let v = match &live {
-                    None => 0,
-                    Some(_) if !group.is_simple() => cursor.values[first_element + bucket],
-                    Some(live) => live.read(i, bucket),
+            while cursor.run < cursor.runs.len() && cursor.at < end && !sink.is_full() {
+                let i = cursor.at;
+                let first_element: usize = if group.is_simple() {
+                    0
+                } else {
+                    (0..i).map(|j| group.elements(j)).sum()
                 };
-                if !sink.put(&v.to_ne_bytes()) {
+                for bucket in 0..group.elements(i) {
+                    let v = match &live {
+                        None => 0,
+                        Some(_) if !group.is_simple() => cursor.values[first_element + bucket],
+                        Some(live) => live.read(i, bucket),
+                    };
+                    if !sink.put(&v.to_ne_bytes()) {
+                        break;
+                    }
+                }
+                if sink.is_full() {
+                    break;
+                }
+                // The last step of a run loads the next one (or the next record).
+                let last = i + 1 == end;
+                cursor.step()?;
+                if last {
                     break;
                 }
             }
-            drop(live);
-            if sink.is_full() {
-                break;
-            }
-            cursor.step()?;
         }
         Ok(())
     }

@@ -27,7 +27,7 @@ use super::{
         NodeKind, //
     },
     walk::{
-        Item,
+        Run,
         Walk, //
     },
 };
@@ -184,7 +184,7 @@ fn value_text(out: &mut Text, live: &Live<'_>, i: usize, number: u64) -> core::f
 pub(crate) struct WalkFile {
     walk: Walk,
     kind: MetaKind,
-    items: KVec<Item>,
+    runs: KVec<Run>,
     /// The values of the group being printed, made in one pass.
     values: KVec<u64>,
     text: Text,
@@ -194,43 +194,45 @@ impl WalkFile {
     /// Makes the lines of the current record.
     fn format(&mut self) -> Result {
         self.text.0.clear();
-        self.walk.items(&mut self.items)?;
-        let mut last: Option<u64> = None;
-        for (group, i) in self.items.iter() {
+        self.walk.runs(&mut self.runs)?;
+        for run in self.runs.iter() {
+            let group = &run.group;
             let Some(live) = group.live() else { continue };
-            let Some(desc) = live.desc(*i) else { continue };
-            if self.kind == MetaKind::Values && last != Some(group.id()) {
+            if self.kind == MetaKind::Values {
                 // Every value of the group, in one pass for an aggregate.
                 live.values(&mut self.values)?;
-                last = Some(group.id());
             }
-            let first: usize = (0..*i).map(|j| group.elements(j)).sum();
-            let path = self.walk.path();
-            let name = desc.name().to_bytes();
-            let out = &mut self.text;
-            let buckets = group.buckets(*i);
-            let lines = (|| -> core::fmt::Result {
-                if buckets == 0 {
-                    out.path(path, name)?;
-                    out.write_char(' ')?;
-                    match self.kind {
-                        MetaKind::Values => value_text(out, &live, *i, self.values[first])?,
-                        _ => schema_line(out, group, *i, &desc, None)?,
+            let mut first: usize = (0..run.values.start).map(|j| group.elements(j)).sum();
+            for i in run.values.clone() {
+                let Some(desc) = live.desc(i) else { continue };
+                let path = self.walk.path();
+                let name = desc.name().to_bytes();
+                let out = &mut self.text;
+                let buckets = group.buckets(i);
+                let lines = (|| -> core::fmt::Result {
+                    if buckets == 0 {
+                        out.path(path, name)?;
+                        out.write_char(' ')?;
+                        match self.kind {
+                            MetaKind::Values => value_text(out, &live, i, self.values[first])?,
+                            _ => schema_line(out, group, i, &desc, None)?,
+                        }
+                        return out.write_char('\n');
                     }
-                    return out.write_char('\n');
-                }
-                for bucket in 0..buckets {
-                    out.path(path, name)?;
-                    write!(out, "/{bucket} ")?;
-                    match self.kind {
-                        MetaKind::Values => write!(out, "{}", self.values[first + bucket])?,
-                        _ => schema_line(out, group, *i, &desc, Some(bucket))?,
+                    for bucket in 0..buckets {
+                        out.path(path, name)?;
+                        write!(out, "/{bucket} ")?;
+                        match self.kind {
+                            MetaKind::Values => write!(out, "{}", self.values[first + bucket])?,
+                            _ => schema_line(out, group, i, &desc, Some(bucket))?,
+                        }
+                        out.write_char('\n')?;
                     }
-                    out.write_char('\n')?;
-                }
-                Ok(())
-            })();
-            lines.map_err(|_| ENOMEM)?;
+                    Ok(())
+                })();
+                lines.map_err(|_| ENOMEM)?;
+                first += group.elements(i);
+            }
         }
         Ok(())
     }
@@ -259,7 +261,7 @@ pub(crate) unsafe extern "C" fn stats_fs_core_walk_open(node: *const Node) -> *m
     let file = WalkFile {
         walk: Walk::new(target.clone()),
         kind: *kind,
-        items: KVec::new(),
+        runs: KVec::new(),
         values: KVec::new(),
         text: Text(KVec::new()),
     };

@@ -23,8 +23,11 @@ use crate::model::{
     view::DirView, //
 };
 
-/// A value of a record: its group and its index in the group.
-pub(crate) type Item = (Arc<Group>, usize);
+/// Values of a record: a group, and a range of its values, in inode order.
+pub(crate) struct Run {
+    pub(crate) group: Arc<Group>,
+    pub(crate) values: core::ops::Range<usize>,
+}
 
 /// The depth-first walk of a subtree.
 ///
@@ -163,9 +166,9 @@ impl Walk {
         Ok(true)
     }
 
-    /// The values of the current record, in inode order, into `items` (emptied first).
-    pub(crate) fn items(&self, items: &mut KVec<Item>) -> Result {
-        items.clear();
+    /// The values of the current record, in inode order, into `runs` (emptied first).
+    pub(crate) fn runs(&self, runs: &mut KVec<Run>) -> Result {
+        runs.clear();
         if self.done {
             return Ok(());
         }
@@ -175,7 +178,11 @@ impl Walk {
                 shape.in_tree() && DirView::Source(&shape).shows(group, *index)
             };
             if current {
-                items.push((group.clone(), *index), GFP_KERNEL)?;
+                let run = Run {
+                    group: group.clone(),
+                    values: *index..*index + 1,
+                };
+                runs.push(run, GFP_KERNEL)?;
             }
             return Ok(());
         }
@@ -191,9 +198,13 @@ impl Walk {
             return Ok(());
         }
         let mut result = Ok(());
-        DirView::Source(&shape).for_each_value(|group, i| {
+        DirView::Source(&shape).for_each_run(|group, values| {
             if result.is_ok() {
-                result = items.push((group.clone(), i), GFP_KERNEL);
+                let run = Run {
+                    group: group.clone(),
+                    values,
+                };
+                result = runs.push(run, GFP_KERNEL);
             }
         });
         Ok(result?)

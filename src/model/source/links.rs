@@ -142,7 +142,7 @@ pub(crate) fn add_group(source: &Arc<Source>, group: Arc<Group>, w: &mut WriterG
     } else {
         KVec::new()
     };
-    owners::reserve(w)?;
+    owners::reserve(&group, w)?;
     let mut new_members = KVec::new();
     if !group.is_simple() {
         let mut result = Ok(());
@@ -166,7 +166,7 @@ pub(crate) fn add_group(source: &Arc<Source>, group: Arc<Group>, w: &mut WriterG
         let at = shape.groups.partition_point(|g| g.id() < group.id());
         // Cannot fail: room was just made.
         let _ = shape.groups.insert_within_capacity(at, group.clone());
-        source.rev.bump();
+        source.entries_changed(&mut shape);
     }
     group.set_owner(ptr::from_ref::<Source>(source).cast(), w);
     owners::register(&group, w);
@@ -228,7 +228,7 @@ pub(crate) fn attach(
     let parent_in_tree = {
         let mut shape = parent.shape();
         shape.children.insert(reservation, child);
-        parent.rev.bump();
+        parent.entries_changed(&mut shape);
         shape.in_tree
     };
     // INVARIANT: `parent`'s children hold the child, and its shape names the parent.
@@ -299,7 +299,7 @@ pub(crate) fn detach(source: &Source, w: &mut WriterGuard) -> Option<Unlinked> {
             let child = {
                 let mut shape = parent.shape();
                 let child = shape.children.remove(source.ino());
-                parent.rev.bump();
+                parent.entries_changed(&mut shape);
                 child
             }?;
             let this = child.source().clone();

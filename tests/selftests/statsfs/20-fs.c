@@ -385,6 +385,102 @@ TEST_F(fs, metadata_files)
 	lines_free(&schema);
 }
 
+/* The first field of /proc/sys/fs/inode-nr: the inodes the kernel has. */
+static long inodes(void)
+{
+	char buf[64];
+
+	return slurp("/proc/sys/fs/inode-nr", buf, sizeof(buf)) > 0 ? atol(buf) : -1;
+}
+
+/*
+ * A show string is given whole, however long (it used to be cut at 128 bytes,
+ * where this one has a two-byte UTF-8 character), byte for byte in the file
+ * and escaped in .values.
+ */
+TEST_F(fs, long_show_text)
+{
+	char want[302], buf[512], line[1500], *text, *at;
+	size_t len;
+	int n;
+
+	memset(want, 'a', 127);
+	want[127] = '\xc3';
+	want[128] = '\xa9';
+	memset(want + 129, 'b', 171);
+	strcpy(want + 300, "\n");
+	ASSERT_EQ(0, put(ACTION, "state=2", 7));
+	n = slurp(T "/dev0/state", buf, sizeof(buf));
+	CHECK(n == 301 && !memcmp(buf, want, 301), "long_show_text_whole", "read %d bytes", n);
+	/* Read in small pieces, it is the same text. */
+	text = read_chunked(T "/dev0/state", 7, &len);
+	CHECK(text && len == 301 && !memcmp(text, want, 301), "long_show_text_in_pieces",
+	      "%zu bytes", text ? len : 0);
+	free(text);
+	snprintf(line, sizeof(line), "dev0/state %.127s\\303\\251%.171s\n", want, want + 129);
+	text = read_chunked(T "/.values", 4096, &len);
+	at = text ? strstr(text, "dev0/state ") : NULL;
+	CHECK(at && !strncmp(at, line, strlen(line)), "long_show_text_escaped_in_values",
+	      "%.60s", at ? at : "(none)");
+	free(text);
+	ASSERT_EQ(0, put(ACTION, "state=1", 7));
+}
+
+/*
+ * The inodes of sources that were read and then torn down go with them, rather
+ * than stay cached (each holding its source's memory) until memory pressure.
+ */
+TEST_F(fs, torn_down_sources_leave_no_inodes)
+{
+	long before, read, after, files = 0;
+	char path[128], buf[32];
+	int i, j;
+
+	before = inodes();
+	ASSERT_EQ(0, put(ACTION, "bench=50", 8));
+	for (i = 0; i < 50; i++)
+		for (j = 0; j < 60; j++) {
+			snprintf(path, sizeof(path), MNT "/bench/s%d/v%d", i, j);
+			files += slurp(path, buf, sizeof(buf)) > 0;
+		}
+	read = inodes();
+	ASSERT_EQ(0, put(ACTION, "bench=0", 7));
+	after = inodes();
+	CHECK(files == 3000 && read - before >= 3000, "reading_made_inodes",
+	      "%ld files read, %ld inodes made", files, read - before);
+	CHECK(after - before < 30, "torn_down_inodes_released",
+	      "%ld inodes before, %ld read, %ld after the sources went", before, read, after);
+}
+
+/*
+ * .stats fixes its layout when opened: once the values below its directory
+ * change, reads are refused with ESTALE, and an open from then on reads the
+ * new layout.
+ */
+TEST_F(fs, stats_layout_goes_stale)
+{
+	char buf[4096];
+	struct kvm_stats_header h;
+	int fd = open(T "/.stats", O_RDONLY);
+	unsigned int before;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)sizeof(h), pread(fd, &h, sizeof(h), 0));
+	before = h.num_desc;
+	CHECK(pread(fd, buf, sizeof(buf), h.data_offset) > 0, "read_while_current",
+	      "%s", strerror(errno));
+	ASSERT_EQ(0, put(ACTION, "remove", 6));
+	CHECK(pread(fd, buf, sizeof(buf), h.data_offset) == -1 && errno == ESTALE,
+	      "stale_layout_refused", "errno %d", errno);
+	close(fd);
+	fd = open(T "/.stats", O_RDONLY);
+	ASSERT_LE(0, fd);
+	CHECK(pread(fd, &h, sizeof(h), 0) == sizeof(h) && h.num_desc < before,
+	      "reopened_layout_is_current", "%u descriptors, %u before", h.num_desc, before);
+	close(fd);
+	ASSERT_EQ(0, put(ACTION, "readd", 5));
+}
+
 TEST_F(fs, reads_like_a_text_file)
 {
 	char buf[16] = "";

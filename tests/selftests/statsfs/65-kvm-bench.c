@@ -14,6 +14,11 @@
  *   every value debugfs has for the VMs through debugfs files against the same
  *   names in statsfs; every value of every VM and vCPU through statsfs files
  *   against preads of every VM and vCPU stats fd (opened beforehand).
+ * - Writers under readers: KVM_CREATE_VCPU (which publishes the vCPU under
+ *   kvm->lock) timed without readers and with three readers of kvm/.values,
+ *   alternately, all VMs alive; the readers run at nice 19 (see bench_util.h).
+ *
+ * Each target is a line "bench target ...: met|missed".
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -23,6 +28,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "bulk_util.h"
 #include "kvm_util.h"
 #include "harness.h"
@@ -54,13 +60,7 @@ static struct mem sample(void)
 	return m;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#define now bench_now
 
 /* Reloads kvm and kvm-amd with kvm.stats_fs=@on; 0 on success. */
 static int load_kvm(bool on)
@@ -168,23 +168,25 @@ static long read_tree(const char *dir)
 	return n;
 }
 
-/* The regular files in @dbg (a VM's debugfs directory), read in statsfs's @dir too. */
-static long read_debugfs_names(const char *dbg, const char *dir, bool in_statsfs)
+/*
+ * The paths of the regular files of @dbg (a VM's debugfs directory), or of the
+ * same values in statsfs's @dir (a histogram is a directory there, whose bucket
+ * 0 is what debugfs shows), into @paths; returns how many.
+ */
+static int debugfs_names(const char *dbg, const char *dir, char (*paths)[128], int max)
 {
 	struct dirent *e;
 	struct stat st;
-	char path[512];
-	long n = 0;
+	int n = 0;
 	DIR *d = opendir(dbg);
 
-	while (d && (e = readdir(d))) {
+	while (d && (e = readdir(d)) && n < max) {
 		if (e->d_name[0] == '.' || e->d_type == DT_DIR)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", in_statsfs ? dir : dbg, e->d_name);
-		/* A histogram is a directory in statsfs; debugfs shows its bucket 0. */
-		if (in_statsfs && !stat(path, &st) && S_ISDIR(st.st_mode))
-			strncat(path, "/0", sizeof(path) - strlen(path) - 1);
-		n += read_file(path);
+		snprintf(paths[n], sizeof(paths[n]), "%s/%s", dir ? dir : dbg, e->d_name);
+		if (dir && !stat(paths[n], &st) && S_ISDIR(st.st_mode))
+			strncat(paths[n], "/0", sizeof(paths[n]) - strlen(paths[n]) - 1);
+		n++;
 	}
 	if (d)
 		closedir(d);
@@ -211,25 +213,35 @@ static void reads(TEST_METADATA)
 	printf("# bench: kvm/exits over %d VMs x %d vCPUs: statsfs %.1f us, debugfs %.1f us per read: %.2fx\n",
 	       nr_vms, VCPUS, (t1 - t0) * 1e6 / 200, (t2 - t1) * 1e6 / 200,
 	       (t1 - t0) / (t2 - t1));
+	bench_target("kvm_exits_vs_debugfs", (t1 - t0) <= (t2 - t1), "<= 1.0x", "%.2fx",
+		     (t1 - t0) / (t2 - t1));
 
-	/* What debugfs has for every VM, both ways. */
-	n_s = n_d = 0;
-	t0 = now();
-	for (i = 0; i < nr_vms; i++) {
-		snprintf(dir, sizeof(dir), "%s/%s", KVM_DIR, gen1[i].name);
-		snprintf(dbg, sizeof(dbg), "%s/%s", DBG_DIR, gen1[i].name);
-		n_s += read_debugfs_names(dbg, dir, true);
+	/* What debugfs has for every VM, both ways; the paths found beforehand. */
+	{
+		static char s_paths[8192][128], d_paths[8192][128];
+		int ns = 0, nd = 0, k;
+
+		for (i = 0; i < nr_vms; i++) {
+			snprintf(dir, sizeof(dir), "%s/%s", KVM_DIR, gen1[i].name);
+			snprintf(dbg, sizeof(dbg), "%s/%s", DBG_DIR, gen1[i].name);
+			ns += debugfs_names(dbg, dir, s_paths + ns, 8192 - ns);
+			nd += debugfs_names(dbg, NULL, d_paths + nd, 8192 - nd);
+		}
+		n_s = n_d = 0;
+		t0 = now();
+		for (k = 0; k < ns; k++)
+			n_s += read_file(s_paths[k]);
+		t1 = now();
+		for (k = 0; k < nd; k++)
+			n_d += read_file(d_paths[k]);
+		t2 = now();
 	}
-	t1 = now();
-	for (i = 0; i < nr_vms; i++) {
-		snprintf(dbg, sizeof(dbg), "%s/%s", DBG_DIR, gen1[i].name);
-		n_d += read_debugfs_names(dbg, NULL, false);
-	}
-	t2 = now();
 	CHECK(n_s == n_d && n_s > 0, "per_vm_reads", "statsfs %ld, debugfs %ld", n_s, n_d);
 	t_dbg = t2 - t1;
 	printf("# bench: every VM's debugfs values (%ld files): statsfs %.3f s, debugfs %.3f s: %.2fx\n",
 	       n_d, t1 - t0, t2 - t1, (t1 - t0) / (t2 - t1));
+	bench_target("vm_values_vs_debugfs", (t1 - t0) <= (t2 - t1), "<= 1.0x", "%.2fx",
+		     (t1 - t0) / (t2 - t1));
 
 	/* Everything: statsfs files against preads of the stats fds. */
 	for (i = 0; i < nr_vms && nfds < 1024; i++) {
@@ -293,6 +305,10 @@ static void reads(TEST_METADATA)
 		printf("# bench: every value of every VM and vCPU: kvm/.values %.4f s, kvm/.stats data %.4f s per read; against stats fds (data only) %.2fx and %.2fx, against per-file debugfs of the VMs' values %.0fx faster\n",
 		       (t1 - t0) / reps, (t3 - t2) / reps, ((t1 - t0) / reps) / t_fd,
 		       ((t3 - t2) / reps) / t_fd, t_dbg / ((t1 - t0) / reps));
+		bench_target("kvm_stats_data_vs_stats_fds", (t3 - t2) / reps <= t_fd, "<= 1.0x",
+			     "%.2fx", ((t3 - t2) / reps) / t_fd);
+		bench_target("kvm_values_vs_stats_fds", (t1 - t0) / reps <= 10 * t_fd, "<= 10x",
+			     "%.2fx", ((t1 - t0) / reps) / t_fd);
 		free(data);
 		free(k.buf);
 		close(fd);
@@ -300,6 +316,40 @@ static void reads(TEST_METADATA)
 	for (j = 0; j < nfds; j++)
 		close(fds[j]);
 	(void)t3;
+}
+
+/*
+ * KVM_CREATE_VCPU without readers and with three readers of kvm/.values, with
+ * every VM of @vms alive: seconds per vCPU created, in @alone and @read.
+ */
+static int vcpu_creation(double *alone, double *read)
+{
+	struct vm extra = { .fd = -1 };
+	pid_t pid[3] = {};
+	int round, i, j, r = 0, n[2] = {};
+	double t[2] = {}, t0;
+
+	for (round = 0; round < 8 && !r; round++) {
+		bool readers = round % 2;
+
+		for (i = 0; readers && i < 3; i++)
+			pid[i] = bench_reader(KVM_DIR "/.values");
+		if (readers)
+			usleep(100000);
+		r = create_vm(&extra, false, 0);
+		for (j = 0; j < VCPUS && !r; j++) {
+			t0 = now();
+			r = create_vcpu(&extra, j);
+			t[readers] += now() - t0;
+			n[readers]++;
+		}
+		destroy_vm(&extra);
+		bench_stop_readers(pid, 3);
+		memset(pid, 0, sizeof(pid));
+	}
+	*alone = n[0] ? t[0] / n[0] : -1;
+	*read = n[1] ? t[1] / n[1] : -1;
+	return r;
 }
 
 TEST(kvm_with_and_without_statsfs)
@@ -366,11 +416,22 @@ TEST(kvm_with_and_without_statsfs)
 	CHECK(!r, "vcpus_run", "%d", r);
 	if (!r)
 		reads(_metadata);
+	if (!r) {
+		double alone, read;
+
+		r = vcpu_creation(&alone, &read);
+		CHECK(!r, "vcpu_creation_under_readers", "%s", strerror(-r));
+		printf("# bench: KVM_CREATE_VCPU with %d VMs alive: %.0f us alone, %.0f us with 3 readers of kvm/.values: %.2fx\n",
+		       nr_vms, alone * 1e6, read * 1e6, read / alone);
+		bench_target("create_vcpu_under_readers", read <= 1.2 * alone, "<= 1.2x",
+			     "%.2fx", read / alone);
+	}
 	destroy_all(gen1);
 	close(kvm_fd);
 	unload_module("kvm_amd");
 	unload_module("kvm");
 	CHECK_OK("umount", umount(MNT));
+	bench_done("kvm");
 }
 
 TEST_HARNESS_MAIN

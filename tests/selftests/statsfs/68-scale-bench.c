@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Scale benchmark: statsfs and debugfs, built the debugfs way, with N sources
- * (statsfs_scale=N1,N2,...: 10 to 100,000 in `make bench`; 10 in `make check`), through tests/modules/stats_fs_scale_test.ko: scale/s<i>/c/{v0,v1}.
+ * (statsfs_scale=N1,N2,...: 10 to 100,000 in `make bench`; 10 in `make check`),
+ * through tests/modules/stats_fs_scale_test.ko: scale/s<i>/c/{v0,v1}.
  * Prints, per N: the cost per source of creating and removing them and their
- * memory; one open+read+close of a leaf value (warm); a stat() of the 4-level
+ * memory; one open+read+close of a leaf value (warm), against debugfs and
+ * against the floor (a tmpfs file of the same size); a stat() of the 4-level
  * path scale/s<i>/c/v0; the sum of v0 over N (statsfs's aggregate, debugfs's
  * sum over a list under a mutex, as KVM does); readdir of scale/ per entry; and
- * how long a writer (a source added and removed) waits while three readers read
- * the aggregate in a loop. Asserts nothing about the figures. debugfs is left
- * out above 10,000 sources: its dentries and inodes would not fit in the guest.
+ * how long a writer (a source added and removed) waits while readers read:
+ * three readers of the sum, then three of the sum and three of scale/.values.
+ * The writer's wait is the time its statsfs calls took in the kernel (the
+ * module times them); the readers run at nice 19, so that on two CPUs the
+ * figure is what statsfs makes the writer wait, not the scheduler. Then the
+ * targets, each a line "bench target ...: met|missed". debugfs is left out
+ * above 10,000 sources: its dentries and inodes would not fit in the guest.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -20,6 +26,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "harness.h"
 #include "util.h"
 
@@ -28,14 +35,10 @@
 #define MNT "/sys/kernel/stats"
 #define DBG "/sys/kernel/debug"
 #define ACTION "/sys/module/stats_fs_scale_test/parameters/action"
+#define ADD1_NS "/sys/module/stats_fs_scale_test/parameters/add1_ns"
+#define FLOOR "/tmp/statsfs-floor"
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#define now bench_now
 
 /* Slab + used pages, in KiB, after things settle. */
 static long used_kb(void)
@@ -95,6 +98,19 @@ static double time_stats(const char *path, int reps)
 	return bad ? -1 : (now() - t0) * 1e6 / reps;
 }
 
+/* Makes the floor: a tmpfs file holding @text. */
+static int make_floor(const char *text)
+{
+	int fd = open(FLOOR, O_WRONLY | O_CREAT | O_TRUNC, 0644), r = 0;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		r = -1;
+	close(fd);
+	return r;
+}
+
 /* Microseconds per entry listed, over @reps listings of @dir. */
 static double time_readdir(const char *dir, int reps, long *entries)
 {
@@ -113,31 +129,30 @@ static double time_readdir(const char *dir, int reps, long *entries)
 	return *entries ? (now() - t0) * 1e6 / *entries : -1;
 }
 
-/* Writer latency in microseconds (average, maximum) over 20 writers, with @readers reading @path. */
-static void writer_wait(const char *path, int readers, double *avg, double *max)
+/*
+ * A writer's wait in microseconds (average, maximum over 20 writers), in the
+ * kernel, with readers of @sum and @values (@n_sum and @n_values of them).
+ */
+static void writer_wait(const char *sum, int n_sum, const char *values, int n_values,
+			double *avg, double *max)
 {
-	pid_t pid[3];
-	double t, sum = 0;
+	pid_t pid[6] = {};
+	double t, total = 0;
+	char ns[32];
 	int i;
 
-	for (i = 0; i < readers; i++) {
-		pid[i] = fork();
-		if (pid[i] == 0)
-			for (;;)
-				read_once(path);
-	}
-	usleep(100000);
+	for (i = 0; i < n_sum + n_values && i < 6; i++)
+		pid[i] = bench_reader(i < n_sum ? sum : values);
+	usleep(200000);
 	*max = 0;
 	for (i = 0; i < 20; i++) {
-		t = act("add1") * 1e6;
-		sum += t;
+		t = act("add1") < 0 || slurp(ADD1_NS, ns, sizeof(ns)) <= 0 ? -1 :
+			strtoull(ns, NULL, 10) / 1e3;
+		total += t;
 		*max = t > *max ? t : *max;
 	}
-	*avg = sum / 20;
-	for (i = 0; i < readers; i++) {
-		kill(pid[i], SIGKILL);
-		waitpid(pid[i], NULL, 0);
-	}
+	*avg = total / 20;
+	bench_stop_readers(pid, 6);
 }
 
 static double ratio(double a, double b)
@@ -145,21 +160,83 @@ static double ratio(double a, double b)
 	return a > 0 && b > 0 ? a / b : -1;
 }
 
+/* What one N gave, for the targets. */
+struct scale_result {
+	int n;
+	double read_s, read_d, read_floor, stat_s, stat_d, sum_s, sum_d;
+	double w_avg, w_max;
+};
+
+static void targets(const struct scale_result *r, int count)
+{
+	double read_max = 0, floor_max = 0, stat_max = 0, sum1k = -1, sum10k = -1;
+	double flat = -1, w_max = -1;
+	int i, big = -1, mid = -1, widest = 0;
+
+	if (count <= 0)
+		return;
+	for (i = 0; i < count; i++) {
+		/* A figure that could not be measured fails its target. */
+		double read = ratio(r[i].read_s, r[i].read_d);
+		double floor = ratio(r[i].read_s, r[i].read_floor);
+		double stat = ratio(r[i].stat_s, r[i].stat_d);
+
+		if (r[i].read_d >= 0)
+			read_max = read < 0 || read_max < 0 ? -1 : read > read_max ? read : read_max;
+		floor_max = floor < 0 || floor_max < 0 ? -1 : floor > floor_max ? floor : floor_max;
+		if (r[i].stat_d >= 0)
+			stat_max = stat < 0 || stat_max < 0 ? -1 : stat > stat_max ? stat : stat_max;
+		if (r[i].n == 1000)
+			sum1k = ratio(r[i].sum_s, r[i].sum_d);
+		if (r[i].n == 10000) {
+			sum10k = ratio(r[i].sum_s, r[i].sum_d);
+			mid = i;
+		}
+		if (r[i].n == 100000)
+			big = i;
+		if (r[i].n >= r[widest].n)
+			widest = i;
+	}
+	if (mid >= 0 && big >= 0)
+		flat = (r[big].sum_s / r[big].n) / (r[mid].sum_s / r[mid].n);
+	w_max = r[widest].w_max;
+	bench_target("value_read_vs_debugfs", read_max > 0 && read_max <= 1.0,
+		     "<= 1.0x at every N", "%.2fx at worst", read_max);
+	bench_target("value_read_vs_tmpfs", floor_max > 0 && floor_max <= 1.3,
+		     "<= 1.3x at every N", "%.2fx at worst", floor_max);
+	bench_target("stat_4_levels_vs_debugfs", stat_max > 0 && stat_max <= 1.0,
+		     "<= 1.0x at every N", "%.2fx at worst", stat_max);
+	if (sum1k > 0 || sum10k > 0) {
+		bench_target("sum_1000_vs_debugfs_list", sum1k > 0 && sum1k <= 2.0, "<= 2x",
+			     "%.2fx", sum1k);
+		bench_target("sum_10000_vs_debugfs_list", sum10k > 0 && sum10k <= 2.0, "<= 2x",
+			     "%.2fx", sum10k);
+	}
+	if (flat > 0)
+		bench_target("sum_per_source_flat", flat <= 1.5,
+			     "per source at 100,000 <= 1.5x at 10,000", "%.2fx", flat);
+	bench_target("writer_wait_with_6_readers", w_max >= 0 && w_max <= 1000, "max <= 1 ms",
+		     "max %.0f us at N=%d (avg %.0f us)", w_max, r[widest].n, r[widest].w_avg);
+}
+
 TEST(scale)
 {
 	const char *list = getenv("statsfs_scale") ? getenv("statsfs_scale") : "10";
-	char cmd[64], leaf[128];
+	char cmd[64], leaf[128], text[64];
+	struct scale_result results[16] = {};
 	const char *p = list;
+	int count = 0;
 
 	if (mount("statsfs", MNT, "statsfs", 0, NULL) && errno != EBUSY)
 		TH_LOG("mount: %s", strerror(errno));
 	ASSERT_EQ(0, load_module("/lib/modules/tests/stats_fs_scale_test.ko") && errno != EEXIST);
-	while (*p) {
+	while (*p && count < 16) {
 		/* `make check` only keeps the program working: fewer repetitions. */
 		int n = atoi(p), reps = getenv("statsfs_scale") ? 2000 : 200;
 		int areps = n < 100000 ? 100000 / n : 2;
 		double c_s, r_s, c_d = -1, r_d = -1, rd_s, rd_d = -1, st_s, st_d = -1;
 		double ag_s, ag_d = -1, dir_s, dir_d = -1, w_avg0, w_max0, w_avg, w_max;
+		double w_avg6, w_max6, rd_f;
 		long m0, m1, mem_s, mem_d = -1, ent;
 
 		areps = areps < 3 ? 3 : areps > reps ? reps : areps;
@@ -174,13 +251,18 @@ TEST(scale)
 		snprintf(cmd, sizeof(cmd), MNT "/%s", leaf);
 		rd_s = time_reads(cmd, reps);
 		st_s = time_stats(cmd, reps);
+		/* The floor: a tmpfs file of the same text. */
+		CHECK(slurp(cmd, text, sizeof(text)) > 0 && make_floor(text) == 0,
+		      "floor_file", "%s", strerror(errno));
+		rd_f = time_reads(FLOOR, reps);
 		ag_s = time_reads(MNT "/scale/v0", areps);
 		dir_s = time_readdir(MNT "/scale", n > 10000 ? 1 : 10, &ent);
-		writer_wait(MNT "/scale/v0", 0, &w_avg0, &w_max0);
-		writer_wait(MNT "/scale/v0", 3, &w_avg, &w_max);
+		writer_wait(NULL, 0, NULL, 0, &w_avg0, &w_max0);
+		writer_wait(MNT "/scale/v0", 3, NULL, 0, &w_avg, &w_max);
+		writer_wait(MNT "/scale/v0", 3, MNT "/scale/.values", 3, &w_avg6, &w_max6);
 		r_s = act("scale=0");
-		CHECK(rd_s > 0 && st_s > 0 && ag_s > 0, "statsfs_reads", "%.1f %.1f %.1f", rd_s, st_s,
-		      ag_s);
+		CHECK(rd_s > 0 && st_s > 0 && ag_s > 0 && rd_f > 0, "statsfs_reads",
+		      "%.1f %.1f %.1f %.1f", rd_s, st_s, ag_s, rd_f);
 		/* debugfs, the debugfs way */
 		if (n <= 10000) {
 			m0 = used_kb();
@@ -195,21 +277,24 @@ TEST(scale)
 			dir_d = time_readdir(DBG "/scale", n > 10000 ? 1 : 10, &ent);
 			r_d = act("dscale=0");
 		}
-		if (n <= 10000)
-			printf("# bench: scale N=%d: per source: create %.1f us (debugfs %.1f), remove %.1f us (%.1f), memory %ld B (%ld); read of a value %.1f us (debugfs %.1f, %.2fx); stat of a 4-level path %.1f us (%.1f, %.2fx); sum over N %.1f us (%.1f, %.2fx); readdir %.2f us/entry (%.2f); writer wait %.0f us avg, %.0f us max with 3 readers of the sum (%.0f/%.0f alone)\n",
-			       n, c_s * 1e6 / n, c_d * 1e6 / n, r_s * 1e6 / n, r_d * 1e6 / n, mem_s,
-			       mem_d, rd_s, rd_d, ratio(rd_s, rd_d), st_s, st_d, ratio(st_s, st_d),
-			       ag_s, ag_d, ratio(ag_s, ag_d), dir_s, dir_d, w_avg, w_max, w_avg0,
-			       w_max0);
-		else
-			printf("# bench: scale N=%d (debugfs not built, it would not fit): per source: create %.1f us, remove %.1f us, memory %ld B; read of a value %.1f us; stat of a 4-level path %.1f us; sum over N %.1f us; readdir %.2f us/entry; writer wait %.0f us avg, %.0f us max with 3 readers of the sum (%.0f/%.0f alone)\n",
-			       n, c_s * 1e6 / n, r_s * 1e6 / n, mem_s, rd_s, st_s, ag_s, dir_s,
-			       w_avg, w_max, w_avg0, w_max0);
+		printf("# bench: scale N=%d: per source: create %.1f us (debugfs %.1f), remove %.1f us (%.1f), memory %ld B (%ld); read of a value %.1f us (debugfs %.1f, %.2fx; tmpfs %.1f, %.2fx); stat of a 4-level path %.1f us (%.1f, %.2fx); sum over N %.1f us, %.1f ns/source (%.1f, %.2fx); readdir %.2f us/entry (%.2f); writer wait in the kernel %.0f us avg, %.0f us max alone, %.0f/%.0f with 3 readers of the sum, %.0f/%.0f with 3 more of .values\n",
+		       n, c_s * 1e6 / n, c_d * 1e6 / n, r_s * 1e6 / n, r_d * 1e6 / n, mem_s,
+		       mem_d, rd_s, rd_d, ratio(rd_s, rd_d), rd_f, ratio(rd_s, rd_f), st_s, st_d,
+		       ratio(st_s, st_d), ag_s, ag_s * 1e3 / n, ag_d, ratio(ag_s, ag_d), dir_s,
+		       dir_d, w_avg0, w_max0, w_avg, w_max, w_avg6, w_max6);
 		fflush(stdout);
+		results[count++] = (struct scale_result){
+			.n = n, .read_s = rd_s, .read_d = rd_d, .read_floor = rd_f,
+			.stat_s = st_s, .stat_d = st_d, .sum_s = ag_s, .sum_d = ag_d,
+			.w_avg = w_avg6, .w_max = w_max6,
+		};
 		p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p);
 	}
+	targets(results, count);
+	unlink(FLOOR);
 	CHECK_OK("unload", unload_module("stats_fs_scale_test"));
 	CHECK_OK("umount", umount(MNT));
+	bench_done("scale");
 }
 
 TEST_HARNESS_MAIN
