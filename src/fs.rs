@@ -18,6 +18,7 @@
 //! This layer uses the model ([`crate::model`]) and the glue's declarations
 //! ([`crate::glue::ffi`]); the model knows nothing of it.
 
+mod decimal;
 pub(crate) mod lookup;
 pub(crate) mod meta;
 pub(crate) mod node;

@@ -7,16 +7,15 @@
 //! shows a fresh value. A revoked or removed group's file reads `0`. Writing `0` clears the
 //! value (every member's, for an aggregate).
 
-use core::fmt::Write;
 use kernel::{
     bindings,
     ffi::c_int,
     iov::IovIterDest,
-    prelude::*,
-    str::Formatter, //
+    prelude::*, //
 };
 
 use super::{
+    decimal::decimal,
     node::{
         Node,
         NodeKind, //
@@ -24,25 +23,12 @@ use super::{
     sink::Sink,
 };
 
-/// Formats `number` in decimal, as signed if `signed`, and a newline, into `buf`.
-fn number_text(buf: &mut [u8; 24], number: u64, signed: bool) -> &[u8] {
-    let mut text = Formatter::new(buf);
-    // At most 20 characters and a newline: it fits.
-    let _ = if signed {
-        writeln!(text, "{}", number as i64)
-    } else {
-        writeln!(text, "{number}")
-    };
-    let len = text.bytes_written();
-    &buf[..len]
-}
-
 /// Copies the text of value file `node` from file offset `pos` into `sink`.
 fn read(node: &Node, sink: &mut Sink<'_, '_>) {
     let NodeKind::Value(group, index, bucket) = node.kind() else {
         return;
     };
-    let mut buf = [0u8; 24];
+    let mut buf = [0u8; 21];
     let Some(live) = group.live() else {
         sink.put(b"0\n");
         return;
@@ -58,7 +44,9 @@ fn read(node: &Node, sink: &mut Sink<'_, '_>) {
             return;
         }
     }
-    sink.put(number_text(&mut buf, number, group.signed(*index)));
+    if sink.put(decimal(&mut buf, number, group.signed(*index))) {
+        sink.put(b"\n");
+    }
 }
 
 /// `read_iter` of a value file: copies its text from `*pos` on into `iter`, and moves

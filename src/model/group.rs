@@ -203,6 +203,17 @@ struct Info {
     clearable: bool,
 }
 
+/// How an aggregate group whose values are all of default types combines them over its
+/// members, inline: for each element of each value (a value's buckets, or the value),
+/// its index in the group's elements and its byte offset from a member's base.
+#[derive(Default)]
+struct Plan {
+    /// Elements summed from 8-byte fields (`u64`, `s64`): most statistics.
+    sum64: KVec<(usize, usize)>,
+    /// Every other element, with its width.
+    other: KVec<(usize, usize, Width)>,
+}
+
 /// A checked view of one descriptor, valid while the group is live.
 ///
 /// # Invariants
@@ -307,6 +318,7 @@ pub(crate) struct Group {
     owners: Owners,
     active: Active,
     members: Option<KBox<Members>>,
+    plan: Plan,
     writer: WriterLocked<GroupWriter>,
 }
 
@@ -394,10 +406,13 @@ impl Group {
             });
             by_name.insert_within_capacity(at, i).map_err(|_| ENOMEM)?;
         }
-        let members = if base.is_null() {
-            Some(KBox::new(Members::new(), GFP_KERNEL)?)
+        let (members, plan) = if base.is_null() {
+            (
+                Some(KBox::new(Members::new(), GFP_KERNEL)?),
+                Self::plan(&info)?,
+            )
         } else {
-            None
+            (None, Plan::default())
         };
         // Each value takes one inode number, and each bucket of a histogram one more; at
         // least one number, so that an empty group's identity is its own too.
@@ -417,6 +432,7 @@ impl Group {
                 owners,
                 active: Active::new(),
                 members,
+                plan,
                 writer: WriterLocked::new(GroupWriter {
                     memberships: KVec::new(),
                     owner: ptr::null(),
@@ -476,6 +492,28 @@ impl Group {
             signed: ty.sign,
             clearable: v.value_flag & FLOATING == 0 && ty.clear.is_some(),
         })
+    }
+
+    /// The plan of an aggregate group of values `info` (empty unless all are default types).
+    fn plan(info: &[Info]) -> Result<Plan> {
+        let mut plan = Plan::default();
+        if info.iter().any(|i| i.width == Width::Custom) {
+            return Ok(plan);
+        }
+        let mut element = 0;
+        for i in info {
+            for bucket in 0..usize::from(i.buckets).max(1) {
+                let offset = i.offset as usize + bucket * i.stride as usize;
+                let wide = matches!(i.width, Width::U64 | Width::S64);
+                if wide && i.aggregation == Aggregation::Sum {
+                    plan.sum64.push((element, offset), GFP_KERNEL)?;
+                } else {
+                    plan.other.push((element, offset, i.width), GFP_KERNEL)?;
+                }
+                element += 1;
+            }
+        }
+        Ok(plan)
     }
 
     /// An active reference to the group, if it is live.
@@ -788,18 +826,30 @@ impl<'a> Live<'a> {
         let Some(members) = self.group.members() else {
             return 0;
         };
-        let mut acc = Accumulator::new(self.signed(i));
-        if self.width(i) == Width::Custom {
-            members.pass_outside(|member| acc.add(member.read(i, bucket)));
-        } else {
-            members.pass(|member, _| {
-                if member.is_live() {
-                    // SAFETY: Found live in a section of an aggregate it is a member of.
-                    acc.add(unsafe { member.read_inline(i, bucket) });
-                }
-            });
+        let Some(info) = self.group.info.get(i).copied() else {
+            return 0;
+        };
+        if bucket >= usize::from(info.buckets).max(1) {
+            return 0;
         }
-        acc.result(self.aggregation(i))
+        let mut acc = Accumulator::new(info.signed);
+        if info.width == Width::Custom {
+            members.pass_outside(|member| acc.add(member.read(i, bucket)));
+            return acc.result(info.aggregation);
+        }
+        let offset = info.offset as usize + bucket * info.stride as usize;
+        if info.aggregation == Aggregation::Sum && matches!(info.width, Width::U64 | Width::S64) {
+            let mut sum = 0u64;
+            // SAFETY: Each base is a member's, in a section (see `Members::pass_bases`);
+            // the field at `offset` is a naturally aligned `u64` read atomically.
+            members.pass_bases(|base| {
+                sum = sum.wrapping_add(unsafe { base.add(offset).cast::<u64>().read_volatile() })
+            });
+            return sum;
+        }
+        // SAFETY: As above, for a field of this width.
+        members.pass_bases(|base| acc.add(unsafe { info.width.load(base.wrapping_add(offset)) }));
+        acc.result(info.aggregation)
     }
 
     /// Value `i` as the C API reads it: a single number, or the sum of a histogram's
@@ -838,40 +888,62 @@ impl<'a> Live<'a> {
             }
             return Ok(());
         }
-        let mut accs = KVec::with_capacity(elements, GFP_KERNEL)?;
-        for i in 0..len {
-            for _ in 0..self.elements(i) {
-                accs.push(Accumulator::new(self.signed(i)), GFP_KERNEL)?;
-            }
-        }
         let group = self.group;
-        let mut add_member = |read: &dyn Fn(usize, usize) -> u64| {
-            let mut k = 0;
-            for i in 0..len {
-                for bucket in 0..group.elements(i) {
-                    accs[k].add(read(i, bucket));
-                    k += 1;
-                }
-            }
+        let Some(members) = group.members() else {
+            return Ok(());
         };
-        if let Some(members) = group.members() {
-            if group.all_inline() {
-                members.pass(|member, _| {
-                    if member.is_live() {
-                        // SAFETY: Found live in a section of an aggregate it is a member of.
-                        add_member(&|i, bucket| unsafe { member.read_inline(i, bucket) });
-                    }
-                });
-            } else {
-                members.pass_outside(|member| add_member(&|i, bucket| member.read(i, bucket)));
+        let mut aggregation = KVec::with_capacity(elements, GFP_KERNEL)?;
+        let mut signed = KVec::with_capacity(elements, GFP_KERNEL)?;
+        for info in group.info.iter() {
+            for _ in 0..usize::from(info.buckets).max(1) {
+                aggregation.push(info.aggregation, GFP_KERNEL)?;
+                signed.push(info.signed, GFP_KERNEL)?;
             }
         }
-        let mut k = 0;
-        for i in 0..len {
-            for _ in 0..self.elements(i) {
-                out.push(accs[k].result(self.aggregation(i)), GFP_KERNEL)?;
-                k += 1;
+        if !group.all_inline() {
+            let mut accs = KVec::with_capacity(elements, GFP_KERNEL)?;
+            for &signed in signed.iter() {
+                accs.push(Accumulator::new(signed), GFP_KERNEL)?;
             }
+            members.pass_outside(|member| {
+                let mut k = 0;
+                for i in 0..len {
+                    for bucket in 0..group.elements(i) {
+                        accs[k].add(member.read(i, bucket));
+                        k += 1;
+                    }
+                }
+            });
+            for (acc, &kind) in accs.iter().zip(aggregation.iter()) {
+                out.push(acc.result(kind), GFP_KERNEL)?;
+            }
+            return Ok(());
+        }
+        // The plan: the summed 8-byte fields in a tight loop, the rest accumulated.
+        let plan = &group.plan;
+        let mut sums = KVec::with_capacity(plan.sum64.len(), GFP_KERNEL)?;
+        sums.extend_with(plan.sum64.len(), 0u64, GFP_KERNEL)?;
+        let mut accs = KVec::with_capacity(plan.other.len(), GFP_KERNEL)?;
+        for &(element, _, _) in plan.other.iter() {
+            accs.push(Accumulator::new(signed[element]), GFP_KERNEL)?;
+        }
+        members.pass_bases(|base| {
+            for (sum, &(_, offset)) in sums.iter_mut().zip(plan.sum64.iter()) {
+                // SAFETY: A member's base, in a section (see `Members::pass_bases`); the
+                // field at `offset` is a naturally aligned `u64` read atomically.
+                *sum = sum.wrapping_add(unsafe { base.add(offset).cast::<u64>().read_volatile() });
+            }
+            for (acc, &(_, offset, width)) in accs.iter_mut().zip(plan.other.iter()) {
+                // SAFETY: As above, for a field of this width.
+                acc.add(unsafe { width.load(base.wrapping_add(offset)) });
+            }
+        });
+        out.extend_with(elements, 0, GFP_KERNEL)?;
+        for (&sum, &(element, _)) in sums.iter().zip(plan.sum64.iter()) {
+            out[element] = sum;
+        }
+        for (acc, &(element, _, _)) in accs.iter().zip(plan.other.iter()) {
+            out[element] = acc.result(aggregation[element]);
         }
         Ok(())
     }

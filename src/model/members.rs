@@ -73,9 +73,11 @@ pub(crate) struct Membership {
 // writer lock, while it is valid (see the field).
 unsafe impl Send for Membership {}
 
-/// A chunk of slots, linked after the previous one.
+/// A chunk of slots, linked after the previous one. A slot is two pointers: the member,
+/// and the base address of its values, which is all an inline read needs.
 struct Chunk {
     slots: [Atomic<*const Group>; CHUNK],
+    bases: [Atomic<*const u8>; CHUNK],
     next: Atomic<*const Chunk>,
 }
 
@@ -224,6 +226,30 @@ impl Members {
         }
     }
 
+    /// Calls `f` with the base address of every member, inside sections, in slot order: the
+    /// inline reads of an aggregate. The memory there stays valid until `f` returns: a
+    /// member that is revoked or leaves is taken out of its slot, and the sections in
+    /// progress are waited for, before the revocation returns.
+    #[inline]
+    pub(crate) fn pass_bases(&self, mut f: impl FnMut(*const u8)) {
+        let mut chunk = self.head.load(Acquire);
+        while !chunk.is_null() {
+            // SAFETY: Linked chunks stay until the members are dropped, after every reader
+            // (readers borrow them).
+            let c = unsafe { &*chunk };
+            let section = Section::enter(self);
+            for base in c.bases.iter() {
+                // SAFETY: `READ_ONCE()` of the slot, as in `pass`.
+                let base = unsafe { base.as_ptr().read_volatile() };
+                if !base.is_null() {
+                    f(base);
+                }
+            }
+            drop(section);
+            chunk = c.next.load(Acquire);
+        }
+    }
+
     /// Calls `f` on every member that is live, outside any section and under the member's
     /// active reference, with a reference to its memory: for callbacks, which may sleep.
     pub(crate) fn pass_outside(&self, mut f: impl FnMut(&Live<'_>)) {
@@ -272,6 +298,7 @@ pub(crate) fn reserve(aggregate: &Group, extra: usize, w: &mut WriterGuard) -> R
         let chunk = KBox::new(
             Chunk {
                 slots: [const { Atomic::new(ptr::null()) }; CHUNK],
+                bases: [const { Atomic::new(ptr::null()) }; CHUNK],
                 next: Atomic::new(ptr::null()),
             },
             GFP_KERNEL,
@@ -309,7 +336,9 @@ pub(crate) fn join(aggregate: &Group, member: &Arc<Group>, w: &mut WriterGuard) 
         return;
     };
     state.held[slot] = Some(member.clone());
-    state.chunks[slot / CHUNK].slots[slot % CHUNK].store(Arc::as_ptr(member), Release);
+    let chunk = &state.chunks[slot / CHUNK];
+    chunk.slots[slot % CHUNK].store(Arc::as_ptr(member), Release);
+    chunk.bases[slot % CHUNK].store(member.base().cast_const().cast(), Release);
     member.add_membership(Membership { aggregate, slot }, w);
 }
 
@@ -323,11 +352,13 @@ pub(crate) fn leave(member: &Group, m: Membership, w: &mut WriterGuard) {
         return;
     };
     let state = members.writer.as_mut(w);
-    let slot = &state.chunks[m.slot / CHUNK].slots[m.slot % CHUNK];
+    let chunk = &state.chunks[m.slot / CHUNK];
+    let slot = &chunk.slots[m.slot % CHUNK];
     if slot.load(Relaxed) != ptr::from_ref(member) {
         kernel::warn_on!(true);
         return;
     }
+    chunk.bases[m.slot % CHUNK].store(ptr::null(), Release);
     slot.store(ptr::null(), Release);
     members.sync();
     let held = state.held[m.slot].take();
@@ -349,7 +380,9 @@ pub(crate) fn clear(aggregate: &Group, w: &mut WriterGuard) {
         if let Some(member) = held {
             member.forget_membership(aggregate, w);
             let state = members.writer.as_mut(w);
-            state.chunks[slot / CHUNK].slots[slot % CHUNK].store(ptr::null(), Release);
+            let chunk = &state.chunks[slot / CHUNK];
+            chunk.bases[slot % CHUNK].store(ptr::null(), Release);
+            chunk.slots[slot % CHUNK].store(ptr::null(), Release);
         }
     }
     members.sync();

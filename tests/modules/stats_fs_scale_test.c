@@ -8,6 +8,8 @@
  *   dscale=N  the same in debugfs, the debugfs way: scale/s<i>/c/v0 and v1,
  *             and scale/sum_v0, which sums v0 over a list under a mutex, as
  *             KVM's debugfs does over its VMs. dscale=0 removes them.
+ *   lscale=N  only debugfs's list and scale/sum_v0, for sizes whose debugfs
+ *             files would not fit. lscale=0 removes them.
  *   add1      adds one more source to scale/ and removes it (a writer); how
  *             long that took in the kernel, in ns, is in parameter add1_ns.
  *   toggle=I  removes scale/s<I> if it is there, adds it back if not.
@@ -216,7 +218,8 @@ static void dscale_free(void)
 		kfree(d);
 }
 
-static int dscale_build(int n)
+/* With @files, a directory of files per source too; without, only the list and its sum. */
+static int dscale_build(int n, bool files)
 {
 	struct scale_data *d;
 	struct dentry *s, *c;
@@ -236,6 +239,8 @@ static int dscale_build(int n)
 		mutex_lock(&scale_lock);
 		list_add_tail(&d->list, &dscale_list);
 		mutex_unlock(&scale_lock);
+		if (!files)
+			continue;
 		snprintf(name, sizeof(name), "s%d", i);
 		s = debugfs_create_dir(name, dscale_root);
 		c = debugfs_create_dir("c", s);
@@ -270,8 +275,10 @@ static int scale_action(const char *val, const struct kernel_param *kp)
 	}
 	if (sscanf(val, "dscale=%d", &n) == 1 && n >= 0 && n <= 1000000) {
 		/* Not under scale_lock: sum_v0 takes it, and removal waits for readers. */
-		return dscale_build(n);
+		return dscale_build(n, true);
 	}
+	if (sscanf(val, "lscale=%d", &n) == 1 && n >= 0 && n <= 1000000)
+		return dscale_build(n, false);
 	return -EINVAL;
 }
 
@@ -279,7 +286,7 @@ static const struct kernel_param_ops scale_action_ops = {
 	.set = scale_action,
 };
 module_param_cb(action, &scale_action_ops, NULL, 0200);
-MODULE_PARM_DESC(action, "scale=N, dscale=N, add1, toggle=I");
+MODULE_PARM_DESC(action, "scale=N, dscale=N, lscale=N, add1, toggle=I");
 
 static void __exit scale_exit(void)
 {

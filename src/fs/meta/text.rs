@@ -21,6 +21,7 @@ use kernel::{
 };
 
 use super::{
+    super::decimal::decimal,
     super::node::{
         MetaKind,
         Node,
@@ -56,11 +57,22 @@ impl Write for Text {
 }
 
 impl Text {
+    /// Appends `bytes` as they are.
+    fn push(&mut self, bytes: &[u8]) -> core::fmt::Result {
+        self.0
+            .extend_from_slice(bytes, GFP_KERNEL)
+            .map_err(|_| core::fmt::Error)
+    }
+
     /// Appends `bytes` escaped (see the module documentation).
     fn escaped(&mut self, bytes: &[u8]) -> core::fmt::Result {
+        let plain = |b: &u8| b.is_ascii_graphic() && *b != b'\\';
+        if bytes.iter().all(plain) {
+            return self.push(bytes);
+        }
         for &b in bytes {
-            if b.is_ascii_graphic() && b != b'\\' {
-                self.0.push(b, GFP_KERNEL).map_err(|_| core::fmt::Error)?;
+            if plain(&b) {
+                self.push(&[b])?;
             } else {
                 write!(self, "\\{b:03o}")?;
             }
@@ -68,14 +80,21 @@ impl Text {
         Ok(())
     }
 
-    /// Appends the path of value `name` below the walk's directory: the names of `path`,
-    /// then `name`, escaped and separated by `/`.
-    fn path(&mut self, path: &[kernel::sync::Arc<Source>], name: &[u8]) -> core::fmt::Result {
+    /// Appends `number` in decimal, signed if `signed`.
+    fn number(&mut self, number: u64, signed: bool) -> core::fmt::Result {
+        let mut buf = [0u8; 21];
+        self.push(decimal(&mut buf, number, signed))
+    }
+
+    /// The path of the walk's current source below its directory, escaped, each name
+    /// followed by `/`: what every line of the record starts with.
+    fn prefix(&mut self, path: &[kernel::sync::Arc<Source>]) -> core::fmt::Result {
+        self.0.clear();
         for s in path {
             self.escaped(s.name().to_bytes())?;
-            self.write_char('/')?;
+            self.push(b"/")?;
         }
-        self.escaped(name)
+        Ok(())
     }
 }
 
@@ -175,8 +194,7 @@ fn schema_line(
 fn value_text(out: &mut Text, live: &Live<'_>, i: usize, number: u64) -> core::fmt::Result {
     match live.desc(i).and_then(|d| d.show(number)) {
         Some(text) => out.escaped(text.to_bytes()),
-        None if live.signed(i) => write!(out, "{}", number as i64),
-        None => write!(out, "{number}"),
+        None => out.number(number, live.signed(i)),
     }
 }
 
@@ -188,6 +206,8 @@ pub(crate) struct WalkFile {
     /// The values of the group being printed, made in one pass.
     values: KVec<u64>,
     text: Text,
+    /// The escaped path of the current record's source, the start of each of its lines.
+    prefix: Text,
 }
 
 impl WalkFile {
@@ -195,6 +215,7 @@ impl WalkFile {
     fn format(&mut self) -> Result {
         self.text.0.clear();
         self.walk.runs(&mut self.runs)?;
+        self.prefix.prefix(self.walk.path()).map_err(|_| ENOMEM)?;
         for run in self.runs.iter() {
             let group = &run.group;
             let Some(live) = group.live() else { continue };
@@ -205,28 +226,31 @@ impl WalkFile {
             let mut first: usize = (0..run.values.start).map(|j| group.elements(j)).sum();
             for i in run.values.clone() {
                 let Some(desc) = live.desc(i) else { continue };
-                let path = self.walk.path();
                 let name = desc.name().to_bytes();
-                let out = &mut self.text;
+                let (out, prefix) = (&mut self.text, &self.prefix.0);
                 let buckets = group.buckets(i);
                 let lines = (|| -> core::fmt::Result {
                     if buckets == 0 {
-                        out.path(path, name)?;
-                        out.write_char(' ')?;
+                        out.push(prefix)?;
+                        out.escaped(name)?;
+                        out.push(b" ")?;
                         match self.kind {
                             MetaKind::Values => value_text(out, &live, i, self.values[first])?,
                             _ => schema_line(out, group, i, &desc, None)?,
                         }
-                        return out.write_char('\n');
+                        return out.push(b"\n");
                     }
                     for bucket in 0..buckets {
-                        out.path(path, name)?;
-                        write!(out, "/{bucket} ")?;
+                        out.push(prefix)?;
+                        out.escaped(name)?;
+                        out.push(b"/")?;
+                        out.number(bucket as u64, false)?;
+                        out.push(b" ")?;
                         match self.kind {
-                            MetaKind::Values => write!(out, "{}", self.values[first + bucket])?,
+                            MetaKind::Values => out.number(self.values[first + bucket], false)?,
                             _ => schema_line(out, group, i, &desc, Some(bucket))?,
                         }
-                        out.write_char('\n')?;
+                        out.push(b"\n")?;
                     }
                     Ok(())
                 })();
@@ -264,6 +288,7 @@ pub(crate) unsafe extern "C" fn stats_fs_core_walk_open(node: *const Node) -> *m
         runs: KVec::new(),
         values: KVec::new(),
         text: Text(KVec::new()),
+        prefix: Text(KVec::new()),
     };
     KBox::new(file, GFP_KERNEL).map_or(core::ptr::null_mut(), |f| f.into_foreign())
 }

@@ -193,20 +193,29 @@ impl Walk {
             (Some(source), _) | (None, Target::Source(source)) => source,
             _ => return Ok(()),
         };
-        let shape = source.shape();
-        if !shape.in_tree() {
-            return Ok(());
-        }
-        let mut result = Ok(());
-        DirView::Source(&shape).for_each_run(|group, values| {
-            if result.is_ok() {
-                let run = Run {
-                    group: group.clone(),
-                    values,
-                };
-                result = runs.push(run, GFP_KERNEL);
+        // Copied into memory allocated beforehand: a reader never allocates (and so never
+        // sleeps) with a directory's lock held, which a writer of that directory waits for.
+        loop {
+            let mut full = false;
+            {
+                let shape = source.shape();
+                if !shape.in_tree() {
+                    return Ok(());
+                }
+                DirView::Source(&shape).for_each_run(|group, values| {
+                    let run = Run {
+                        group: group.clone(),
+                        values,
+                    };
+                    full |= runs.push_within_capacity(run).is_err();
+                });
             }
-        });
-        Ok(result?)
+            if !full {
+                return Ok(());
+            }
+            let want = runs.capacity().max(4) * 2;
+            runs.clear();
+            runs.reserve(want, GFP_KERNEL)?;
+        }
     }
 }
