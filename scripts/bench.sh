@@ -23,7 +23,7 @@ statsfs_million=${BENCH_MILLION:-16667}" \
 grep -h '# bench' "$OUT/guest-results.ktap" | sed 's/^ *# //'
 # Every benchmark says when it ran to its end; one that stopped half-way fails here.
 for b in scale kvm bulk; do
-	grep -q "# bench done $b\$" "$OUT/guest-results.ktap" ||
+	tr -d '\r' <"$OUT/guest-results.ktap" | grep -q "# bench done $b$" ||
 		{ echo "bench.sh: benchmark $b did not run to its end" >&2; exit 1; }
 done
 grep -q '^ok 1 guest_bench' "$OUT/guest-results.ktap"

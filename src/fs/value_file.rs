@@ -69,7 +69,7 @@ pub(crate) unsafe extern "C" fn stats_fs_core_value_read(
     };
     let mut sink = Sink::new(dest, start, 0);
     read(node, &mut sink);
-    let copied = sink.copied();
+    let copied = sink.finish();
     // SAFETY: Writable (safety requirement). `copied` is at most a few hundred bytes.
     unsafe { *pos = at + copied as i64 };
     copied as isize

@@ -793,6 +793,29 @@ impl<'a> Live<'a> {
         active::callback(|| unsafe { get(desc.as_ptr(), base) })
     }
 
+    /// Reads every element of value `i` of this simple group in order, giving each to `f`
+    /// until it returns `false`; returns `false` then. A value the group does not have (or
+    /// whose memory is not there) reads as its elements of zero.
+    #[inline]
+    pub(crate) fn read_elements(&self, i: usize, mut f: impl FnMut(u64) -> bool) -> bool {
+        let Some(&info) = self.group.info.get(i) else {
+            return true;
+        };
+        let elements = usize::from(info.buckets).max(1);
+        if info.width == Width::Custom || self.group.base.is_null() {
+            return (0..elements).all(|bucket| f(self.read(i, bucket)));
+        }
+        let first = self.group.base.wrapping_byte_add(info.offset as usize);
+        (0..elements).all(|bucket| {
+            // Cannot overflow: `bucket < HIST_MAX_BUCKETS` and `stride <= u32::MAX`.
+            let addr = first.wrapping_byte_add(bucket * info.stride as usize);
+            // SAFETY: The group is live while `self` holds its active reference, so its
+            // memory is valid; `Group::new` checked the field naturally aligned, and the
+            // registration contract has it written atomically.
+            f(unsafe { info.width.load(addr.cast_const().cast()) })
+        })
+    }
+
     /// Clears element `bucket` of value `i` of this simple group, if it can be cleared.
     pub(crate) fn clear(&self, i: usize, bucket: usize) {
         let Some((info, base)) = self.element(i, bucket) else {

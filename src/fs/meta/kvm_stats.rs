@@ -319,6 +319,8 @@ impl StatsFile {
         if pos < self.len() {
             self.read_head(&mut sink);
             let mut cursor = self.cursor.lock();
+            // Every read reads the values afresh, an aggregate's too.
+            cursor.values_of = None;
             self.read_descs(&mut sink, &mut cursor)?;
             self.read_data(&mut sink, &mut cursor)?;
         }
@@ -326,7 +328,7 @@ impl StatsFile {
         if !self.is_current() {
             return Err(ESTALE);
         }
-        Ok(sink.copied())
+        Ok(sink.finish())
     }
 
     /// The header and the id.
@@ -428,26 +430,30 @@ impl StatsFile {
                 }
                 cursor.values_of = Some(group.id());
             }
+            // Where the values of value `cursor.at` start in those of its aggregate group.
+            let mut first_element: usize = if group.is_simple() {
+                0
+            } else {
+                (0..cursor.at).map(|j| group.elements(j)).sum()
+            };
             while cursor.run < cursor.runs.len() && cursor.at < end && !sink.is_full() {
                 let i = cursor.at;
-                let first_element: usize = if group.is_simple() {
-                    0
-                } else {
-                    (0..i).map(|j| group.elements(j)).sum()
+                let elements = group.elements(i);
+                let mut put = |v: u64| sink.put(&v.to_ne_bytes());
+                let whole = match &live {
+                    None => (0..elements).all(|_| put(0)),
+                    Some(live) if group.is_simple() => live.read_elements(i, &mut put),
+                    Some(_) => cursor
+                        .values
+                        .get(first_element..first_element + elements)
+                        .ok_or(EINVAL)?
+                        .iter()
+                        .all(|&v| put(v)),
                 };
-                for bucket in 0..group.elements(i) {
-                    let v = match &live {
-                        None => 0,
-                        Some(_) if !group.is_simple() => cursor.values[first_element + bucket],
-                        Some(live) => live.read(i, bucket),
-                    };
-                    if !sink.put(&v.to_ne_bytes()) {
-                        break;
-                    }
-                }
-                if sink.is_full() {
+                if !whole {
                     break;
                 }
+                first_element += elements;
                 // The last step of a run loads the next one (or the next record).
                 let last = i + 1 == end;
                 cursor.step()?;

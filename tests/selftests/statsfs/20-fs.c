@@ -481,6 +481,37 @@ TEST_F(fs, stats_layout_goes_stale)
 	ASSERT_EQ(0, put(ACTION, "readd", 5));
 }
 
+/*
+ * A .stats held open reads the values afresh on every read, an aggregate's
+ * too, as a scraper that preads the data block again and again expects: the
+ * sum of u64 at the top of fs_test follows a clear of dev0/u64.
+ */
+TEST_F(fs, stats_rereads_aggregates)
+{
+	struct kvm_stats_desc *d = NULL;
+	uint64_t before = 0, after = 0;
+	struct kvm_layout k;
+	unsigned int i;
+	off_t at;
+	int fd;
+
+	ASSERT_EQ(0, kvm_layout_read(&k, T "/.stats", 65536));
+	for (i = 0; i < k.h.num_desc && !d; i++)
+		if (!strcmp(kvm_layout_desc(&k, i)->name, "u64"))
+			d = kvm_layout_desc(&k, i);
+	ASSERT_NE(NULL, d);
+	at = k.h.data_offset + d->offset;
+	free(k.buf);
+	fd = open(T "/.stats", O_RDONLY);
+	ASSERT_LE(0, fd);
+	CHECK(pread(fd, &before, 8, at) == 8 && before == 124, "aggregate_read",
+	      "u64 %llu, want 124", (unsigned long long)before);
+	ASSERT_EQ(0, put(T "/dev0/u64", "0", 1));
+	CHECK(pread(fd, &after, 8, at) == 8 && after == 24, "aggregate_reread_is_fresh",
+	      "u64 %llu after dev0's 100 was cleared, want 24", (unsigned long long)after);
+	close(fd);
+}
+
 TEST_F(fs, reads_like_a_text_file)
 {
 	char buf[16] = "";

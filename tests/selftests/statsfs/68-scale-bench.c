@@ -5,7 +5,9 @@
  * through tests/modules/stats_fs_scale_test.ko: scale/s<i>/c/{v0,v1}.
  * Prints, per N: the cost per source of creating and removing them and their
  * memory; one open+read+close of a leaf value (warm), against debugfs and
- * against the floor (a tmpfs file of the same size); a stat() of the 4-level
+ * against the floor (a tmpfs file of the same size, and the same file through a
+ * second statsfs mount beside the tmpfs, so that both path walks cross the same
+ * directories: /sys/kernel is sysfs, whose lookups cost); a stat() of the 4-level
  * path scale/s<i>/c/v0; the sum of v0 over N (statsfs's aggregate, debugfs's
  * sum over a list under a mutex, as KVM does); readdir of scale/ per entry; and
  * how long a writer (a source added and removed) waits while readers read:
@@ -38,6 +40,8 @@
 #define ADD1_NS "/sys/module/stats_fs_scale_test/parameters/add1_ns"
 /* The floor: a tmpfs mounted as deep as statsfs, holding the leaf at the same path. */
 #define FLOOR "/tmp/statsfs-floor/mnt"
+/* statsfs mounted beside the floor, for the comparison with it. */
+#define TWIN "/tmp/statsfs-floor/stats"
 
 #define now bench_now
 
@@ -134,8 +138,13 @@ static int make_floor(const char *leaf, const char *text, char *path, size_t siz
 
 	mkdir("/tmp/statsfs-floor", 0755);
 	mkdir(FLOOR, 0755);
+	mkdir(TWIN, 0755);
 	if (mount("tmpfs", FLOOR, "tmpfs", 0, NULL))
 		return -1;
+	if (mount("statsfs", TWIN, "statsfs", 0, NULL)) {
+		umount(FLOOR);
+		return -1;
+	}
 	snprintf(dir, sizeof(dir), FLOOR "/%s", leaf);
 	for (char *p = dir + strlen(FLOOR) + 1; (p = strchr(p, '/')); p++) {
 		*p = '\0';
@@ -204,7 +213,7 @@ static double ratio(double a, double b)
 /* What one N gave, for the targets. */
 struct scale_result {
 	int n;
-	double read_s, read_d, read_floor, stat_s, stat_d, sum_s, sum_d;
+	double read_s, read_d, read_twin, read_floor, stat_s, stat_d, sum_s, sum_d;
 	double w_avg, w_max;
 };
 
@@ -219,7 +228,7 @@ static void targets(const struct scale_result *r, int count)
 	for (i = 0; i < count; i++) {
 		/* A figure that could not be measured fails its target. */
 		double read = ratio(r[i].read_s, r[i].read_d);
-		double floor = ratio(r[i].read_s, r[i].read_floor);
+		double floor = ratio(r[i].read_twin, r[i].read_floor);
 		double stat = ratio(r[i].stat_s, r[i].stat_d);
 
 		if (r[i].read_d >= 0)
@@ -281,7 +290,7 @@ TEST(scale)
 		int areps = n < 100000 ? 100000 / n : 2;
 		double c_s, r_s, c_d = -1, r_d = -1, rd_s, rd_d = -1, st_s, st_d = -1;
 		double ag_s, ag_d = -1, dir_s, dir_d = -1, w_avg0, w_max0, w_avg, w_max;
-		double w_avg6, w_max6, rd_f, oc_s, pr_s, oc_f, pr_f;
+		double w_avg6, w_max6, rd_f, rd_t, oc_s, pr_s, oc_t, pr_t, oc_f, pr_f;
 		long m0, m1, mem_s, mem_d = -1, ent;
 
 		areps = areps < 3 ? 3 : areps > reps ? reps : areps;
@@ -301,17 +310,22 @@ TEST(scale)
 		      make_floor(leaf, text, floor, sizeof(floor)) == 0, "floor_file", "%s",
 		      strerror(errno));
 		rd_f = time_reads(floor, reps);
-		time_parts(cmd, reps, &oc_s, &pr_s);
+		snprintf(cmd, sizeof(cmd), TWIN "/%s", leaf);
+		rd_t = time_reads(cmd, reps);
+		time_parts(cmd, reps, &oc_t, &pr_t);
 		time_parts(floor, reps, &oc_f, &pr_f);
+		snprintf(cmd, sizeof(cmd), MNT "/%s", leaf);
+		time_parts(cmd, reps, &oc_s, &pr_s);
 		umount(FLOOR);
+		umount(TWIN);
 		ag_s = time_reads(MNT "/scale/v0", areps);
 		dir_s = time_readdir(MNT "/scale", n > 10000 ? 1 : 10, &ent);
 		writer_wait(NULL, 0, NULL, 0, &w_avg0, &w_max0);
 		writer_wait(MNT "/scale/v0", 3, NULL, 0, &w_avg, &w_max);
 		writer_wait(MNT "/scale/v0", 3, MNT "/scale/.values", 3, &w_avg6, &w_max6);
 		r_s = act("scale=0");
-		CHECK(rd_s > 0 && st_s > 0 && ag_s > 0 && rd_f > 0, "statsfs_reads",
-		      "%.1f %.1f %.1f %.1f", rd_s, st_s, ag_s, rd_f);
+		CHECK(rd_s > 0 && st_s > 0 && ag_s > 0 && rd_f > 0 && rd_t > 0, "statsfs_reads",
+		      "%.1f %.1f %.1f %.1f %.1f", rd_s, st_s, ag_s, rd_f, rd_t);
 		/* debugfs, the debugfs way */
 		if (n <= 10000) {
 			m0 = used_kb();
@@ -332,16 +346,16 @@ TEST(scale)
 			ag_d = time_reads(DBG "/scale/sum_v0", areps);
 			act("lscale=0");
 		}
-		printf("# bench: scale N=%d: per source: create %.1f us (debugfs %.1f), remove %.1f us (%.1f), memory %ld B (%ld); read of a value %.1f us (debugfs %.1f, %.2fx; tmpfs %.1f, %.2fx); stat of a 4-level path %.1f us (%.1f, %.2fx); sum over N %.1f us, %.1f ns/source (%.1f, %.2fx); readdir %.2f us/entry (%.2f); writer wait in the kernel %.0f us avg, %.0f us max alone, %.0f/%.0f with 3 readers of the sum, %.0f/%.0f with 3 more of .values\n",
+		printf("# bench: scale N=%d: per source: create %.1f us (debugfs %.1f), remove %.1f us (%.1f), memory %ld B (%ld); read of a value %.1f us (debugfs %.1f, %.2fx; beside tmpfs %.1f, tmpfs %.1f, %.2fx); stat of a 4-level path %.1f us (%.1f, %.2fx); sum over N %.1f us, %.1f ns/source (%.1f, %.2fx); readdir %.2f us/entry (%.2f); writer wait in the kernel %.0f us avg, %.0f us max alone, %.0f/%.0f with 3 readers of the sum, %.0f/%.0f with 3 more of .values\n",
 		       n, c_s * 1e6 / n, c_d * 1e6 / n, r_s * 1e6 / n, r_d * 1e6 / n, mem_s,
-		       mem_d, rd_s, rd_d, ratio(rd_s, rd_d), rd_f, ratio(rd_s, rd_f), st_s, st_d,
+		       mem_d, rd_s, rd_d, ratio(rd_s, rd_d), rd_t, rd_f, ratio(rd_t, rd_f), st_s, st_d,
 		       ratio(st_s, st_d), ag_s, ag_s * 1e3 / n, ag_d, ratio(ag_s, ag_d), dir_s,
 		       dir_d, w_avg0, w_max0, w_avg, w_max, w_avg6, w_max6);
-		printf("# bench: scale N=%d: a value's read in parts: open+close %.2f us (tmpfs %.2f), pread %.2f us (tmpfs %.2f)\n",
-		       n, oc_s, oc_f, pr_s, pr_f);
+		printf("# bench: scale N=%d: a value's read in parts: open+close %.2f us (beside tmpfs %.2f, tmpfs %.2f), pread %.2f us (beside tmpfs %.2f, tmpfs %.2f)\n",
+		       n, oc_s, oc_t, oc_f, pr_s, pr_t, pr_f);
 		fflush(stdout);
 		results[count++] = (struct scale_result){
-			.n = n, .read_s = rd_s, .read_d = rd_d, .read_floor = rd_f,
+			.n = n, .read_s = rd_s, .read_d = rd_d, .read_twin = rd_t, .read_floor = rd_f,
 			.stat_s = st_s, .stat_d = st_d, .sum_s = ag_s, .sum_d = ag_d,
 			.w_avg = w_avg6, .w_max = w_max6,
 		};
