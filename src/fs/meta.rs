@@ -16,5 +16,6 @@
 //! is an error to the reader (`-ENOMEM`), never a short file.
 
 pub(crate) mod kvm_stats;
+pub(crate) mod record;
 pub(crate) mod text;
 pub(crate) mod walk;

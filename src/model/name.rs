@@ -9,7 +9,7 @@
 use kernel::prelude::*;
 
 /// The longest name a path component may have, from `include/uapi/linux/limits.h`.
-const NAME_MAX: usize = 255;
+pub(crate) const NAME_MAX: usize = 255;
 
 /// Checks that `name` may name a source or a value.
 ///

@@ -53,6 +53,7 @@ use super::{
         },
         sink::Sink,
     },
+    record::RecordValues,
     walk::{
         Run,
         Walk, //
@@ -66,6 +67,7 @@ use crate::model::{
         Unit,
         UnitBase, //
     },
+    name::NAME_MAX,
     roots,
     source::Source,
 };
@@ -127,9 +129,11 @@ struct Cursor {
     /// element in the data.
     desc: u64,
     element: u64,
-    /// The values of the group last read in one pass (an aggregate's), by group id.
-    values: KVec<u64>,
-    values_of: Option<u64>,
+    /// The index of the current record's first element in the data, its values, and
+    /// whether they were read in this read of the file.
+    record_element: u64,
+    record: RecordValues,
+    record_read: bool,
     started: bool,
 }
 
@@ -142,8 +146,9 @@ impl Cursor {
             at: 0,
             desc: 0,
             element: 0,
-            values: KVec::new(),
-            values_of: None,
+            record_element: 0,
+            record: RecordValues::new(),
+            record_read: false,
             started: false,
         }
     }
@@ -153,6 +158,8 @@ impl Cursor {
     fn load_from(&mut self, mut record: u64) -> Result {
         self.run = 0;
         self.at = 0;
+        self.record_element = self.element;
+        self.record_read = false;
         loop {
             self.runs.clear();
             if !self.walk.seek(record)? {
@@ -199,6 +206,15 @@ impl Cursor {
         // On to the next record with values.
         let next = self.walk.index().map_or(0, |at| at + 1);
         self.load_from(next)
+    }
+
+    /// Moves to the first value of the next record with values (or the end).
+    fn next_record(&mut self) -> Result {
+        let record = self.walk.index();
+        while self.current().is_some() && self.walk.index() == record {
+            self.step()?;
+        }
+        Ok(())
     }
 
     /// Moves to the value with index `k` (or the end).
@@ -319,8 +335,8 @@ impl StatsFile {
         if pos < self.len() {
             self.read_head(&mut sink);
             let mut cursor = self.cursor.lock();
-            // Every read reads the values afresh, an aggregate's too.
-            cursor.values_of = None;
+            // Every read reads the values afresh.
+            cursor.record_read = false;
             self.read_descs(&mut sink, &mut cursor)?;
             self.read_data(&mut sink, &mut cursor)?;
         }
@@ -375,92 +391,68 @@ impl StatsFile {
                 // The subtree changed: `read` sees it by its generation.
                 break;
             };
-            let (group, i) = (group.clone(), i);
+            // The descriptor, taken from the group while it is held, and given to the
+            // reader after: a page fault of the reader never holds the group.
             let mut head = [0u8; DESC_SIZE as usize];
-            let live = group.live();
-            let desc = live.as_ref().and_then(|live| live.desc(i));
-            head[0..4].copy_from_slice(&desc.as_ref().map_or(0, kvm_flags).to_ne_bytes());
-            head[4..6].copy_from_slice(&desc.as_ref().map_or(0, |d| d.unit().2).to_ne_bytes());
+            let mut name = [0u8; NAME_MAX];
+            let mut name_len = 0;
+            let mut flags = 0;
+            let mut exponent = 0;
+            let mut bucket_size = 0;
+            if let Some(live) = group.live() {
+                if let Some(desc) = live.desc(i) {
+                    flags = kvm_flags(&desc);
+                    exponent = desc.unit().2;
+                    if group.buckets(i) > 0 {
+                        bucket_size = desc.bucket_size();
+                    }
+                    let bytes = desc.name().to_bytes();
+                    name_len = bytes.len().min(NAME_MAX);
+                    name[..name_len].copy_from_slice(&bytes[..name_len]);
+                }
+            }
+            head[0..4].copy_from_slice(&flags.to_ne_bytes());
+            head[4..6].copy_from_slice(&exponent.to_ne_bytes());
             // At most `HIST_MAX_BUCKETS` elements, and the data checked to fit at open.
             head[6..8].copy_from_slice(&(group.elements(i) as u16).to_ne_bytes());
             head[8..12].copy_from_slice(&((cursor.element * 8) as u32).to_ne_bytes());
-            let bucket_size = match &desc {
-                Some(d) if group.buckets(i) > 0 => d.bucket_size(),
-                _ => 0,
-            };
             head[12..16].copy_from_slice(&bucket_size.to_ne_bytes());
-            let mut len = 0;
+            let mut len = name_len;
             let mut more = sink.put(&head);
             for s in cursor.walk.path() {
                 more = more && sink.put(s.name().to_bytes()) && sink.put(b"/");
                 len += s.name().to_bytes().len() + 1;
             }
-            if let Some(d) = &desc {
-                more = more && sink.put(d.name().to_bytes());
-                len += d.name().to_bytes().len();
-            }
+            more = more && sink.put(&name[..name_len]);
             if more {
                 sink.zeros((self.name_size as usize).saturating_sub(len));
             }
-            drop(live);
             cursor.step()?;
         }
         Ok(())
     }
 
-    /// The data, from the element at the reader's offset on: a run of values at a time,
-    /// each run's group read under one active reference, an aggregate group's values in
-    /// one pass over its members.
+    /// The data, from the element at the reader's offset on: a record at a time, its
+    /// values read group by group ([`RecordValues`]) and then given to the reader.
     fn read_data(&self, sink: &mut Sink<'_, '_>, cursor: &mut Cursor) -> Result {
         if sink.is_full() {
             return Ok(());
         }
         let first = (sink.pos().max(self.data_offset()) - self.data_offset()) / 8;
         cursor.seek_element(first)?;
-        sink.skip_to(self.data_offset() + cursor.element * 8);
-        while !sink.is_full() {
-            let Some(run) = cursor.runs.get(cursor.run) else {
-                break;
-            };
-            let (group, end) = (run.group.clone(), run.values.end);
-            let live = group.live();
-            if !group.is_simple() && live.is_some() && cursor.values_of != Some(group.id()) {
-                if let Some(live) = &live {
-                    live.values(&mut cursor.values)?;
-                }
-                cursor.values_of = Some(group.id());
+        // From the start of the record: the sink passes over what the reader is past.
+        sink.skip_to(self.data_offset() + cursor.record_element * 8);
+        while !sink.is_full() && cursor.current().is_some() {
+            if !cursor.record_read {
+                cursor.record.read(&cursor.runs)?;
+                cursor.record_read = true;
             }
-            // Where the values of value `cursor.at` start in those of its aggregate group.
-            let mut first_element: usize = if group.is_simple() {
-                0
-            } else {
-                (0..cursor.at).map(|j| group.elements(j)).sum()
-            };
-            while cursor.run < cursor.runs.len() && cursor.at < end && !sink.is_full() {
-                let i = cursor.at;
-                let elements = group.elements(i);
-                let mut put = |v: u64| sink.put(&v.to_ne_bytes());
-                let whole = match &live {
-                    None => (0..elements).all(|_| put(0)),
-                    Some(live) if group.is_simple() => live.read_elements(i, &mut put),
-                    Some(_) => cursor
-                        .values
-                        .get(first_element..first_element + elements)
-                        .ok_or(EINVAL)?
-                        .iter()
-                        .all(|&v| put(v)),
-                };
-                if !whole {
-                    break;
-                }
-                first_element += elements;
-                // The last step of a run loads the next one (or the next record).
-                let last = i + 1 == end;
-                cursor.step()?;
-                if last {
-                    break;
+            for &v in cursor.record.elements() {
+                if !sink.put(&v.to_ne_bytes()) {
+                    return Ok(());
                 }
             }
+            cursor.next_record()?;
         }
         Ok(())
     }

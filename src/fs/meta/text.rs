@@ -4,9 +4,10 @@
 //!
 //! They are `seq_file`s whose records are the sources of the walk. A record's lines are
 //! made when the `seq_file` moves to it (`->start`, `->next`), where running out of memory
-//! can be reported (`ERR_PTR(-ENOMEM)`), and `->show` only copies them. Each aggregate
-//! group of a record is computed in one pass over its members, all its values and buckets
-//! at once. Reading again from offset 0 starts a new walk.
+//! can be reported (`ERR_PTR(-ENOMEM)`), and `->show` only copies them. A record's values
+//! are read group by group ([`super::record`]), an aggregate group in one pass over its
+//! members, all its values and buckets at once. Reading again from offset 0 starts a new
+//! walk.
 //!
 //! Names and show strings are escaped the way `/proc/mounts` escapes, and further: a space,
 //! tab, newline or backslash, and any byte that is not printable ASCII, becomes a
@@ -26,6 +27,10 @@ use super::{
         MetaKind,
         Node,
         NodeKind, //
+    },
+    record::{
+        run_elements,
+        RecordValues, //
     },
     walk::{
         Run,
@@ -203,8 +208,8 @@ pub(crate) struct WalkFile {
     walk: Walk,
     kind: MetaKind,
     runs: KVec<Run>,
-    /// The values of the group being printed, made in one pass.
-    values: KVec<u64>,
+    /// The values of the current record (for `.values`).
+    record: RecordValues,
     text: Text,
     /// The escaped path of the current record's source, the start of each of its lines.
     prefix: Text,
@@ -216,26 +221,34 @@ impl WalkFile {
         self.text.0.clear();
         self.walk.runs(&mut self.runs)?;
         self.prefix.prefix(self.walk.path()).map_err(|_| ENOMEM)?;
+        if self.kind == MetaKind::Values {
+            // Each group once, an aggregate in one pass over its members.
+            self.record.read(&self.runs)?;
+        }
+        // Where the current value's elements are among the record's.
+        let mut at = 0;
         for run in self.runs.iter() {
             let group = &run.group;
-            let Some(live) = group.live() else { continue };
-            if self.kind == MetaKind::Values {
-                // Every value of the group, in one pass for an aggregate.
-                live.values(&mut self.values)?;
-            }
-            let mut first: usize = (0..run.values.start).map(|j| group.elements(j)).sum();
+            let Some(live) = group.live() else {
+                at += run_elements(run);
+                continue;
+            };
             for i in run.values.clone() {
+                let elements = group.elements(i);
+                let values = self.record.elements().get(at..at + elements);
+                at += elements;
                 let Some(desc) = live.desc(i) else { continue };
                 let name = desc.name().to_bytes();
                 let (out, prefix) = (&mut self.text, &self.prefix.0);
                 let buckets = group.buckets(i);
+                let value = |bucket: usize| values.and_then(|v| v.get(bucket)).map_or(0, |&v| v);
                 let lines = (|| -> core::fmt::Result {
                     if buckets == 0 {
                         out.push(prefix)?;
                         out.escaped(name)?;
                         out.push(b" ")?;
                         match self.kind {
-                            MetaKind::Values => value_text(out, &live, i, self.values[first])?,
+                            MetaKind::Values => value_text(out, &live, i, value(0))?,
                             _ => schema_line(out, group, i, &desc, None)?,
                         }
                         return out.push(b"\n");
@@ -247,7 +260,7 @@ impl WalkFile {
                         out.number(bucket as u64, false)?;
                         out.push(b" ")?;
                         match self.kind {
-                            MetaKind::Values => out.number(self.values[first + bucket], false)?,
+                            MetaKind::Values => out.number(value(bucket), false)?,
                             _ => schema_line(out, group, i, &desc, Some(bucket))?,
                         }
                         out.push(b"\n")?;
@@ -255,7 +268,6 @@ impl WalkFile {
                     Ok(())
                 })();
                 lines.map_err(|_| ENOMEM)?;
-                first += group.elements(i);
             }
         }
         Ok(())
@@ -286,7 +298,7 @@ pub(crate) unsafe extern "C" fn stats_fs_core_walk_open(node: *const Node) -> *m
         walk: Walk::new(target.clone()),
         kind: *kind,
         runs: KVec::new(),
-        values: KVec::new(),
+        record: RecordValues::new(),
         text: Text(KVec::new()),
         prefix: Text(KVec::new()),
     };

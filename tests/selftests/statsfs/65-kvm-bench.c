@@ -198,7 +198,7 @@ static void reads(TEST_METADATA)
 	char dir[256], dbg[256];
 	int fds[1024], nfds = 0, i, j, reps = 20;
 	double t0, t1, t2, t3, t_fd, t_dbg;
-	long n_s = 0, n_d = 0, bytes = 0;
+	long n_s = 0, n_d = 0, bytes = 0, fd_bytes;
 	struct stats s;
 
 	/* kvm/exits, open+read+close, both ways. */
@@ -265,6 +265,7 @@ static void reads(TEST_METADATA)
 	}
 	t2 = now();
 	/* What a tool that keeps the fds open does each time: pread the data block. */
+	fd_bytes = bytes / reps;
 	for (i = 0; i < reps; i++) {
 		for (j = 0; j < nfds; j++) {
 			static char data[8192];
@@ -282,7 +283,7 @@ static void reads(TEST_METADATA)
 	       (t1 - t0) / ((t2 - t1) / reps), (t1 - t0) / ((t3 - t2) / reps));
 	/* The same in one read of kvm/.values, and in kvm/.stats (opened once, then data). */
 	{
-		size_t len;
+		size_t len, lines = 0;
 		char *text;
 		struct kvm_layout k;
 		int fd;
@@ -291,6 +292,8 @@ static void reads(TEST_METADATA)
 		t0 = now();
 		for (i = 0; i < reps; i++) {
 			text = read_chunked(KVM_DIR "/.values", 1 << 20, &len);
+			for (size_t c = 0; i == 0 && text && c < len; c++)
+				lines += text[c] == '\n';
 			free(text);
 		}
 		t1 = now();
@@ -305,6 +308,15 @@ static void reads(TEST_METADATA)
 		printf("# bench: every value of every VM and vCPU: kvm/.values %.4f s, kvm/.stats data %.4f s per read; against stats fds (data only) %.2fx and %.2fx, against per-file debugfs of the VMs' values %.0fx faster\n",
 		       (t1 - t0) / reps, (t3 - t2) / reps, ((t1 - t0) / reps) / t_fd,
 		       ((t3 - t2) / reps) / t_fd, t_dbg / ((t1 - t0) / reps));
+		/*
+		 * kvm/.stats holds more than the fds: the sums of every VM over its
+		 * vCPUs, and of kvm/ over everything. Per byte of data, for the cause.
+		 */
+		printf("# bench: kvm/.values %zu lines, %.0f ns a line\n", lines,
+		       (t1 - t0) / reps * 1e9 / (lines ? lines : 1));
+		printf("# bench: kvm/.stats data %ld bytes, the stats fds' %ld: per byte %.2fx\n",
+		       (long)(k.len - k.h.data_offset), fd_bytes,
+		       ((t3 - t2) / reps / (k.len - k.h.data_offset)) / (t_fd / fd_bytes));
 		bench_target("kvm_stats_data_vs_stats_fds", (t3 - t2) / reps <= t_fd, "<= 1.0x",
 			     "%.2fx", ((t3 - t2) / reps) / t_fd);
 		bench_target("kvm_values_vs_stats_fds", (t1 - t0) / reps <= 10 * t_fd, "<= 10x",
@@ -312,6 +324,36 @@ static void reads(TEST_METADATA)
 		free(data);
 		free(k.buf);
 		close(fd);
+	}
+	/*
+	 * Like for like: one vCPU's directory, which sums nothing, against that
+	 * vCPU's stats fd; data only, both held open.
+	 */
+	{
+		struct kvm_layout k;
+		static char data[65536];
+		struct kvm_stats_header h;
+		int fd, vfd = fds[1], r = 20000;
+		long got = 0;
+
+		snprintf(dir, sizeof(dir), "%s/%s/vcpu0/.stats", KVM_DIR, gen1[0].name);
+		fd = open(dir, O_RDONLY);
+		CHECK(fd >= 0 && !kvm_layout_read(&k, dir, 65536) &&
+		      pread(vfd, &h, sizeof(h), 0) == sizeof(h), "vcpu_stats_file", "%s",
+		      strerror(errno));
+		t0 = now();
+		for (i = 0; i < r; i++)
+			got += pread(fd, data, k.len - k.h.data_offset, k.h.data_offset);
+		t1 = now();
+		for (i = 0; i < r; i++)
+			got += pread(vfd, data, sizeof(data), h.data_offset);
+		t2 = now();
+		printf("# bench: one vCPU's .stats data %.2f us, its stats fd's %.2f us (%ld bytes each): %.2fx\n",
+		       (t1 - t0) * 1e6 / r, (t2 - t1) * 1e6 / r, (long)(k.len - k.h.data_offset),
+		       (t1 - t0) / (t2 - t1));
+		free(k.buf);
+		close(fd);
+		(void)got;
 	}
 	for (j = 0; j < nfds; j++)
 		close(fds[j]);
