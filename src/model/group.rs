@@ -319,6 +319,9 @@ pub(crate) struct Group {
     active: Active,
     members: Option<KBox<Members>>,
     plan: Plan,
+    /// Whether the elements of the values, in order, are consecutive 8-byte fields, as in
+    /// KVM's stats structs ([`Group::is_dense`]).
+    dense: bool,
     writer: WriterLocked<GroupWriter>,
 }
 
@@ -406,6 +409,7 @@ impl Group {
             });
             by_name.insert_within_capacity(at, i).map_err(|_| ENOMEM)?;
         }
+        let dense = Self::is_dense(&info);
         let (members, plan) = if base.is_null() {
             (
                 Some(KBox::new(Members::new(), GFP_KERNEL)?),
@@ -433,6 +437,7 @@ impl Group {
                 active: Active::new(),
                 members,
                 plan,
+                dense,
                 writer: WriterLocked::new(GroupWriter {
                     memberships: KVec::new(),
                     owner: ptr::null(),
@@ -492,6 +497,24 @@ impl Group {
             signed: ty.sign,
             clearable: v.value_flag & FLOATING == 0 && ty.clear.is_some(),
         })
+    }
+
+    /// Whether the elements of values `info`, in order, are consecutive 8-byte fields of
+    /// the default types: value `i`'s bucket `b` is element `k`, at `8 * k` bytes from the
+    /// first.
+    fn is_dense(info: &[Info]) -> bool {
+        let Some(first) = info.first() else {
+            return false;
+        };
+        let mut next = first.offset as usize;
+        for i in info {
+            let wide = matches!(i.width, Width::U64 | Width::S64);
+            if !wide || i.offset as usize != next || (i.buckets > 0 && i.stride != 8) {
+                return false;
+            }
+            next += 8 * usize::from(i.buckets).max(1);
+        }
+        true
     }
 
     /// The plan of an aggregate group of values `info` (empty unless all are default types).
@@ -814,6 +837,34 @@ impl<'a> Live<'a> {
             // registration contract has it written atomically.
             f(unsafe { info.width.load(addr.cast_const().cast()) })
         })
+    }
+
+    /// Reads the elements of values `values` of this simple group, in order, into the
+    /// first slots of `out` (no more than `out` holds).
+    pub(crate) fn read_run(&self, values: core::ops::Range<usize>, out: &mut [u64]) {
+        let group = self.group;
+        if group.dense && !group.base.is_null() {
+            let Some(first) = group.info.get(values.start) else {
+                return;
+            };
+            let n: usize = values.map(|i| group.elements(i)).sum();
+            let fields = group
+                .base
+                .wrapping_byte_add(first.offset as usize)
+                .cast::<u64>();
+            for (k, slot) in out.iter_mut().take(n).enumerate() {
+                // SAFETY: The group is live while `self` holds its active reference, so its
+                // memory is valid. The group is dense: element `k` of the run is the
+                // naturally aligned `u64` `k` fields after the run's first (checked aligned
+                // by `Group::new`), written atomically by the registration contract.
+                *slot = unsafe { fields.add(k).read_volatile() };
+            }
+            return;
+        }
+        let mut slots = out.iter_mut();
+        for i in values {
+            self.read_elements(i, |v| slots.next().map(|slot| *slot = v).is_some());
+        }
     }
 
     /// Clears element `bucket` of value `i` of this simple group, if it can be cleared.

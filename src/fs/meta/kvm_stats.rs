@@ -53,7 +53,10 @@ use super::{
         },
         sink::Sink,
     },
-    record::RecordValues,
+    record::{
+        run_elements,
+        RecordValues, //
+    },
     walk::{
         Run,
         Walk, //
@@ -129,9 +132,13 @@ struct Cursor {
     /// element in the data.
     desc: u64,
     element: u64,
-    /// The index of the current record's first element in the data, its values, and
-    /// whether they were read in this read of the file.
+    /// The current record: the index of its first value and of its first element, how
+    /// many of each it has, its values, and whether they were read in this read of the
+    /// file.
+    record_desc: u64,
     record_element: u64,
+    record_descs: u64,
+    record_elements: u64,
     record: RecordValues,
     record_read: bool,
     started: bool,
@@ -146,7 +153,10 @@ impl Cursor {
             at: 0,
             desc: 0,
             element: 0,
+            record_desc: 0,
             record_element: 0,
+            record_descs: 0,
+            record_elements: 0,
             record: RecordValues::new(),
             record_read: false,
             started: false,
@@ -158,7 +168,10 @@ impl Cursor {
     fn load_from(&mut self, mut record: u64) -> Result {
         self.run = 0;
         self.at = 0;
+        self.record_desc = self.desc;
         self.record_element = self.element;
+        self.record_descs = 0;
+        self.record_elements = 0;
         self.record_read = false;
         loop {
             self.runs.clear();
@@ -168,6 +181,10 @@ impl Cursor {
             self.walk.runs(&mut self.runs)?;
             if let Some(first) = self.runs.first() {
                 self.at = first.values.start;
+                for run in self.runs.iter() {
+                    self.record_descs += run.values.len() as u64;
+                    self.record_elements += run_elements(run) as u64;
+                }
                 return Ok(());
             }
             record += 1;
@@ -210,11 +227,13 @@ impl Cursor {
 
     /// Moves to the first value of the next record with values (or the end).
     fn next_record(&mut self) -> Result {
-        let record = self.walk.index();
-        while self.current().is_some() && self.walk.index() == record {
-            self.step()?;
+        if self.runs.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        self.desc = self.record_desc + self.record_descs;
+        self.element = self.record_element + self.record_elements;
+        let next = self.walk.index().map_or(0, |at| at + 1);
+        self.load_from(next)
     }
 
     /// Moves to the value with index `k` (or the end).
@@ -222,22 +241,22 @@ impl Cursor {
         if !self.started || self.desc > k {
             self.rewind()?;
         }
+        while !self.runs.is_empty() && self.record_desc + self.record_descs <= k {
+            self.next_record()?;
+        }
         while self.desc < k && self.current().is_some() {
             self.step()?;
         }
         Ok(())
     }
 
-    /// Moves to the value holding data element `e` (or the end).
-    fn seek_element(&mut self, e: u64) -> Result {
-        if !self.started || self.element > e {
+    /// Moves to the record holding data element `e` (or the end).
+    fn seek_record_of(&mut self, e: u64) -> Result {
+        if !self.started || self.record_element > e {
             self.rewind()?;
         }
-        while let Some((group, i)) = self.current() {
-            if self.element + group.elements(i) as u64 > e {
-                break;
-            }
-            self.step()?;
+        while !self.runs.is_empty() && self.record_element + self.record_elements <= e {
+            self.next_record()?;
         }
         Ok(())
     }
@@ -423,9 +442,13 @@ impl StatsFile {
                 more = more && sink.put(s.name().to_bytes()) && sink.put(b"/");
                 len += s.name().to_bytes().len() + 1;
             }
-            more = more && sink.put(&name[..name_len]);
-            if more {
-                sink.zeros((self.name_size as usize).saturating_sub(len));
+            more = more
+                && sink.put(&name[..name_len])
+                && sink.zeros((self.name_size as usize).saturating_sub(len));
+            if !more {
+                // The next read goes on from this descriptor, without a walk from the
+                // start.
+                break;
             }
             cursor.step()?;
         }
@@ -439,7 +462,7 @@ impl StatsFile {
             return Ok(());
         }
         let first = (sink.pos().max(self.data_offset()) - self.data_offset()) / 8;
-        cursor.seek_element(first)?;
+        cursor.seek_record_of(first)?;
         // From the start of the record: the sink passes over what the reader is past.
         sink.skip_to(self.data_offset() + cursor.record_element * 8);
         while !sink.is_full() && cursor.current().is_some() {
@@ -447,10 +470,8 @@ impl StatsFile {
                 cursor.record.read(&cursor.runs)?;
                 cursor.record_read = true;
             }
-            for &v in cursor.record.elements() {
-                if !sink.put(&v.to_ne_bytes()) {
-                    return Ok(());
-                }
+            if !sink.put(cursor.record.elements().as_bytes()) {
+                break;
             }
             cursor.next_record()?;
         }

@@ -78,10 +78,7 @@ impl RecordValues {
                     continue;
                 }
                 if group.is_simple() {
-                    let mut slots = out.iter_mut();
-                    for i in run.values.clone() {
-                        live.read_elements(i, |v| slots.next().map(|slot| *slot = v).is_some());
-                    }
+                    live.read_run(run.values.clone(), out);
                 } else {
                     let from: usize = (0..run.values.start).map(|j| group.elements(j)).sum();
                     let values = self.group_values.get(from..from + n).ok_or(EINVAL)?;

@@ -887,4 +887,98 @@ mod tests {
         drop(s);
         Ok(())
     }
+
+    /// Laid out as KVM lays out its stats: `u64` fields, a histogram among them.
+    #[repr(C)]
+    struct DenseStats {
+        exits: u64,
+        wait_hist: [u64; 3],
+        halts: u64,
+    }
+
+    /// Reads every value of `s`'s first group as one run and element by element; returns
+    /// both, and the number of elements.
+    fn run_and_elements(s: &Source) -> Result<([u64; 16], [u64; 16], usize)> {
+        let group = s.shape().groups().first().ok_or(ENOENT)?.clone();
+        let live = group.live().ok_or(ENOENT)?;
+        let (mut run, mut one_by_one) = ([0; 16], [0; 16]);
+        live.read_run(0..group.len(), &mut run);
+        let mut k = 0;
+        for i in 0..group.len() {
+            for bucket in 0..group.elements(i) {
+                one_by_one[k] = live.read(i, bucket);
+                k += 1;
+            }
+        }
+        Ok((run, one_by_one, k))
+    }
+
+    #[test]
+    fn runs_read_as_elements_do() -> Result {
+        // Dense: read in one loop.
+        let mut dense = KBox::new(
+            [
+                desc(
+                    c"exits",
+                    offset_of!(DenseStats, exits),
+                    &stats_fs_type_u64,
+                    SUM,
+                ),
+                desc(
+                    c"wait_hist",
+                    offset_of!(DenseStats, wait_hist),
+                    &stats_fs_type_u64,
+                    SUM,
+                ),
+                desc(
+                    c"halts",
+                    offset_of!(DenseStats, halts),
+                    &stats_fs_type_s64,
+                    SUM,
+                ),
+                END,
+            ],
+            GFP_KERNEL,
+        )?;
+        dense[1].kind = Kind::LogHist as u8;
+        dense[1].hist_buckets = 3;
+        let stats = KBox::new(
+            UnsafeCell::new(DenseStats {
+                exits: 1,
+                wait_hist: [2, 3, 4],
+                halts: -5i64 as u64,
+            }),
+            GFP_KERNEL,
+        )?;
+        let s = source(c"core_dense", 0)?;
+        add(&s, &*dense, stats.get().cast(), 0)?;
+        let (run, one_by_one, n) = run_and_elements(&s)?;
+        assert_eq!(n, 5);
+        assert_eq!(run, one_by_one);
+        assert_eq!(run[..5], [1, 2, 3, 4, -5i64 as u64]);
+        // A run from the middle, into fewer slots than it has: no more than they hold.
+        {
+            let group = s.shape().groups().first().ok_or(ENOENT)?.clone();
+            let live = group.live().ok_or(ENOENT)?;
+            let mut part = [0u64; 2];
+            live.read_run(1..3, &mut part);
+            assert_eq!(part, [2, 3]);
+        }
+        drop(s);
+        // Mixed widths: element by element, the same result.
+        let values = all_types()?;
+        let mixed = Mem::new(Stats {
+            u64_: 7,
+            s8_: -3,
+            u16_: 9,
+            ..Default::default()
+        });
+        let s = source(c"core_sparse", 0)?;
+        add(&s, &*values, mixed.base(), 0)?;
+        let (run, one_by_one, n) = run_and_elements(&s)?;
+        assert_eq!(n, values.len() - 1);
+        assert_eq!(run, one_by_one);
+        drop(s);
+        Ok(())
+    }
 }
