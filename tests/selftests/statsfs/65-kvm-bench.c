@@ -201,20 +201,33 @@ static void reads(TEST_METADATA)
 	long n_s = 0, n_d = 0, bytes = 0, fd_bytes;
 	struct stats s;
 
-	/* kvm/exits, open+read+close, both ways. */
-	t0 = now();
-	for (i = 0; i < 200; i++)
-		n_s += read_file(KVM_DIR "/exits");
-	t1 = now();
-	for (i = 0; i < 200; i++)
-		n_d += read_file(DBG_DIR "/exits");
-	t2 = now();
-	CHECK(n_s == 200 && n_d == 200, "global_exits_reads", "%ld and %ld", n_s, n_d);
-	printf("# bench: kvm/exits over %d VMs x %d vCPUs: statsfs %.1f us, debugfs %.1f us per read: %.2fx\n",
-	       nr_vms, VCPUS, (t1 - t0) * 1e6 / 200, (t2 - t1) * 1e6 / 200,
-	       (t1 - t0) / (t2 - t1));
-	bench_target("kvm_exits_vs_debugfs", (t1 - t0) <= (t2 - t1), "<= 1.0x", "%.2fx",
-		     (t1 - t0) / (t2 - t1));
+	/*
+	 * kvm/exits, open+read+close, both ways, side by side in 5 rounds of 100:
+	 * the best round of each (under TCG a round now and then runs slow).
+	 */
+	{
+		double best_s = -1, best_d = -1;
+		int r;
+
+		for (r = 0; r < 5; r++) {
+			t0 = now();
+			for (i = 0; i < 100; i++)
+				n_s += read_file(KVM_DIR "/exits");
+			t1 = now();
+			for (i = 0; i < 100; i++)
+				n_d += read_file(DBG_DIR "/exits");
+			t2 = now();
+			if (best_s < 0 || t1 - t0 < best_s)
+				best_s = t1 - t0;
+			if (best_d < 0 || t2 - t1 < best_d)
+				best_d = t2 - t1;
+		}
+		CHECK(n_s == 500 && n_d == 500, "global_exits_reads", "%ld and %ld", n_s, n_d);
+		printf("# bench: kvm/exits over %d VMs x %d vCPUs: statsfs %.1f us, debugfs %.1f us per read: %.2fx\n",
+		       nr_vms, VCPUS, best_s * 1e6 / 100, best_d * 1e6 / 100, best_s / best_d);
+		bench_target("kvm_exits_vs_debugfs", best_s <= best_d, "<= 1.0x", "%.2fx",
+			     best_s / best_d);
+	}
 
 	/* What debugfs has for every VM, both ways; the paths found beforehand. */
 	{

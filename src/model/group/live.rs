@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What a live group reads: its descriptors, its values, and an aggregate's values in one
+//! pass over its members.
+
+use core::cmp::Ordering;
+use kernel::prelude::*;
+
+use super::{
+    super::{
+        accumulator::Accumulator,
+        active, //
+    },
+    Aggregation,
+    Desc,
+    Info,
+    Live,
+    Width, //
+};
+
+impl<'a> Live<'a> {
+    /// Descriptor `i`, if `i < len`.
+    pub(crate) fn desc(&self, i: usize) -> Option<Desc<'a>> {
+        if i >= self.group.len {
+            return None;
+        }
+        // SAFETY: `i < len`, and the array is valid while the group is live (type
+        // invariant), which the active reference held for `'a` ensures.
+        // INVARIANT: It was checked by `Group::new`.
+        Some(Desc(unsafe { &*self.group.values.add(i) }))
+    }
+
+    /// The index of the first descriptor called `name`.
+    pub(crate) fn index_by_name(&self, name: &[u8]) -> Option<usize> {
+        let by_name = &self.group.by_name;
+        let key = |i: u16| {
+            self.desc(usize::from(i))
+                .map_or(&[][..], |d| d.name().to_bytes())
+        };
+        // The first entry not below `name`: entries with equal names sort by index.
+        let at = by_name.partition_point(|&i| key(i).cmp(name) == Ordering::Less);
+        let i = *by_name.get(at)?;
+        (key(i) == name).then_some(usize::from(i))
+    }
+
+    /// The base `get` and `clear` are given for element `bucket` of value `i`: the group's
+    /// base, shifted by whole elements for a histogram.
+    fn element(&self, i: usize, bucket: usize) -> Option<(Info, *mut c_void)> {
+        let info = *self.group.info.get(i)?;
+        if bucket >= usize::from(info.buckets).max(1) || self.group.base.is_null() {
+            return None;
+        }
+        // Cannot overflow: `bucket < HIST_MAX_BUCKETS` and `stride <= u32::MAX`.
+        let base = self
+            .group
+            .base
+            .wrapping_byte_add(bucket * info.stride as usize);
+        Some((info, base))
+    }
+
+    /// Reads element `bucket` (0 for a single number) of value `i` of this simple group.
+    #[inline]
+    pub(crate) fn read(&self, i: usize, bucket: usize) -> u64 {
+        let Some((info, base)) = self.element(i, bucket) else {
+            return 0;
+        };
+        if info.width != Width::Custom {
+            // SAFETY: The group is live while `self` holds its active reference.
+            return unsafe { self.group.read_inline(i, bucket) };
+        }
+        let Some(desc) = self.desc(i) else { return 0 };
+        // PANIC: `Group::new` checked that `get` is set.
+        let Some(get) = desc.ty().get else { return 0 };
+        // SAFETY: The descriptor and `base` are valid while the group is live, and for a
+        // histogram the registration covers all its buckets.
+        active::callback(|| unsafe { get(desc.as_ptr(), base) })
+    }
+
+    /// Reads every element of value `i` of this simple group in order, giving each to `f`
+    /// until it returns `false`; returns `false` then. A value the group does not have (or
+    /// whose memory is not there) reads as its elements of zero.
+    #[inline]
+    pub(crate) fn read_elements(&self, i: usize, mut f: impl FnMut(u64) -> bool) -> bool {
+        let Some(&info) = self.group.info.get(i) else {
+            return true;
+        };
+        let elements = usize::from(info.buckets).max(1);
+        if info.width == Width::Custom || self.group.base.is_null() {
+            return (0..elements).all(|bucket| f(self.read(i, bucket)));
+        }
+        let first = self.group.base.wrapping_byte_add(info.offset as usize);
+        (0..elements).all(|bucket| {
+            // Cannot overflow: `bucket < HIST_MAX_BUCKETS` and `stride <= u32::MAX`.
+            let addr = first.wrapping_byte_add(bucket * info.stride as usize);
+            // SAFETY: The group is live while `self` holds its active reference, so its
+            // memory is valid; `Group::new` checked the field naturally aligned, and the
+            // registration contract has it written atomically.
+            f(unsafe { info.width.load(addr.cast_const().cast()) })
+        })
+    }
+
+    /// Reads the elements of values `values` of this simple group, in order, into the
+    /// first slots of `out` (no more than `out` holds).
+    pub(crate) fn read_run(&self, values: core::ops::Range<usize>, out: &mut [u64]) {
+        let group = self.group;
+        if group.dense && !group.base.is_null() {
+            let Some(first) = group.info.get(values.start) else {
+                return;
+            };
+            let n: usize = values.map(|i| group.elements(i)).sum();
+            let fields = group
+                .base
+                .wrapping_byte_add(first.offset as usize)
+                .cast::<u64>();
+            for (k, slot) in out.iter_mut().take(n).enumerate() {
+                // SAFETY: The group is live while `self` holds its active reference, so its
+                // memory is valid. The group is dense: element `k` of the run is the
+                // naturally aligned `u64` `k` fields after the run's first (checked aligned
+                // by `Group::new`), written atomically by the registration contract.
+                *slot = unsafe { fields.add(k).read_volatile() };
+            }
+            return;
+        }
+        let mut slots = out.iter_mut();
+        for i in values {
+            self.read_elements(i, |v| slots.next().map(|slot| *slot = v).is_some());
+        }
+    }
+
+    /// Clears element `bucket` of value `i` of this simple group, if it can be cleared.
+    pub(crate) fn clear(&self, i: usize, bucket: usize) {
+        let Some((info, base)) = self.element(i, bucket) else {
+            return;
+        };
+        if !info.clearable {
+            return;
+        }
+        if info.width != Width::Custom {
+            // SAFETY: The group is live while `self` holds its active reference, the field
+            // is naturally aligned and written atomically by the registration contract.
+            unsafe {
+                info.width
+                    .clear(base.wrapping_byte_add(info.offset as usize).cast())
+            };
+            return;
+        }
+        let Some(desc) = self.desc(i) else { return };
+        if let Some(clear) = desc.ty().clear {
+            // SAFETY: As for `read`.
+            active::callback(|| unsafe { clear(desc.as_ptr(), base) });
+        }
+    }
+
+    /// Element `bucket` of value `i`: read, or combined over the members for an aggregate
+    /// in one pass.
+    pub(crate) fn value(&self, i: usize, bucket: usize) -> u64 {
+        if self.is_simple() {
+            return self.read(i, bucket);
+        }
+        let Some(members) = self.group.members() else {
+            return 0;
+        };
+        let Some(info) = self.group.info.get(i).copied() else {
+            return 0;
+        };
+        if bucket >= usize::from(info.buckets).max(1) {
+            return 0;
+        }
+        let mut acc = Accumulator::new(info.signed);
+        if info.width == Width::Custom {
+            members.pass_outside(|member| acc.add(member.read(i, bucket)));
+            return acc.result(info.aggregation);
+        }
+        let offset = info.offset as usize + bucket * info.stride as usize;
+        if info.aggregation == Aggregation::Sum && matches!(info.width, Width::U64 | Width::S64) {
+            let mut sum = 0u64;
+            // SAFETY: Each base is a member's, in a section (see `Members::pass_bases`);
+            // the field at `offset` is a naturally aligned `u64` read atomically.
+            members.pass_bases(|base| {
+                sum = sum.wrapping_add(unsafe { base.add(offset).cast::<u64>().read_volatile() })
+            });
+            return sum;
+        }
+        // SAFETY: As above, for a field of this width.
+        members.pass_bases(|base| acc.add(unsafe { info.width.load(base.wrapping_add(offset)) }));
+        acc.result(info.aggregation)
+    }
+
+    /// Value `i` as the C API reads it: a single number, or the sum of a histogram's
+    /// buckets (its number of samples), each bucket combined in the same pass.
+    pub(crate) fn total(&self, i: usize) -> u64 {
+        if self.buckets(i) == 0 {
+            return self.value(i, 0);
+        }
+        if self.is_simple() {
+            return (0..self.buckets(i)).fold(0u64, |sum, b| sum.wrapping_add(self.read(i, b)));
+        }
+        let mut values = KVec::new();
+        if self.values(&mut values).is_err() {
+            // Without memory for one pass, a pass per bucket.
+            return (0..self.buckets(i)).fold(0u64, |sum, b| sum.wrapping_add(self.value(i, b)));
+        }
+        let first: usize = (0..i).map(|j| self.elements(j)).sum();
+        values[first..first + self.buckets(i)]
+            .iter()
+            .fold(0u64, |sum, &v| sum.wrapping_add(v))
+    }
+
+    /// Every element of every value of this group, in one pass over the members for an
+    /// aggregate: `out[k]` is element `k` of the group, values in order, each with
+    /// [`Group::elements`] elements.
+    pub(crate) fn values(&self, out: &mut KVec<u64>) -> Result {
+        out.clear();
+        let len = self.len;
+        let elements: usize = (0..len).map(|i| self.elements(i)).sum();
+        out.reserve(elements, GFP_KERNEL)?;
+        if self.is_simple() {
+            for i in 0..len {
+                for bucket in 0..self.elements(i) {
+                    out.push(self.read(i, bucket), GFP_KERNEL)?;
+                }
+            }
+            return Ok(());
+        }
+        let group = self.group;
+        let Some(members) = group.members() else {
+            return Ok(());
+        };
+        let mut aggregation = KVec::with_capacity(elements, GFP_KERNEL)?;
+        let mut signed = KVec::with_capacity(elements, GFP_KERNEL)?;
+        for info in group.info.iter() {
+            for _ in 0..usize::from(info.buckets).max(1) {
+                aggregation.push(info.aggregation, GFP_KERNEL)?;
+                signed.push(info.signed, GFP_KERNEL)?;
+            }
+        }
+        if !group.all_inline() {
+            let mut accs = KVec::with_capacity(elements, GFP_KERNEL)?;
+            for &signed in signed.iter() {
+                accs.push(Accumulator::new(signed), GFP_KERNEL)?;
+            }
+            members.pass_outside(|member| {
+                let mut k = 0;
+                for i in 0..len {
+                    for bucket in 0..group.elements(i) {
+                        accs[k].add(member.read(i, bucket));
+                        k += 1;
+                    }
+                }
+            });
+            for (acc, &kind) in accs.iter().zip(aggregation.iter()) {
+                out.push(acc.result(kind), GFP_KERNEL)?;
+            }
+            return Ok(());
+        }
+        // The plan: the summed 8-byte fields in a tight loop, the rest accumulated.
+        let plan = &group.plan;
+        let mut sums = KVec::with_capacity(plan.sum64.len(), GFP_KERNEL)?;
+        sums.extend_with(plan.sum64.len(), 0u64, GFP_KERNEL)?;
+        let mut accs = KVec::with_capacity(plan.other.len(), GFP_KERNEL)?;
+        for &(element, _, _) in plan.other.iter() {
+            accs.push(Accumulator::new(signed[element]), GFP_KERNEL)?;
+        }
+        members.pass_bases(|base| {
+            for (sum, &(_, offset)) in sums.iter_mut().zip(plan.sum64.iter()) {
+                // SAFETY: A member's base, in a section (see `Members::pass_bases`); the
+                // field at `offset` is a naturally aligned `u64` read atomically.
+                *sum = sum.wrapping_add(unsafe { base.add(offset).cast::<u64>().read_volatile() });
+            }
+            for (acc, &(_, offset, width)) in accs.iter_mut().zip(plan.other.iter()) {
+                // SAFETY: As above, for a field of this width.
+                acc.add(unsafe { width.load(base.wrapping_add(offset)) });
+            }
+        });
+        out.extend_with(elements, 0, GFP_KERNEL)?;
+        for (&sum, &(element, _)) in sums.iter().zip(plan.sum64.iter()) {
+            out[element] = sum;
+        }
+        for (acc, &(element, _, _)) in accs.iter().zip(plan.other.iter()) {
+            out[element] = acc.result(aggregation[element]);
+        }
+        Ok(())
+    }
+
+    /// Clears element `bucket` of value `i`: of every member for an aggregate.
+    pub(crate) fn clear_value(&self, i: usize, bucket: usize) -> Result {
+        if !self.clearable(i) {
+            return Err(EPERM);
+        }
+        if self.is_simple() {
+            self.clear(i, bucket);
+            return Ok(());
+        }
+        if let Some(members) = self.group.members() {
+            members.pass_outside(|member| member.clear(i, bucket));
+        }
+        Ok(())
+    }
+}
