@@ -2,6 +2,9 @@
 /*
  * stats_fs.h - publish kernel statistics in statsfs (/sys/kernel/stats)
  *
+ * (About 590 lines, most of them the kernel-doc of each entry point: its
+ * context, its errors and what it waits for.)
+ *
  * A source is a directory of values; a value group is an array of value
  * descriptors plus the base address of the structure the values live in. A
  * group added with a NULL base holds aggregates: each of its values combines the
@@ -28,10 +31,12 @@
  *	ccflags-y += -DSTATS_FS_OUT_OF_TREE -I$(STATSFS_DIR)/include
  *
  * Concurrency: readers never hold up writers. Adding sources, values and
- * subordinates waits for no reader; revoking or removing values, and the last
- * put of a source, wait only for the reads of those values in progress (their
- * type's get, clear and show callbacks running), nothing else. See
- * Documentation/filesystems/stats_fs.rst ("Locking").
+ * subordinates waits for no reader; revoking or removing values, removing a
+ * subordinate and the last put of a source wait only for the reads of those
+ * values in progress (their type's get, clear and show callbacks running) and,
+ * for each aggregate the values leave, for the readers of that aggregate in
+ * the middle of a pass over 64 of its members (plain loads, preemption off).
+ * Nothing else. See Documentation/filesystems/stats_fs.rst ("Locking").
  */
 
 #ifndef _LINUX_STATS_FS_H

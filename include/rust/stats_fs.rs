@@ -2,6 +2,9 @@
 
 //! The Rust API of statsfs: publish statistics from Rust kernel code without `unsafe`.
 //!
+//! Longer than 500 lines because it is a whole API in one file: Rust modules include it
+//! with `#[path]`, so it cannot be split into a folder they would all have to name.
+//!
 //! Rust kernel crates cannot link to each other's items yet, so this file is the Rust
 //! "header" of statsfs: a Rust module includes it and it talks to statsfs through the
 //! exported C API (`include/linux/stats_fs.h`), whose functions are implemented by the

@@ -2,6 +2,9 @@
 
 //! Value groups: an array of value descriptors and the base address its values are read at.
 //!
+//! About 580 lines: most of it is [`Group::new`]'s check of every field of every
+//! descriptor a publisher hands in, which is kept in one place on purpose.
+//!
 //! A group with a base address is *simple*: each value reads the publisher's memory. A
 //! group without one is an *aggregate*: each value combines the same value over its
 //! members, the simple groups added from the same array in its source's subtree

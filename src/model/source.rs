@@ -2,6 +2,9 @@
 
 //! Sources: the nodes of the statistics tree.
 //!
+//! About 540 lines: every writer of the model starts here (its helpers are in
+//! [`links`], [`teardown`] and [`retired`]), with the reference rules they share.
+//!
 //! # References
 //!
 //! A source has two counts, as in statsfs v3:

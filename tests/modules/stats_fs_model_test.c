@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Random sequences of statsfs C API calls, checked against a reference model.
+ * About 760 lines: the model, its steps and its checks belong together.
  *
  * Up to MDL_SLOTS sources live at once. Each step picks one call at random
  * (create, register, add_values, remove_values, add_subordinate,

@@ -2,6 +2,10 @@
 
 //! `.stats`: a subtree in the layout of KVM's binary stats fd.
 //!
+//! One format in one file (about 580 lines): the header, the descriptors and the data
+//! share the layout fixed at open and the cursor of the walk; apart, each part would need
+//! the others' private state.
+//!
 //! The layout is that of `KVM_GET_STATS_FD` (`Documentation/virt/kvm/api.rst`), so that a
 //! reader written for KVM's fd, with the structs of `<linux/kvm.h>`, reads it unchanged:
 //!

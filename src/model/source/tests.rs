@@ -2,6 +2,9 @@
 
 //! KUnit tests of the statistics model: sources, value groups, aggregation, clear, revoke
 //! and references, through the core's Rust interface.
+//!
+//! One suite (`statsfs_core`) of about 1,000 lines: its tests share the fixtures at the
+//! top (descriptor arrays of every type, memory the tests own), one test per rule.
 
 use kernel::prelude::*;
 
