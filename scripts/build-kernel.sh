@@ -12,7 +12,7 @@ set -euo pipefail
 
 tarball=$("$STATSFS_ROOT/scripts/fetch-kernel.sh")
 frags=("$STATSFS_ROOT/kernel/config.fragment")
-[ "$KERNEL_VARIANT" = debug ] && frags+=("$STATSFS_ROOT/kernel/config.debug")
+frags+=("$STATSFS_ROOT/kernel/config.$KERNEL_VARIANT")
 series_dir=$STATSFS_ROOT/kernel/patches
 
 # 1. Extract once.

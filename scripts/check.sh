@@ -31,7 +31,7 @@ python3 "$STATSFS_ROOT/tests/harness/selftest.py" >"$OUT/host-harness.ktap" || t
 
 # STATSFS_MODEL_STEPS, STATSFS_MODEL_SEED, STATSFS_MODEL_FULL=1: a longer model run,
 # a seed replayed, every comparison after every step.
-GUEST_APPEND="${GUEST_APPEND:-} statsfs_model_steps=${STATSFS_MODEL_STEPS:-60000}"
+GUEST_APPEND="${GUEST_APPEND:-} statsfs_model_steps=${STATSFS_MODEL_STEPS:-40000}"
 [ -n "${STATSFS_MODEL_SEED:-}" ] && GUEST_APPEND+=" statsfs_model_seed=$STATSFS_MODEL_SEED"
 [ -n "${STATSFS_MODEL_FULL:-}" ] && GUEST_APPEND+=" statsfs_model_full=$STATSFS_MODEL_FULL"
 export GUEST_APPEND

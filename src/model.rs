@@ -29,6 +29,13 @@ pub(crate) mod source;
 pub(crate) mod view;
 pub(crate) mod writer;
 
+/// The flags of what the model allocates for a publisher and keeps (a source, its groups,
+/// their places in the tree, in aggregates and in the module index): charged to the
+/// memory cgroup of the task that calls the API, as the publisher's own memory for the
+/// same object is (KVM's for a VM). Scratch memory a call frees before it returns, and
+/// readers' memory, are not.
+pub(crate) const GFP_PUBLISHER: kernel::alloc::Flags = kernel::alloc::flags::GFP_KERNEL_ACCOUNT;
+
 /// Initialises the model's global locks.
 ///
 /// # Safety

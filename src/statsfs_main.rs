@@ -37,28 +37,61 @@ module! {
     license: "GPL",
 }
 
-/// The module state: owns the registration of the file system and the module notifier.
-struct StatsFsModule {
+/// What statsfs sets up when it starts: the module notifier and the file system.
+struct Started {
     // Dropped in order: the file system first, then the module notifier.
     _fs: fs::registration::Registration,
     _owners: glue::owners::Registration,
 }
 
+/// Starts statsfs: the model, the module notifier, the file system; then the C API says
+/// it is ready.
+fn start() -> Result<Started> {
+    // SAFETY: statsfs starts once (at load as a module, at `fs_initcall` built in), and
+    // this is the first thing it does: no source exists yet and no user of the C API can
+    // run before `stats_fs_initialized()` says so or before the module is live.
+    unsafe { model::init() };
+    let owners = glue::owners::Registration::new()?;
+    let fs = fs::registration::Registration::new()?;
+    c_api::set_initialized(true);
+    Ok(Started {
+        _fs: fs,
+        _owners: owners,
+    })
+}
+
+/// Built in, statsfs starts at `fs_initcall` (from `src/glue/stats_fs_builtin.c`): before
+/// the subsystems that publish in it, which start at `device_initcall` and may link
+/// before `fs/` (KVM does). It never stops: what it set up is kept for good.
+#[cfg(not(MODULE))]
+#[no_mangle]
+pub(crate) extern "C" fn stats_fs_core_builtin_init() -> kernel::ffi::c_int {
+    match start() {
+        Ok(started) => {
+            core::mem::forget(started);
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// The module: as a module, it owns what [`start`] set up until it unloads; built in, it
+/// is empty (see [`stats_fs_core_builtin_init`]).
+struct StatsFsModule {
+    #[cfg(MODULE)]
+    _started: Started,
+}
+
 impl kernel::Module for StatsFsModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: Module init runs once, and this is the first thing it does: no source
-        // exists yet and the C API is not reachable before the module is live.
-        unsafe { model::init() };
-        let owners = glue::owners::Registration::new()?;
-        let fs = fs::registration::Registration::new()?;
-        c_api::set_initialized(true);
         Ok(Self {
-            _fs: fs,
-            _owners: owners,
+            #[cfg(MODULE)]
+            _started: start()?,
         })
     }
 }
 
+#[cfg(MODULE)]
 impl Drop for StatsFsModule {
     fn drop(&mut self) {
         c_api::set_initialized(false);

@@ -34,6 +34,14 @@ extern "C" {
     /// Takes the dentry recorded in `slot`, if any, and drops it and what is cached below it
     /// from the dcache.
     pub(crate) fn stats_fs_glue_prune(slot: *mut *mut bindings::dentry);
+    /// Tells the watchers of the directory recorded in `slot`, if it has a dentry, that the
+    /// directory `name` (`len` bytes) came (`created`) or went.
+    pub(crate) fn stats_fs_glue_notify(
+        slot: *mut *mut bindings::dentry,
+        name: *const u8,
+        len: usize,
+        created: bool,
+    );
     /// Whether the caller runs in task context (`in_task()`).
     pub(crate) fn stats_fs_glue_in_task() -> bool;
 

@@ -91,6 +91,8 @@ void stats_fs_glue_vfs_exit(void);
 bool stats_fs_glue_emit(struct dir_context *ctx, const char *name, size_t len,
 			u64 ino, bool is_dir);
 void stats_fs_glue_prune(struct dentry **slot);
+void stats_fs_glue_notify(struct dentry **slot, const char *name, size_t len,
+			  bool created);
 bool stats_fs_glue_in_task(void);
 void stats_fs_glue_flush_released(void);
 
@@ -120,6 +122,9 @@ unsigned int stats_fs_core_module_going(const struct module *mod);
 
 /* In Rust (src/c_api.rs), called by stats_fs_source_create() once it has the name. */
 struct stats_fs_source *stats_fs_core_source_create(u32 flags, const char *name);
+
+/* Built in: starts statsfs (src/glue/stats_fs_builtin.c). */
+int stats_fs_core_builtin_init(void);
 
 /* In C (stats_fs_exports.c), read by a Rust KUnit test. */
 #define STATS_FS_C_LAYOUT_LEN 20

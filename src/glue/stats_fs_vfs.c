@@ -20,6 +20,7 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/fsnotify.h>
 #include <linux/kobject.h>
 #include <linux/llist.h>
 #include <linux/lockref.h>
@@ -249,6 +250,39 @@ void stats_fs_glue_prune(struct dentry **slot)
 	rcu_read_unlock();
 	d_invalidate(dentry);
 	dput(dentry);
+}
+
+/**
+ * stats_fs_glue_notify() - Tell a directory's watchers that a directory came or went.
+ * @slot: Where the parent directory's source keeps its dentry, if one was made.
+ * @name: The name of the directory that came or went, @len bytes.
+ * @len: Its length.
+ * @created: Whether it came (IN_CREATE) or went (IN_DELETE).
+ *
+ * statsfs makes a dentry only for what someone looked up, so there is nobody
+ * to tell in a directory that has none: a watcher (inotify, fanotify) holds
+ * its directory's inode, and so its dentry, from the watch on.
+ *
+ * Context: Process context, without statsfs's locks; may sleep.
+ */
+void stats_fs_glue_notify(struct dentry **slot, const char *name, size_t len,
+			  bool created)
+{
+	struct qstr qname = QSTR_INIT(name, len);
+	struct dentry *dir;
+
+	rcu_read_lock();
+	dir = READ_ONCE(*slot);
+	if (!dir || !lockref_get_not_dead(&dir->d_lockref)) {
+		rcu_read_unlock();
+		return;
+	}
+	rcu_read_unlock();
+	if (d_really_is_positive(dir))
+		fsnotify_name((created ? FS_CREATE : FS_DELETE) | FS_ISDIR,
+			      d_inode(dir), FSNOTIFY_EVENT_INODE, d_inode(dir),
+			      &qname, 0);
+	dput(dir);
 }
 
 /*

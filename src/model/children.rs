@@ -22,6 +22,7 @@ use kernel::{
 };
 
 use super::source::Source;
+use crate::model::GFP_PUBLISHER;
 
 /// A 64-bit FNV-1a hash of a name.
 fn name_hash(name: &[u8]) -> u64 {
@@ -46,8 +47,8 @@ impl<V> Reservation<V> {
     /// Allocates the nodes of one insertion. May sleep.
     pub(crate) fn new() -> Result<Self> {
         Ok(Self {
-            ino: RBTreeNodeReservation::new(GFP_KERNEL)?,
-            name: RBTreeNodeReservation::new(GFP_KERNEL)?,
+            ino: RBTreeNodeReservation::new(GFP_PUBLISHER)?,
+            name: RBTreeNodeReservation::new(GFP_PUBLISHER)?,
         })
     }
 }

@@ -51,6 +51,7 @@ use crate::c_api::c_ptr::{
     is_err,
     is_usable, //
 };
+use crate::model::GFP_PUBLISHER;
 
 pub(crate) use crate::abi::{
     Aggregation,
@@ -213,10 +214,10 @@ impl Group {
             owners.add(ty.get.map_or(0, |f| f as usize))?;
             owners.add(ty.clear.map_or(0, |f| f as usize))?;
             owners.add(v.show.map_or(0, |f| f as usize))?;
-            info.push(entry, GFP_KERNEL)?;
+            info.push(entry, GFP_PUBLISHER)?;
         }
         let len = info.len();
-        let mut by_name = KVec::with_capacity(len, GFP_KERNEL)?;
+        let mut by_name = KVec::with_capacity(len, GFP_PUBLISHER)?;
         // SAFETY: Every index below is below `len`, a checked descriptor of the array.
         let name_of = |i: u16| unsafe { CStr::from_char_ptr((*values.add(usize::from(i))).name) };
         // An insertion sort, by name and then by index: a few dozen names, once per group
@@ -232,7 +233,7 @@ impl Group {
         let dense = Self::is_dense(&info);
         let (members, plan) = if base.is_null() {
             (
-                Some(KBox::new(Members::new(), GFP_KERNEL)?),
+                Some(KBox::new(Members::new(), GFP_PUBLISHER)?),
                 Self::plan(&info)?,
             )
         } else {
@@ -264,7 +265,7 @@ impl Group {
                     filing: Filing::default(),
                 }),
             },
-            GFP_KERNEL,
+            GFP_PUBLISHER,
         )?)
     }
 
@@ -349,9 +350,9 @@ impl Group {
                 let offset = i.offset as usize + bucket * i.stride as usize;
                 let wide = matches!(i.width, Width::U64 | Width::S64);
                 if wide && i.aggregation == Aggregation::Sum {
-                    plan.sum64.push((element, offset), GFP_KERNEL)?;
+                    plan.sum64.push((element, offset), GFP_PUBLISHER)?;
                 } else {
-                    plan.other.push((element, offset, i.width), GFP_KERNEL)?;
+                    plan.other.push((element, offset, i.width), GFP_PUBLISHER)?;
                 }
                 element += 1;
             }
@@ -533,7 +534,7 @@ impl Group {
             .writer
             .as_mut(w)
             .memberships
-            .reserve(extra, GFP_KERNEL)?)
+            .reserve(extra, GFP_PUBLISHER)?)
     }
 
     /// Records a membership; room was made by [`Group::reserve_memberships`].

@@ -56,6 +56,7 @@ use super::{
     },
 };
 use crate::glue::ffi;
+use crate::model::GFP_PUBLISHER;
 
 /// The slots of a chunk.
 pub(crate) const CHUNK: usize = 64;
@@ -301,12 +302,12 @@ pub(crate) fn reserve(aggregate: &Group, extra: usize, w: &mut WriterGuard) -> R
                 bases: [const { Atomic::new(ptr::null()) }; CHUNK],
                 next: Atomic::new(ptr::null()),
             },
-            GFP_KERNEL,
+            GFP_PUBLISHER,
         )?;
         let first = state.chunks.len() * CHUNK;
-        state.chunks.reserve(1, GFP_KERNEL)?;
-        state.held.reserve(CHUNK, GFP_KERNEL)?;
-        state.free.reserve(CHUNK, GFP_KERNEL)?;
+        state.chunks.reserve(1, GFP_PUBLISHER)?;
+        state.held.reserve(CHUNK, GFP_PUBLISHER)?;
+        state.free.reserve(CHUNK, GFP_PUBLISHER)?;
         // Link it: readers may walk into it at once; its slots are null.
         let at: *const Chunk = &*chunk;
         match state.chunks.last() {

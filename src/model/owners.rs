@@ -41,6 +41,7 @@ use super::{
     },
 };
 use crate::glue::ffi;
+use crate::model::GFP_PUBLISHER;
 
 /// The addresses of a group that may lie in a module, compared with a module's memory and
 /// never dereferenced: the descriptor array, the base, the first descriptor's name (the
@@ -51,13 +52,13 @@ pub(crate) struct Owners(KVec<usize>);
 impl Owners {
     /// No address yet, with room for the usual few.
     pub(crate) fn new() -> Result<Self> {
-        Ok(Self(KVec::with_capacity(8, GFP_KERNEL)?))
+        Ok(Self(KVec::with_capacity(8, GFP_PUBLISHER)?))
     }
 
     /// Keeps `addr` (NULL is ignored, and so is an address already kept).
     pub(crate) fn add(&mut self, addr: usize) -> Result {
         if addr != 0 && !self.0.contains(&addr) {
-            self.0.push(addr, GFP_KERNEL)?;
+            self.0.push(addr, GFP_PUBLISHER)?;
         }
         Ok(())
     }
@@ -87,17 +88,17 @@ pub(crate) struct Filing {
 /// Makes room to [`register`] `group`, so that it cannot fail: in the live groups, and
 /// under each tracked module whose memory it uses.
 pub(crate) fn reserve(group: &Group, w: &mut WriterGuard) -> Result {
-    w.live.reserve(1, GFP_KERNEL)?;
+    w.live.reserve(1, GFP_PUBLISHER)?;
     let mut using = 0;
     for i in 0..w.modules.len() {
         // SAFETY: A tracked module is live until its `MODULE_STATE_GOING`, which takes it
         // out of the list with the writer lock held.
         if unsafe { group.uses_module(w.modules[i].module) } {
-            w.modules[i].groups.reserve(1, GFP_KERNEL)?;
+            w.modules[i].groups.reserve(1, GFP_PUBLISHER)?;
             using += 1;
         }
     }
-    group.filing(w).modules.reserve(using, GFP_KERNEL)?;
+    group.filing(w).modules.reserve(using, GFP_PUBLISHER)?;
     Ok(())
 }
 
@@ -177,7 +178,7 @@ pub(crate) unsafe fn module_coming(module: *const bindings::module) {
             module,
             groups: KVec::new(),
         },
-        GFP_KERNEL,
+        GFP_PUBLISHER,
     );
 }
 

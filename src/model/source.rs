@@ -70,8 +70,10 @@ use super::{
         WriterLocked, //
     },
 };
+use crate::model::GFP_PUBLISHER;
 
 mod links;
+mod notice;
 mod retired;
 mod teardown;
 
@@ -198,7 +200,7 @@ impl Source {
                     dead_next: None,
                 }),
             }),
-            GFP_KERNEL,
+            GFP_PUBLISHER,
         )?;
         // INVARIANT: `refs` starts at 1, for this reference.
         Ok(SourceRef(source))
@@ -333,9 +335,18 @@ impl Source {
             }
         };
         let result = links::attach(&self.into(), child_ref, reservation, &mut writer::lock());
-        // On failure the child's new reference comes back and is dropped here, with the
-        // writer lock released: it is not the last (the caller holds one).
-        result.map_err(|(e, _child_ref)| e)
+        // With the writer lock released: on failure the child's new reference comes back
+        // and is dropped here (not the last: the caller holds one); on success the parent
+        // directory's watchers hear of the child.
+        match result {
+            Ok(notice) => {
+                if let Some(notice) = notice {
+                    notice.send();
+                }
+                Ok(())
+            }
+            Err((e, _child_ref)) => Err(e),
+        }
     }
 
     /// Removes `child` from `self`'s subordinates, if it is one, and puts the reference.
@@ -347,8 +358,11 @@ impl Source {
                 _ => None,
             }
         };
-        // Dropped here, without the writer lock: the last reference tears the child down.
-        drop(removed);
+        // Without the writer lock: the watchers hear of it, and the last reference tears
+        // the child down.
+        if let Some(removed) = removed {
+            removed.finish();
+        }
     }
 
     /// Removes the source from where it is published: unregisters it if it is a root, or
@@ -356,8 +370,11 @@ impl Source {
     /// `stats_fs_source_remove()`.
     pub(crate) fn remove(&self) {
         let removed = links::detach(self, &mut writer::lock());
-        // Dropped here, without the writer lock: the parent's reference may be the last.
-        drop(removed);
+        // Without the writer lock: the watchers hear of it, and the parent's reference may
+        // be the last.
+        if let Some(removed) = removed {
+            removed.finish();
+        }
     }
 
     /// Revokes all of the source's groups: once this returns, their memory is never
@@ -438,6 +455,7 @@ impl Source {
 
     /// Warns if a source is still registered: called as the module unloads, when every
     /// user of statsfs (each holds a reference on the module) has put its sources.
+    #[cfg(MODULE)]
     pub(crate) fn warn_if_registered() {
         kernel::warn_on!(!roots::is_empty());
     }

@@ -19,19 +19,35 @@ use super::{
         roots,
         writer::WriterGuard, //
     },
+    notice::Notice,
     Place,
     Retired,
     Source,
     SourceRef, //
 };
+use crate::model::GFP_PUBLISHER;
 
 /// What [`detach`] took out: the roots' `Arc`, or the parent's reference. To be dropped
 /// after the writer lock is released: the reference may be the last.
 pub(crate) enum Unlinked {
     /// A root, taken out of the roots' list.
     Root(#[expect(dead_code)] Arc<Source>),
-    /// A subordinate: the reference its parent held.
-    Child(#[expect(dead_code)] SourceRef),
+    /// A subordinate: the reference its parent held, and the notice for the parent's
+    /// watchers.
+    Child(SourceRef, Option<Notice>),
+}
+
+impl Unlinked {
+    /// Tells the watchers of the parent's directory, if any, that the subordinate went,
+    /// and then drops what was taken out. Called without the writer lock.
+    pub(crate) fn finish(self) {
+        if let Self::Child(child, notice) = self {
+            if let Some(notice) = notice {
+                notice.send();
+            }
+            drop(child);
+        }
+    }
 }
 
 /// `source` and then each of its ancestors, as writers see them.
@@ -161,7 +177,7 @@ pub(crate) fn add_group(source: &Arc<Source>, group: Arc<Group>, w: &mut WriterG
     }
     {
         let mut shape = source.shape();
-        shape.groups.reserve(1, GFP_KERNEL)?;
+        shape.groups.reserve(1, GFP_PUBLISHER)?;
         // By inode number, which is the order groups were made in.
         let at = shape.groups.partition_point(|g| g.id() < group.id());
         // Cannot fail: room was just made.
@@ -196,14 +212,15 @@ pub(crate) fn retire_group(group: &Arc<Group>, retired: &mut Retired, w: &mut Wr
     retired.keep(group.clone());
 }
 
-/// Makes `child` a subordinate of `parent`, which takes the reference `child`. On failure
-/// the reference comes back, to be dropped after the writer lock is released.
+/// Makes `child` a subordinate of `parent`, which takes the reference `child`; returns the
+/// notice for the watchers of `parent`'s directory, to be sent after the writer lock is
+/// released. On failure the reference comes back, to be dropped then.
 pub(crate) fn attach(
     parent: &Arc<Source>,
     child: SourceRef,
     reservation: Reservation<SourceRef>,
     w: &mut WriterGuard,
-) -> core::result::Result<(), (Error, SourceRef)> {
+) -> core::result::Result<Option<Notice>, (Error, SourceRef)> {
     if !matches!(child.writer.as_ref(w).place, Place::Detached) {
         return Err((EBUSY, child));
     }
@@ -237,11 +254,13 @@ pub(crate) fn attach(
     for (aggregate, member) in joins.iter() {
         members::join(aggregate, member, w);
     }
+    let mut notice = None;
     if parent_in_tree {
         set_in_tree(&child_arc, true, w);
+        notice = Notice::new(parent, &child_arc, true);
     }
     bump_generations(parent, w);
-    Ok(())
+    Ok(notice)
 }
 
 /// The (aggregate, member) pairs that attaching `child` below `parent` makes: every live
@@ -313,7 +332,8 @@ pub(crate) fn detach(source: &Source, w: &mut WriterGuard) -> Option<Unlinked> {
                 }
             });
             bump_generations(&parent, w);
-            (this, Unlinked::Child(child))
+            let notice = Notice::new(&parent, &this, false);
+            (this, Unlinked::Child(child, notice))
         }
     };
     set_in_tree(&this, false, w);

@@ -571,10 +571,10 @@ mod tests {
         Ok(())
     }
 
-    /// A chain 1,000 deep: aggregation and teardown walk it without recursion.
+    /// A chain 500 deep: aggregation and teardown walk it without recursion.
     #[test]
     fn deep_chain_aggregates_and_tears_down() -> Result {
-        const DEPTH: usize = 1000;
+        const DEPTH: usize = 500;
         let values = all_types()?;
         let counter = Mem::new(Stats {
             u64_: 1,

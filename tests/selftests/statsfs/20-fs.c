@@ -512,6 +512,28 @@ TEST_F(fs, stats_rereads_aggregates)
 	close(fd);
 }
 
+/*
+ * What statsfs keeps for a publisher is charged to the memory cgroup of the
+ * task that publishes, as the publisher's own memory is (KVM's for a VM):
+ * 1,000 sources of 60 values made from a task in a cgroup of its own grow
+ * that cgroup by more than 1 KiB a source, about 2 (the fs_test module's own
+ * memory for them is not charged; the cgroup's per-CPU charge batches make
+ * memory.current move by up to 256 KiB a CPU by themselves).
+ */
+TEST_F(fs, publishers_memory_is_charged_to_their_cgroup)
+{
+	long before, after;
+
+	ASSERT_EQ(0, enter_memcg("statsfs-fs")) TH_LOG("cgroup: %s", strerror(errno));
+	before = memcg_current("statsfs-fs");
+	ASSERT_EQ(0, put(ACTION, "bench=1000", 10));
+	after = memcg_current("statsfs-fs");
+	ASSERT_EQ(0, put(ACTION, "bench=0", 7));
+	leave_memcg();
+	CHECK(before >= 0 && after - before > 1000 * 1024, "sources_charged_to_the_cgroup",
+	      "%ld KiB charged for 1,000 sources of 60 values", (after - before) / 1024);
+}
+
 TEST_F(fs, reads_like_a_text_file)
 {
 	char buf[16] = "";

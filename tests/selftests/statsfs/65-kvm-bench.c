@@ -4,12 +4,17 @@
  * `make bench`; 2 in `make check`, to keep it working). Prints "# bench:"
  * lines and asserts nothing about the figures.
  *
- * - Creation: the time to create and destroy the VMs and vCPUs with kvm
- *   loaded with stats_fs=0 and with stats_fs=1, alternately.
- * - Memory: the growth of Slab + used pages for the VMs with stats_fs=0 (KVM
- *   and its debugfs), with stats_fs=1 (plus statsfs), and, for debugfs's share,
- *   for a second generation of VMs whose debugfs names collide with live VMs
- *   of the first (debugfs then creates nothing for them).
+ * KVM's switches are set at run time (/sys/module/kvm/parameters), so the
+ * three ways a VM can publish its statistics are compared in one boot, KVM
+ * built in (`make bench`) or a module (`make check`): stock (debugfs only,
+ * kvm.stats_fs=0), both (the default), and statsfs only
+ * (kvm.stats_debugfs=0).
+ *
+ * - Creation: the time to create and destroy the VMs and vCPUs, the three
+ *   ways in turn.
+ * - Memory: what the VMs charge to the memory cgroup the benchmark runs in
+ *   (memory.current), each way: KVM charges its own allocations there, and
+ *   so do debugfs (dentries, inodes, its stat data) and statsfs.
  * - Reads, all VMs' vCPUs having run: kvm/exits in statsfs against debugfs;
  *   every value debugfs has for the VMs through debugfs files against the same
  *   names in statsfs; every value of every VM and vCPU through statsfs files
@@ -42,41 +47,30 @@
 #define VCPUS 4
 
 static int nr_vms = 1;
-static struct vm *gen1, *gen2;
-
-struct mem {
-	long slab_kb;
-	long used_kb;
-};
-
-static struct mem sample(void)
-{
-	struct mem m;
-
-	sync();
-	usleep(500000);
-	m.slab_kb = meminfo("Slab:");
-	m.used_kb = meminfo("MemTotal:") - meminfo("MemFree:");
-	return m;
-}
+static struct vm *gen1;
 
 #define now bench_now
 
-/* Reloads kvm and kvm-amd with kvm.stats_fs=@on; 0 on success. */
-static int load_kvm(bool on)
-{
-	char cmd[128];
+/* The ways a VM publishes its statistics. */
+enum publish { STOCK, BOTH, STATSFS_ONLY, PUBLISH_WAYS };
 
-	if (kvm_fd >= 0)
-		close(kvm_fd);
-	kvm_fd = -1;
-	unload_module("kvm_amd");
-	unload_module("kvm");
-	snprintf(cmd, sizeof(cmd), "modprobe kvm stats_fs=%d && modprobe kvm_amd", on);
-	if (system(cmd))
+static const char *const publish_name[] = { "stock (debugfs)", "both", "statsfs only" };
+
+/* Sets KVM's switches, for the VMs created from now on; 0 on success. */
+static int publish(enum publish way)
+{
+	return write_file("/sys/module/kvm/parameters/stats_fs", way == STOCK ? "0" : "1") ||
+	       write_file("/sys/module/kvm/parameters/stats_debugfs",
+			  way == STATSFS_ONLY ? "0" : "1");
+}
+
+/* Makes KVM usable, loading it if it is a module; 0 on success. */
+static int open_kvm(void)
+{
+	if (access("/sys/module/kvm_amd", F_OK) && system("modprobe kvm_amd"))
 		return -1;
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	run_size = kvm_fd < 0 ? -1 : ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	return kvm_fd < 0 || run_size <= 0;
 }
 
@@ -96,40 +90,6 @@ static void destroy_all(struct vm *vms)
 	for (i = 0; i < nr_vms; i++)
 		if (vms[i].fd >= 0 || vms[i].nr_vcpus)
 			destroy_vm(&vms[i]);
-}
-
-/*
- * Creates gen2 VMs whose names are those of gen1's VMs, whose fds were closed
- * while their vCPUs keep them alive: each new VM gets the lowest free fd, so
- * the vCPUs' fds are moved out of the way as they come.
- */
-static int create_colliding(void)
-{
-	int i, j, r = 0;
-
-	for (i = 0; i < nr_vms; i++) {
-		close(gen1[i].fd);
-		gen1[i].fd = -1;
-	}
-	for (i = 0; i < nr_vms && !r; i++) {
-		r = create_vm(&gen2[i], false, 0);
-		for (j = 0; j < VCPUS && !r; j++) {
-			struct vcpu *v = &gen2[i].vcpu[j];
-			int high;
-
-			r = create_vcpu(&gen2[i], j);
-			high = r ? -1 : fcntl(v->fd, F_DUPFD_CLOEXEC, 2000);
-			if (high < 0)
-				r = r ? r : -errno;
-			else {
-				close(v->fd);
-				v->fd = high;
-			}
-		}
-		if (!r && strcmp(gen2[i].name, gen1[i].name))
-			r = -EEXIST;
-	}
-	return r;
 }
 
 /* Opens, reads and closes @path; 1 if it gave something. */
@@ -423,59 +383,64 @@ static int vcpu_creation(double *alone, double *read)
 TEST(kvm_with_and_without_statsfs)
 {
 	struct rlimit nofile = { 8192, 8192 };
-	double t_create[2] = {}, t0;
-	struct mem m0, m1, m2, m3, m4;
-	int i, j, rep, on, r = 0, create_reps = getenv("statsfs_kvm_bench") ? 2 : 1;
-	long a, b, c;
+	double t_create[PUBLISH_WAYS] = {}, t0;
+	long mem[PUBLISH_WAYS] = {}, m0;
+	int i, j, rep, way, r = 0, create_reps = getenv("statsfs_kvm_bench") ? 2 : 1;
+	bool built_in = access("/sys/module/kvm/initstate", F_OK) != 0;
 
 	if (getenv("statsfs_kvm_bench"))
 		nr_vms = atoi(getenv("statsfs_kvm_bench"));
 	setrlimit(RLIMIT_NOFILE, &nofile);
 	gen1 = calloc(nr_vms, sizeof(*gen1));
-	gen2 = calloc(nr_vms, sizeof(*gen2));
 	kvm_fd = -1;
-	printf("# bench: kvm: %d VMs x %d vCPUs\n", nr_vms, VCPUS);
+	printf("# bench: kvm: %d VMs x %d vCPUs, KVM %s\n", nr_vms, VCPUS,
+	       built_in ? "built in" : "a module");
 	if (mount("statsfs", MNT, "statsfs", 0, NULL) && errno != EBUSY)
 		CHECK(0, "mount", "%s", strerror(errno));
+	ASSERT_EQ(0, open_kvm());
+	/* Built in, KVM published kvm/ at boot, with nothing loaded. */
+	CHECK(!built_in || !access(KVM_DIR "/exits", F_OK), "kvm_published_at_boot",
+	      "%s", strerror(errno));
 
-	/* Creation, alternating kvm.stats_fs=0 and 1. */
+	/* Creation, the three ways in turn. */
 	for (rep = 0; rep < create_reps && !r; rep++) {
-		for (on = 0; on < 2 && !r; on++) {
-			r = load_kvm(on);
+		for (way = 0; way < PUBLISH_WAYS && !r; way++) {
+			r = publish(way);
 			t0 = now();
 			r = r ? r : create_all(gen1);
 			destroy_all(gen1);
-			t_create[on] += now() - t0;
+			t_create[way] += (now() - t0) / create_reps;
 		}
 	}
 	CHECK(!r, "create_and_destroy", "%s", strerror(-r));
-	printf("# bench: creating and destroying %d VMs x %d vCPUs: %.3f s without statsfs, %.3f s with: %+.1f%%\n",
-	       nr_vms, VCPUS, t_create[0] / 2, t_create[1] / 2,
-	       100.0 * (t_create[1] - t_create[0]) / t_create[0]);
+	printf("# bench: creating and destroying %d VMs x %d vCPUs: %.3f s %s, %.3f s %s, %.3f s %s\n",
+	       nr_vms, VCPUS, t_create[STOCK], publish_name[STOCK], t_create[BOTH],
+	       publish_name[BOTH], t_create[STATSFS_ONLY], publish_name[STATSFS_ONLY]);
+	bench_target("vm_create_statsfs_only_vs_stock", t_create[STATSFS_ONLY] <= t_create[STOCK],
+		     "<= 1.0x", "%.2fx", t_create[STATSFS_ONLY] / t_create[STOCK]);
 
-	/* Memory: kvm.stats_fs=0, then the colliding generation, then stats_fs=1. */
-	r = load_kvm(false);
-	m0 = sample();
+	/* Memory: what each way charges to the benchmark's memory cgroup. */
+	CHECK(!enter_memcg("statsfs-kvm-bench"), "memory_cgroup", "%s", strerror(errno));
+	for (way = 0; way < PUBLISH_WAYS && !r; way++) {
+		r = publish(way);
+		m0 = memcg_current("statsfs-kvm-bench");
+		r = r ? r : create_all(gen1);
+		mem[way] = (memcg_current("statsfs-kvm-bench") - m0) / nr_vms;
+		destroy_all(gen1);
+	}
+	leave_memcg();
+	CHECK(!r && m0 >= 0, "memory_per_way", "%s", strerror(-r));
+	printf("# bench: memory charged per VM of %d vCPUs: %ld KiB %s, %ld KiB %s, %ld KiB %s; statsfs's share %ld KiB, debugfs's %ld KiB\n",
+	       VCPUS, mem[STOCK] / 1024, publish_name[STOCK], mem[BOTH] / 1024, publish_name[BOTH],
+	       mem[STATSFS_ONLY] / 1024, publish_name[STATSFS_ONLY],
+	       (mem[BOTH] - mem[STOCK]) / 1024, (mem[BOTH] - mem[STATSFS_ONLY]) / 1024);
+	bench_target("vm_memory_statsfs_only_vs_stock", mem[STATSFS_ONLY] <= mem[STOCK],
+		     "<= 1.0x", "%.2fx", (double)mem[STATSFS_ONLY] / mem[STOCK]);
+
+	/* The rest with both, the default: the reads compare statsfs with debugfs. */
+	r = publish(BOTH);
 	r = r ? r : create_all(gen1);
-	m1 = sample();
-	r = r ? r : create_colliding();
-	m2 = sample();
-	destroy_all(gen2);
-	destroy_all(gen1);
-	CHECK(!r, "colliding_generation", "%s", strerror(-r));
-	r = load_kvm(true);
-	m3 = sample();
-	r = r ? r : create_all(gen1);
-	m4 = sample();
-	a = m1.used_kb - m0.used_kb;	/* KVM + debugfs */
-	c = m2.used_kb - m1.used_kb;	/* KVM */
-	b = m4.used_kb - m3.used_kb;	/* KVM + debugfs + statsfs */
-	printf("# bench: memory per VM of %d vCPUs (used pages; slab): KVM %ld KiB (%ld); debugfs %ld KiB (%ld); statsfs %ld KiB (%ld): statsfs/debugfs %.1f%%\n",
-	       VCPUS, c / nr_vms, (m2.slab_kb - m1.slab_kb) / nr_vms, (a - c) / nr_vms,
-	       ((m1.slab_kb - m0.slab_kb) - (m2.slab_kb - m1.slab_kb)) / nr_vms,
-	       (b - a) / nr_vms,
-	       ((m4.slab_kb - m3.slab_kb) - (m1.slab_kb - m0.slab_kb)) / nr_vms,
-	       a - c > 0 ? 100.0 * (b - a) / (a - c) : -1.0);
+	CHECK(!r, "vms_for_reads", "%s", strerror(-r));
 
 	/* Reads, once every vCPU has run. */
 	for (i = 0; i < nr_vms && !r; i++)
@@ -496,8 +461,10 @@ TEST(kvm_with_and_without_statsfs)
 	}
 	destroy_all(gen1);
 	close(kvm_fd);
-	unload_module("kvm_amd");
-	unload_module("kvm");
+	if (!built_in) {
+		unload_module("kvm_amd");
+		unload_module("kvm");
+	}
 	CHECK_OK("umount", umount(MNT));
 	bench_done("kvm");
 }

@@ -150,6 +150,22 @@ static inline int vm_stats(struct vm *vm, struct stats *s)
 	return r;
 }
 
+/* The value of statistic @name in the stats fd of @vm's vCPU @j (or the VM if -1). */
+static inline uint64_t fd_value(struct vm *vm, int j, const char *name, unsigned int bucket)
+{
+	struct stats s;
+	uint64_t v = UINT64_MAX;
+	unsigned int k;
+
+	if (j < 0 ? vm_stats(vm, &s) : vcpu_stats(&vm->vcpu[j], &s))
+		return v;
+	for (k = 0; k < s.h.num_desc; k++)
+		if (!strcmp(stats_desc(&s, k)->name, name))
+			v = stats_data(&s, stats_desc(&s, k))[bucket];
+	stats_free(&s);
+	return v;
+}
+
 static inline int create_vcpu(struct vm *vm, int id)
 {
 	struct vcpu *v = &vm->vcpu[vm->nr_vcpus];

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the in-guest test programs: files, modules, fail-nth.
+ * Helpers shared by the in-guest test programs: files, modules, fail-nth,
+ * memory cgroups.
  */
 #ifndef STATSFS_GUEST_UTIL_H
 #define STATSFS_GUEST_UTIL_H
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -145,6 +148,47 @@ static inline long meminfo(const char *key)
 	if (f)
 		fclose(f);
 	return v;
+}
+
+/* cgroup v2, with the memory controller, where the tests make their groups. */
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+/*
+ * Moves the calling process into the memory cgroup @name (made if need be),
+ * under cgroup v2 mounted at CGROUP_ROOT; 0 or -1 with errno set.
+ */
+static inline int enter_memcg(const char *name)
+{
+	char path[256], pid[32];
+
+	if (mount("cgroup2", CGROUP_ROOT, "cgroup2", 0, NULL) && errno != EBUSY)
+		return -1;
+	if (write_file(CGROUP_ROOT "/cgroup.subtree_control", "+memory"))
+		return -1;
+	snprintf(path, sizeof(path), CGROUP_ROOT "/%s", name);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -1;
+	snprintf(path, sizeof(path), CGROUP_ROOT "/%s/cgroup.procs", name);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return write_file(path, pid) ? -1 : 0;
+}
+
+/* Moves the calling process back to the root cgroup; 0 or -1. */
+static inline int leave_memcg(void)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return write_file(CGROUP_ROOT "/cgroup.procs", pid) ? -1 : 0;
+}
+
+/* The memory charged to cgroup @name (memory.current), in bytes, or -1. */
+static inline long memcg_current(const char *name)
+{
+	char path[256], buf[64];
+
+	snprintf(path, sizeof(path), CGROUP_ROOT "/%s/memory.current", name);
+	return slurp(path, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
 #endif /* STATSFS_GUEST_UTIL_H */
