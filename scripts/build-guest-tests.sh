@@ -28,8 +28,12 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$KBUILD" ]; then
 	echo "$KBUILD" >"$stamp"
 fi
 
-log "building statsfs out of tree against $KBUILD"
-make -s -C "$STATSFS_ROOT" KDIR="$KBUILD" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
+# The out-of-tree build proves `make KDIR=...` works; against a kernel with statsfs built
+# in (the production one), its exports would clash with vmlinux's.
+if grep -qx 'CONFIG_STATS_FS=m' "$KBUILD/.config"; then
+	log "building statsfs out of tree against $KBUILD"
+	make -s -C "$STATSFS_ROOT" KDIR="$KBUILD" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
+fi
 
 log "building the test modules against $KBUILD"
 make -s -C "$KBUILD" M="$STATSFS_ROOT/tests/modules" LLVM="$KMAKE_LLVM" -j"$JOBS" modules
