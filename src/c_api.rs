@@ -42,7 +42,12 @@ use kernel::{
 use crate::{
     abi::SourceHandle,
     model::{
-        group::StatsFsValue,
+        group::{
+            Snapshot,
+            SnapshotFn,
+            StatsFsValue, //
+        },
+        roots::View,
         source::{
             Source,
             SourceRef, //
@@ -114,7 +119,27 @@ pub(crate) unsafe extern "C" fn stats_fs_source_register(source: *mut SourceHand
     let Some(source) = (unsafe { borrow(source) }) else {
         return EINVAL.to_errno();
     };
-    from_result(|| source.register().map(|()| 0))
+    from_result(|| source.register(None).map(|()| 0))
+}
+
+/// `stats_fs_source_register_net()`.
+///
+/// # Safety
+///
+/// See [`borrow`] for `source`. `net` is only compared, never dereferenced.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_source_register_net(
+    source: *mut SourceHandle,
+    net: *const c_void,
+) -> c_int {
+    // SAFETY: The caller holds a reference for the duration of the call.
+    let Some(source) = (unsafe { borrow(source) }) else {
+        return EINVAL.to_errno();
+    };
+    let Some(view) = View::new(net).filter(|_| !is_err(net)) else {
+        return EINVAL.to_errno();
+    };
+    from_result(|| source.register(Some(view)).map(|()| 0))
 }
 
 /// `stats_fs_source_add_values()`.
@@ -137,6 +162,37 @@ pub(crate) unsafe extern "C" fn stats_fs_source_add_values(
     };
     // SAFETY: The caller's promises about `val` and `base` are those of `add_values`.
     from_result(|| unsafe { source.add_values(val, base, flags, types::DEFAULT_TYPES) }.map(|()| 0))
+}
+
+/// `stats_fs_source_add_snapshot()`.
+///
+/// # Safety
+///
+/// As for [`stats_fs_source_add_values`]; `snapshot`, if not NULL, is a function that
+/// stays valid while the group is added and writes at most `size` bytes to its buffer.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn stats_fs_source_add_snapshot(
+    source: *mut SourceHandle,
+    val: *const StatsFsValue,
+    base: *mut c_void,
+    snapshot: Option<SnapshotFn>,
+    size: usize,
+    flags: u32,
+) -> c_int {
+    // SAFETY: The caller holds a reference for the duration of the call.
+    let Some(source) = (unsafe { borrow(source) }) else {
+        return EINVAL.to_errno();
+    };
+    let Some(take) = snapshot else {
+        return EINVAL.to_errno();
+    };
+    let snapshot = Some(Snapshot { take, size });
+    // SAFETY: The caller's promises about `val`, `base` and `snapshot` are those of
+    // `add_values_read_by`.
+    from_result(|| {
+        unsafe { source.add_values_read_by(val, base, flags, types::DEFAULT_TYPES, snapshot) }
+            .map(|()| 0)
+    })
 }
 
 /// `stats_fs_source_remove_values()`.
@@ -343,7 +399,8 @@ mod tests {
             Aggregation,
             StatsFsType,
             StatsFsValue,
-            HIST_MAX_BUCKETS, //
+            HIST_MAX_BUCKETS,
+            SNAPSHOT_MAX, //
         },
         glue::ffi,
     };
@@ -377,6 +434,7 @@ mod tests {
             offset_of!(StatsFsType, size),
             size_of::<Aggregation>(),
             HIST_MAX_BUCKETS as usize,
+            SNAPSHOT_MAX,
         ];
         assert_eq!(c, &rust);
     }

@@ -154,6 +154,9 @@ enum stats_fs_unit_base {
 /* The most buckets a histogram may have. */
 #define STATS_FS_HIST_MAX_BUCKETS	1024
 
+/* The largest snapshot of stats_fs_source_add_snapshot(), in bytes. */
+#define STATS_FS_SNAPSHOT_MAX		256
+
 struct stats_fs_value;
 
 /**
@@ -232,6 +235,7 @@ struct stats_fs_value {
 
 /* Opaque: a source is only handled through the functions below. */
 struct stats_fs_source;
+struct net;
 
 #if IS_ENABLED(CONFIG_STATS_FS) || defined(STATS_FS_OUT_OF_TREE)
 
@@ -283,6 +287,28 @@ struct stats_fs_source *stats_fs_source_create(u32 flags, const char *fmt, ...)
 int __must_check stats_fs_source_register(struct stats_fs_source *source);
 
 /**
+ * stats_fs_source_register_net() - Show a source at the top of statsfs, in one
+ *	network namespace's mounts only.
+ * @source: The source.
+ * @net: The network namespace.
+ *
+ * As stats_fs_source_register(), but the source shows only in the mounts of
+ * statsfs made from @net: a mount shows the sources registered for every
+ * namespace and those registered for the network namespace of the task that
+ * mounted it, as sysfs shows that namespace's network devices. Several sources
+ * of one name may be registered for different namespaces, as a namespace's
+ * net/. statsfs only compares @net, never dereferences it: remove the source
+ * (or put its last reference) before the namespace goes, from its pernet exit.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0; -EINVAL for a NULL or error pointer; -EBUSY if @source is already
+ * registered or is a subordinate; -EEXIST if a source registered for every
+ * namespace or for @net has the same name.
+ */
+int __must_check stats_fs_source_register_net(struct stats_fs_source *source,
+					      struct net *net);
+
+/**
  * stats_fs_source_add_values() - Add a group of values to a source.
  * @source: The source.
  * @val: Array of descriptors, ended by an entry with a NULL name.
@@ -313,6 +339,40 @@ int __must_check stats_fs_source_register(struct stats_fs_source *source);
 int __must_check stats_fs_source_add_values(struct stats_fs_source *source,
 					    const struct stats_fs_value *val,
 					    void *base_ptr, u32 flags);
+
+/**
+ * stats_fs_source_add_snapshot() - Add a group of values read at one moment.
+ * @source: The source.
+ * @val: Array of descriptors of default types, ended by an entry with a NULL
+ *	name: their offsets are into the snapshot.
+ * @base_ptr: What @snapshot is given: the object the values are of (a
+ *	network device, say), or NULL for a group of aggregates over the groups of
+ *	@source's subtree added from @val with the same @snapshot.
+ * @snapshot: Copies the values into @buf (@size bytes, zeroed before), as they
+ *	are at one moment; called with no statsfs lock held, in process context.
+ * @size: Size of the snapshot: 1 to %STATS_FS_SNAPSHOT_MAX bytes.
+ * @flags: Group flags: 0 or STATS_FS_HIDDEN.
+ *
+ * For values that a publisher reads all at once, as dev_get_stats() fills a
+ * struct rtnl_link_stats64: every read of the group takes one snapshot and
+ * reads its values from it, so that the values a reader gets together (the
+ * files of a directory in one .values or .stats record, or all the members of
+ * an aggregate) are of one moment each, and @snapshot is called once per group
+ * and read, not once per value. A single value file takes a snapshot for
+ * itself. The values cannot be cleared. Otherwise as
+ * stats_fs_source_add_values(): @snapshot, like the descriptors, belongs to
+ * the module that added the group.
+ *
+ * Context: Process context; may sleep. Waits for no reader.
+ * Return: as stats_fs_source_add_values(), and -EINVAL for a NULL or error
+ * @snapshot, a @size out of range, a value of a custom type, or one whose
+ * elements do not lie in the snapshot, naturally aligned.
+ */
+int __must_check
+stats_fs_source_add_snapshot(struct stats_fs_source *source,
+			     const struct stats_fs_value *val, void *base_ptr,
+			     void (*snapshot)(void *base_ptr, void *buf),
+			     size_t size, u32 flags);
 
 /**
  * stats_fs_source_remove_values() - Take back one group of values.
@@ -512,9 +572,24 @@ stats_fs_source_register(struct stats_fs_source *source)
 }
 
 static inline int __must_check
+stats_fs_source_register_net(struct stats_fs_source *source, struct net *net)
+{
+	return -ENODEV;
+}
+
+static inline int __must_check
 stats_fs_source_add_values(struct stats_fs_source *source,
 			   const struct stats_fs_value *val, void *base_ptr,
 			   u32 flags)
+{
+	return -ENODEV;
+}
+
+static inline int __must_check
+stats_fs_source_add_snapshot(struct stats_fs_source *source,
+			     const struct stats_fs_value *val, void *base_ptr,
+			     void (*snapshot)(void *base_ptr, void *buf),
+			     size_t size, u32 flags)
 {
 	return -ENODEV;
 }

@@ -95,6 +95,9 @@ pub(crate) const FLOATING: u32 = 0x1;
 /// `STATS_FS_HIST_MAX_BUCKETS`.
 pub(crate) const HIST_MAX_BUCKETS: u32 = 1024;
 
+/// `STATS_FS_SNAPSHOT_MAX`: the largest snapshot, in bytes.
+pub(crate) const SNAPSHOT_MAX: usize = 256;
+
 /// Declares a field-less enum mirroring a C enum, with its conversion from the C integer.
 macro_rules! c_enum {
     (

@@ -34,7 +34,9 @@ struct stats_fs_source *stats_fs_source_create(u32 flags, const char *fmt, ...)
 EXPORT_SYMBOL_NS_GPL(stats_fs_source_create, "STATS_FS");
 
 EXPORT_SYMBOL_NS_GPL(stats_fs_source_register, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_source_register_net, "STATS_FS");
 EXPORT_SYMBOL_NS_GPL(stats_fs_source_add_values, "STATS_FS");
+EXPORT_SYMBOL_NS_GPL(stats_fs_source_add_snapshot, "STATS_FS");
 EXPORT_SYMBOL_NS_GPL(stats_fs_source_remove_values, "STATS_FS");
 EXPORT_SYMBOL_NS_GPL(stats_fs_source_add_subordinate, "STATS_FS");
 EXPORT_SYMBOL_NS_GPL(stats_fs_source_remove_subordinate, "STATS_FS");
@@ -82,4 +84,5 @@ const size_t stats_fs_c_layout[STATS_FS_C_LAYOUT_LEN] = {
 	offsetof(struct stats_fs_type, size),
 	sizeof(enum stats_fs_aggr),
 	STATS_FS_HIST_MAX_BUCKETS,
+	STATS_FS_SNAPSHOT_MAX,
 };

@@ -180,19 +180,20 @@ fn find(dir: &Node, name: &[u8]) -> (Found, u64) {
         );
     }
     match dir.kind() {
-        NodeKind::Root => {
+        NodeKind::Root(view) => {
             let roots = roots::lock();
             let rev = roots::revision().get();
-            let found = DirView::Roots(roots.as_ref())
-                .child(name)
-                .map_or(Found::Absent, |child| {
-                    Found::Entry(
-                        FileKind::Dir,
-                        0o555,
-                        child.ino(),
-                        NodeKind::Dir(child.clone()),
-                    )
-                });
+            let found =
+                DirView::Roots(roots.as_ref(), *view)
+                    .child(name)
+                    .map_or(Found::Absent, |child| {
+                        Found::Entry(
+                            FileKind::Dir,
+                            0o555,
+                            child.ino(),
+                            NodeKind::Dir(child.clone()),
+                        )
+                    });
             (found, rev)
         }
         NodeKind::Dir(source) => lookup_in_source(source, name),
@@ -256,10 +257,10 @@ fn check(dir: &Node, name: &[u8], node: Option<&Node>) -> (bool, u64) {
         return (valid, meta_rev(dir));
     }
     match (dir.kind(), node.map(Node::kind)) {
-        (NodeKind::Root, node) => {
+        (NodeKind::Root(view), node) => {
             let roots = roots::lock();
             let rev = roots::revision().get();
-            let child = DirView::Roots(roots.as_ref()).child(name);
+            let child = DirView::Roots(roots.as_ref(), *view).child(name);
             let valid = match node {
                 None => child.is_none(),
                 Some(NodeKind::Dir(source)) => child.is_some_and(|c| Arc::ptr_eq(c, source)),

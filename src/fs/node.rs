@@ -12,6 +12,7 @@
 
 use kernel::{
     bindings,
+    ffi::c_void,
     prelude::*,
     sync::Arc,
     types::ForeignOwnable, //
@@ -19,7 +20,10 @@ use kernel::{
 
 use crate::model::{
     group::Group,
-    roots,
+    roots::{
+        self,
+        View, //
+    },
     source::Source, //
 };
 
@@ -65,8 +69,8 @@ pub(crate) enum FileKind {
 /// The directory a metadata file describes the subtree of.
 #[derive(Clone)]
 pub(crate) enum Target {
-    /// The top of the file system.
-    Root,
+    /// The top of the file system, as a superblock's view shows it.
+    Root(View),
     /// A source's directory.
     Source(Arc<Source>),
     /// A histogram's directory: its source, its group and its index.
@@ -75,8 +79,8 @@ pub(crate) enum Target {
 
 /// What an inode stands for.
 pub(crate) enum NodeKind {
-    /// The root directory: the registered sources.
-    Root,
+    /// The root directory of a superblock: the registered sources its view shows.
+    Root(View),
     /// The directory of a source.
     Dir(Arc<Source>),
     /// The directory of a histogram, value `index` of `group`: one file per bucket.
@@ -104,7 +108,7 @@ impl Node {
     /// A node for `kind`, in a box, with the revision the glue compares for a directory.
     pub(crate) fn new(kind: NodeKind) -> Result<KBox<Self>> {
         let rev = match &kind {
-            NodeKind::Root => roots::revision().as_ptr(),
+            NodeKind::Root(_) => roots::revision().as_ptr(),
             NodeKind::Dir(source) | NodeKind::Histogram(source, ..) => source.revision().as_ptr(),
             NodeKind::Value(..) | NodeKind::Meta(..) => core::ptr::null(),
         };
@@ -141,7 +145,7 @@ impl Node {
     /// What the metadata files of this directory describe; `None` if it is not one.
     pub(crate) fn target(&self) -> Option<Target> {
         match &self.kind {
-            NodeKind::Root => Some(Target::Root),
+            NodeKind::Root(view) => Some(Target::Root(*view)),
             NodeKind::Dir(source) => Some(Target::Source(source.clone())),
             NodeKind::Histogram(source, group, index) => {
                 Some(Target::Histogram(source.clone(), group.clone(), *index))
@@ -151,10 +155,15 @@ impl Node {
     }
 }
 
-/// Makes the node of the root directory, for a new superblock; null without memory.
+/// Makes the node of the root directory of a new superblock, mounted in the network
+/// namespace at `view` (never dereferenced; see [`View`]); null without memory or for a
+/// null `view`.
 #[no_mangle]
-pub(crate) extern "C" fn stats_fs_core_root_node() -> *mut Node {
-    Node::new(NodeKind::Root).map_or(core::ptr::null_mut(), |node| node.into_foreign().cast())
+pub(crate) extern "C" fn stats_fs_core_root_node(view: *const c_void) -> *mut Node {
+    let Some(view) = View::new(view) else {
+        return core::ptr::null_mut();
+    };
+    Node::new(NodeKind::Root(view)).map_or(core::ptr::null_mut(), |node| node.into_foreign().cast())
 }
 
 /// Drops the node of an evicted inode. The glue calls it in process context, after the

@@ -74,9 +74,9 @@ impl Batch {
         self.names.clear();
         self.entries.clear();
         match dir.kind() {
-            NodeKind::Root => {
+            NodeKind::Root(view) => {
                 let roots = roots::lock();
-                DirView::Roots(roots.as_ref()).entries_from(from, |e| self.push(&e));
+                DirView::Roots(roots.as_ref(), *view).entries_from(from, |e| self.push(&e));
             }
             NodeKind::Dir(source) => {
                 let shape = source.shape();

@@ -81,7 +81,7 @@ extern "C" {
 #[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
 extern "C" {
     /// In `stats_fs_exports.c`: `struct stats_fs_value` and `struct stats_fs_type`.
-    pub(crate) static stats_fs_c_layout: [usize; 20];
+    pub(crate) static stats_fs_c_layout: [usize; 21];
     /// In `stats_fs_vfs.c`: `struct stats_fs_node`, `struct stats_fs_node_info` and
     /// `enum stats_fs_file_kind`.
     pub(crate) static stats_fs_vfs_layout: [usize; 13];

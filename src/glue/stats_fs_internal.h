@@ -61,7 +61,7 @@ struct stats_fs_node_info {
 };
 
 /* In Rust (src/fs/), called by the VFS glue. */
-struct stats_fs_node *stats_fs_core_root_node(void);
+struct stats_fs_node *stats_fs_core_root_node(const void *view);
 void stats_fs_core_node_release(struct stats_fs_node *node);
 int stats_fs_core_lookup(const struct stats_fs_node *dir, const char *name,
 			 size_t len, struct stats_fs_node_info *info);
@@ -127,7 +127,7 @@ struct stats_fs_source *stats_fs_core_source_create(u32 flags, const char *name)
 int stats_fs_core_builtin_init(void);
 
 /* In C (stats_fs_exports.c), read by a Rust KUnit test. */
-#define STATS_FS_C_LAYOUT_LEN 20
+#define STATS_FS_C_LAYOUT_LEN 21
 extern const size_t stats_fs_c_layout[STATS_FS_C_LAYOUT_LEN];
 
 /* In C (stats_fs_vfs.c): the layout of the glue's types, for a Rust KUnit test. */

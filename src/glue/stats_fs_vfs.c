@@ -33,6 +33,7 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/workqueue.h>
+#include <net/net_namespace.h>
 
 #include "stats_fs_internal.h"
 
@@ -43,6 +44,7 @@ struct stats_fs_mount_opts {
 	kgid_t gid;
 	umode_t mode;
 	unsigned int set;	/* BIT(STATS_FS_OPT_*) given on this mount or remount */
+	struct net *net;	/* the network namespace shown; a reference */
 };
 
 enum stats_fs_opt { STATS_FS_OPT_UID, STATS_FS_OPT_GID, STATS_FS_OPT_MODE };
@@ -532,6 +534,8 @@ static const struct super_operations stats_fs_super_operations = {
 static int stats_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 {
 	static const struct tree_descr no_files[] = { { "" } };
+	/* sget_fc() moved the options of the first mount to sb->s_fs_info. */
+	struct stats_fs_mount_opts *opts = sb->s_fs_info;
 	struct inode *root;
 	int err;
 
@@ -540,14 +544,13 @@ static int stats_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return err;
 	sb->s_op = &stats_fs_super_operations;
 	set_default_d_op(sb, &stats_fs_dentry_operations);
-	/* The root directory stands for the registered sources. */
+	/* The root directory stands for the sources its namespace shows. */
 	root = d_inode(sb->s_root);
-	root->i_private = stats_fs_core_root_node();
+	root->i_private = stats_fs_core_root_node(opts->net);
 	if (!root->i_private)
 		return -ENOMEM;
 	root->i_op = &stats_fs_dir_inode_operations;
 	root->i_fop = &stats_fs_dir_operations;
-	/* sget_fc() moved the options of the first mount to sb->s_fs_info. */
 	stats_fs_apply_options(sb, false);
 	return 0;
 }
@@ -587,28 +590,64 @@ static int stats_fs_reconfigure(struct fs_context *fc)
 	struct stats_fs_mount_opts *new_opts = fc->s_fs_info;
 
 	sync_filesystem(sb);
-	*sb_opts = *new_opts;
+	/* The options; the superblock keeps its namespace. */
+	sb_opts->uid = new_opts->uid;
+	sb_opts->gid = new_opts->gid;
+	sb_opts->mode = new_opts->mode;
+	sb_opts->set = new_opts->set;
 	stats_fs_apply_options(sb, true);
 	return 0;
 }
 
+static int stats_fs_test_super(struct super_block *sb, struct fs_context *fc)
+{
+	const struct stats_fs_mount_opts *opts = sb->s_fs_info;
+
+	return opts->net == fc->net_ns;
+}
+
+/*
+ * One superblock per network namespace: a mount shows the sources registered
+ * for every namespace and those registered for the mounting task's network
+ * namespace (stats_fs_source_register_net()), as sysfs shows that
+ * namespace's network devices. The superblock holds a reference on it.
+ */
 static int stats_fs_get_tree(struct fs_context *fc)
 {
+	struct stats_fs_mount_opts *opts = fc->s_fs_info;
+	struct super_block *sb;
 	int err;
 
-	/* One tree shared by every mount, like debugfs. */
-	err = get_tree_single(fc, stats_fs_fill_super);
-	if (err)
-		return err;
-	/* A later mount of the existing tree applies its options too. */
+	opts->net = get_net(fc->net_ns);
+	/* A new superblock takes the options, and the reference, from fc. */
+	sb = sget_fc(fc, stats_fs_test_super, set_anon_super_fc);
+	if (IS_ERR(sb))
+		return PTR_ERR(sb);
+	if (!sb->s_root) {
+		err = stats_fs_fill_super(sb, fc);
+		if (err) {
+			deactivate_locked_super(sb);
+			return err;
+		}
+		sb->s_flags |= SB_ACTIVE;
+	}
+	fc->root = dget(sb->s_root);
+	/* A later mount of an existing tree applies its options too. */
 	if (fc->s_fs_info)
 		return stats_fs_reconfigure(fc);
 	return 0;
 }
 
+static void stats_fs_free_opts(struct stats_fs_mount_opts *opts)
+{
+	if (opts && opts->net)
+		put_net(opts->net);
+	kfree(opts);
+}
+
 static void stats_fs_free_fc(struct fs_context *fc)
 {
-	kfree(fc->s_fs_info);
+	stats_fs_free_opts(fc->s_fs_info);
 }
 
 static const struct fs_context_operations stats_fs_context_ops = {
@@ -637,7 +676,7 @@ static void stats_fs_kill_sb(struct super_block *sb)
 	struct stats_fs_mount_opts *opts = sb->s_fs_info;
 
 	kill_anon_super(sb);
-	kfree(opts);
+	stats_fs_free_opts(opts);
 }
 
 static struct file_system_type stats_fs_type = {

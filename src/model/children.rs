@@ -91,6 +91,16 @@ impl<V: Deref<Target = Source>> Children<V> {
 
     /// The visible source called `name`.
     pub(crate) fn visible(&self, name: &[u8]) -> Option<&V> {
+        self.visible_where(name, |_| true)
+    }
+
+    /// The visible source called `name` for which `shown` holds (the roots' list may hold
+    /// several of one name, each shown in its own view).
+    pub(crate) fn visible_where(
+        &self,
+        name: &[u8],
+        mut shown: impl FnMut(&Source) -> bool,
+    ) -> Option<&V> {
         let hash = name_hash(name);
         let mut from = 0;
         // Names with the same hash, one after the other: almost always none or one.
@@ -100,7 +110,7 @@ impl<V: Deref<Target = Source>> Children<V> {
                 return None;
             }
             let source = self.by_ino.get(&ino)?;
-            if source.name().to_bytes() == name {
+            if source.name().to_bytes() == name && shown(source) {
                 return Some(source);
             }
             from = ino.checked_add(1)?;
@@ -117,10 +127,20 @@ impl<V: Deref<Target = Source>> Children<V> {
     }
 
     /// The visible source with the lowest inode number at least `ino`.
-    pub(crate) fn first_visible_from(&self, mut ino: u64) -> Option<&V> {
+    pub(crate) fn first_visible_from(&self, ino: u64) -> Option<&V> {
+        self.first_visible_where_from(ino, |_| true)
+    }
+
+    /// The visible source with the lowest inode number at least `ino` for which `shown`
+    /// holds.
+    pub(crate) fn first_visible_where_from(
+        &self,
+        mut ino: u64,
+        mut shown: impl FnMut(&Source) -> bool,
+    ) -> Option<&V> {
         loop {
             let source = self.first_from(ino)?;
-            if source.is_visible() {
+            if source.is_visible() && shown(source) {
                 return Some(source);
             }
             ino = source.ino().checked_add(1)?;

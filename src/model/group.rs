@@ -80,6 +80,28 @@ const MAX_VALUES_PER_GROUP: usize = 4096;
 /// how each is read. The model reads values of these types inline.
 pub(crate) type DefaultTypes = [(&'static StatsFsType, Width)];
 
+/// The publisher's function that copies a group's values, at one moment, into a buffer:
+/// given the group's base and the buffer. See `stats_fs_source_add_snapshot()`.
+pub(crate) type SnapshotFn = unsafe extern "C" fn(base: *mut c_void, buf: *mut c_void);
+
+/// The largest snapshot, in bytes: a buffer on a reader's stack.
+pub(crate) use crate::abi::SNAPSHOT_MAX;
+
+/// How the values of a group are read at one moment: `take` copies them into a buffer of
+/// `size` bytes, where they are read as from the publisher's memory, at their offsets.
+#[derive(Clone, Copy)]
+pub(crate) struct Snapshot {
+    pub(crate) take: SnapshotFn,
+    pub(crate) size: usize,
+}
+
+impl Snapshot {
+    /// Whether two groups are read through the same function.
+    fn same(a: Option<Snapshot>, b: Option<Snapshot>) -> bool {
+        a.map(|s| s.take as usize) == b.map(|s| s.take as usize)
+    }
+}
+
 /// What reads need of one descriptor, copied out of it when the group is made.
 #[derive(Clone, Copy)]
 struct Info {
@@ -143,6 +165,9 @@ pub(crate) struct Group {
     /// Whether the elements of the values, in order, are consecutive 8-byte fields, as in
     /// KVM's stats structs ([`Group::is_dense`]).
     dense: bool,
+    /// How the values are read at one moment, for a group added with a snapshot function
+    /// (and for its aggregates).
+    snapshot: Option<Snapshot>,
     writer: WriterLocked<GroupWriter>,
 }
 
@@ -183,14 +208,21 @@ impl Group {
         base: *mut c_void,
         flags: u32,
         defaults: &DefaultTypes,
+        snapshot: Option<Snapshot>,
     ) -> Result<Arc<Self>> {
         if !is_usable(values) || is_err(base) || flags & !HIDDEN != 0 {
+            return Err(EINVAL);
+        }
+        if snapshot
+            .is_some_and(|s| !(1..=SNAPSHOT_MAX).contains(&s.size) || is_err(s.take as *const u8))
+        {
             return Err(EINVAL);
         }
         let mut info = KVec::new();
         let mut max_buckets = 0;
         let mut owners = Owners::new()?;
         owners.add(values as usize)?;
+        owners.add(snapshot.map_or(0, |s| s.take as usize))?;
         owners.add(base as usize)?;
         loop {
             let len = info.len();
@@ -203,7 +235,11 @@ impl Group {
             if v.name.is_null() {
                 break;
             }
-            let entry = Self::check(v, base, defaults)?;
+            let entry = match snapshot {
+                // Read from the snapshot: checked against its buffer, not `base`.
+                Some(snapshot) => Self::check_in_snapshot(v, snapshot, defaults)?,
+                None => Self::check(v, base, defaults)?,
+            };
             max_buckets = max_buckets.max(u64::from(entry.buckets));
             if len == 0 {
                 owners.add(v.name as usize)?;
@@ -259,6 +295,7 @@ impl Group {
                 members,
                 plan,
                 dense,
+                snapshot,
                 writer: WriterLocked::new(GroupWriter {
                     memberships: KVec::new(),
                     owner: ptr::null(),
@@ -267,6 +304,28 @@ impl Group {
             },
             GFP_PUBLISHER,
         )?)
+    }
+
+    /// Checks one descriptor of a group read through `snapshot`: a default type, whose
+    /// elements lie in the snapshot, naturally aligned in it (the buffer is 8-byte aligned);
+    /// it cannot be cleared.
+    fn check_in_snapshot(
+        v: &StatsFsValue,
+        snapshot: Snapshot,
+        defaults: &DefaultTypes,
+    ) -> Result<Info> {
+        let mut info = Self::check(v, ptr::null_mut(), defaults)?;
+        let size = info.width.size().ok_or(EINVAL)?;
+        let elements = usize::from(info.buckets).max(1);
+        let end = (elements - 1)
+            .checked_mul(info.stride as usize)
+            .and_then(|last| last.checked_add(info.offset as usize + size))
+            .ok_or(EINVAL)?;
+        if end > snapshot.size || (info.stride as usize) % size != 0 {
+            return Err(EINVAL);
+        }
+        info.clearable = false;
+        Ok(info)
     }
 
     /// Checks one descriptor of a group with base `base`; returns what reads need of it.
@@ -487,9 +546,16 @@ impl Group {
         self.members.as_deref()
     }
 
-    /// Whether every value of the group is of a default type, read inline.
+    /// Whether every value of the group is of a default type, read inline: not through a
+    /// custom type, nor from a snapshot.
     fn all_inline(&self) -> bool {
-        self.info.iter().all(|info| info.width != Width::Custom)
+        self.snapshot.is_none() && self.info.iter().all(|info| info.width != Width::Custom)
+    }
+
+    /// Whether this aggregate group combines `member`: a simple group added from the same
+    /// descriptor array, read the same way (through the same snapshot function, or none).
+    pub(crate) fn combines(&self, member: &Group) -> bool {
+        self.values == member.values && Snapshot::same(self.snapshot, member.snapshot)
     }
 
     /// Reads element `bucket` of value `i` of a default type, inline, without an active

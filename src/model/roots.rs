@@ -25,6 +25,21 @@ use super::{
     source::Source,
 };
 
+/// A view of the top of the file system: the roots a superblock shows besides those
+/// registered for every view. It is the address of the network namespace the superblock
+/// was mounted in, and statsfs never dereferences it: it is a key, whose namespace outlives
+/// the superblocks of that view (each holds a reference on it) and the roots registered in
+/// it (their publisher removes them as the namespace goes).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct View(pub(crate) usize);
+
+impl View {
+    /// The view of the namespace at `key`; `None` for a null key.
+    pub(crate) fn new(key: *const core::ffi::c_void) -> Option<Self> {
+        (!key.is_null()).then(|| Self(key as usize))
+    }
+}
+
 kernel::sync::global_lock! {
     // SAFETY: `init()` initialises it at module init, before any source exists.
     pub(crate) unsafe(uninit) static ROOTS: Mutex<Option<Children<Arc<Source>>>> = None;
@@ -66,11 +81,17 @@ pub(crate) fn bump_generation() {
     GENERATION.bump();
 }
 
-/// Adds `source`; fails with `EEXIST` if a visible root has its name.
+/// Adds `source`, whose view is set; fails with `EEXIST` if a visible root that shows in a
+/// view where `source` shows has its name.
 pub(crate) fn insert(source: &Arc<Source>, reservation: Reservation<Arc<Source>>) -> Result {
     let mut roots = lock();
     let roots = roots.get_or_insert_with(Children::new);
-    if source.is_visible() && roots.visible(source.name().to_bytes()).is_some() {
+    let overlaps = |other: &Source| other.overlaps(source);
+    if source.is_visible()
+        && roots
+            .visible_where(source.name().to_bytes(), overlaps)
+            .is_some()
+    {
         return Err(EEXIST);
     }
     roots.insert(reservation, source.clone());

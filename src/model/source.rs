@@ -40,7 +40,10 @@ use kernel::{
         CString, //
     },
     sync::{
-        atomic::Atomic,
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
         new_mutex,
         Arc,
         ArcBorrow,
@@ -58,12 +61,16 @@ use super::{
     group::{
         DefaultTypes,
         Group,
+        Snapshot,
         StatsFsValue,
         HIDDEN, //
     },
     name,
     revision::RevisionCell,
-    roots,
+    roots::{
+        self,
+        View, //
+    },
     writer::{
         self,
         WriterGuard,
@@ -154,6 +161,10 @@ pub(crate) struct Source {
     /// The dentry of the source's directory, if the VFS made one: set and cleared by the
     /// VFS glue, which prunes it when the source is torn down.
     dentry: Atomic<*mut bindings::dentry>,
+    /// The view a root is registered in ([`View`]), 0 for every view. Written by the
+    /// writer that registers the source, before it enters the roots' list, and read under
+    /// that list's lock.
+    view: Atomic<usize>,
     #[pin]
     shape: Mutex<Shape>,
     writer: WriterLocked<SourceWriter>,
@@ -185,6 +196,7 @@ impl Source {
                 rev: RevisionCell::new(),
                 gen: RevisionCell::new(),
                 dentry: Atomic::new(ptr::null_mut()),
+                view: Atomic::new(0),
                 shape <- new_mutex!(
                     Shape {
                         children: Children::new(),
@@ -209,6 +221,19 @@ impl Source {
     /// The source's name.
     pub(crate) fn name(&self) -> &CStr {
         &self.name
+    }
+
+    /// Whether a root shows in view `view` (see [`View`]): it was registered for every view,
+    /// or for that one.
+    pub(crate) fn shows_in(&self, view: View) -> bool {
+        let own = self.view.load(Relaxed);
+        own == 0 || own == view.0
+    }
+
+    /// Whether two roots show in a common view.
+    pub(crate) fn overlaps(&self, other: &Source) -> bool {
+        let (a, b) = (self.view.load(Relaxed), other.view.load(Relaxed));
+        a == 0 || b == 0 || a == b
     }
 
     /// The inode number of the source's directory.
@@ -272,13 +297,16 @@ impl Source {
         }
     }
 
-    /// Registers the source at the top of the file system.
-    pub(crate) fn register(self: ArcBorrow<'_, Self>) -> Result {
+    /// Registers the source at the top of the file system: in every view, or in `view`
+    /// only. See `stats_fs_source_register()` and `stats_fs_source_register_net()`.
+    pub(crate) fn register(self: ArcBorrow<'_, Self>, view: Option<View>) -> Result {
         let reservation = Reservation::new()?;
         let mut w = writer::lock();
         if !matches!(self.writer.as_ref(&w).place, Place::Detached) {
             return Err(EBUSY);
         }
+        // Not in the roots' list: no reader looks at it (see the field).
+        self.view.store(view.map_or(0, |v| v.0), Relaxed);
         let this: Arc<Source> = self.into();
         roots::insert(&this, reservation)?;
         // INVARIANT: The roots' list holds the source.
@@ -302,8 +330,26 @@ impl Source {
         flags: u32,
         defaults: &DefaultTypes,
     ) -> Result {
+        // SAFETY: The caller's promise.
+        unsafe { self.add_values_read_by(values, base, flags, defaults, None) }
+    }
+
+    /// Adds a group of values read through `snapshot`, if given. See
+    /// `stats_fs_source_add_values()` and `stats_fs_source_add_snapshot()`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Group::new`].
+    pub(crate) unsafe fn add_values_read_by(
+        self: ArcBorrow<'_, Self>,
+        values: *const StatsFsValue,
+        base: *mut c_void,
+        flags: u32,
+        defaults: &DefaultTypes,
+        snapshot: Option<Snapshot>,
+    ) -> Result {
         // SAFETY: The caller's promise is `Group::new`'s requirement.
-        let group = unsafe { Group::new(values, base, flags, defaults) }?;
+        let group = unsafe { Group::new(values, base, flags, defaults, snapshot) }?;
         let mut w = writer::lock();
         let this: Arc<Source> = self.into();
         {

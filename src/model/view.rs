@@ -18,6 +18,7 @@ use kernel::sync::Arc;
 use super::{
     children::Children,
     group::Group,
+    roots::View,
     source::{
         Shape,
         Source, //
@@ -26,8 +27,9 @@ use super::{
 
 /// A directory of the tree, locked for a short look.
 pub(crate) enum DirView<'a> {
-    /// The top of the file system: the registered sources.
-    Roots(Option<&'a Children<Arc<Source>>>),
+    /// The top of the file system, as one view shows it: the registered sources of every
+    /// view and of that one.
+    Roots(Option<&'a Children<Arc<Source>>>, View),
     /// A source's directory.
     Source(&'a Shape),
 }
@@ -47,7 +49,9 @@ impl<'a> DirView<'a> {
     /// The visible subordinate (or root) called `name`.
     pub(crate) fn child(&self, name: &[u8]) -> Option<&'a Arc<Source>> {
         match self {
-            Self::Roots(roots) => roots.and_then(|r| r.visible(name)),
+            Self::Roots(roots, view) => {
+                roots.and_then(|r| r.visible_where(name, |s| s.shows_in(*view)))
+            }
             Self::Source(shape) => shape.children().visible(name).map(|c| c.source()),
         }
     }
@@ -142,14 +146,16 @@ impl<'a> DirView<'a> {
     pub(crate) fn entries_from(&self, mut from: u64, mut f: impl FnMut(Entry<'_>) -> bool) {
         loop {
             let child = match self {
-                Self::Roots(roots) => roots.and_then(|r| r.first_visible_from(from)).cloned(),
+                Self::Roots(roots, view) => roots
+                    .and_then(|r| r.first_visible_where_from(from, |s| s.shows_in(*view)))
+                    .cloned(),
                 Self::Source(shape) => shape
                     .children()
                     .first_visible_from(from)
                     .map(|c| c.source().clone()),
             };
             let value = match self {
-                Self::Roots(_) => None,
+                Self::Roots(..) => None,
                 Self::Source(shape) => self.value_from(shape, from),
             };
             let next = match (child, value) {

@@ -112,7 +112,7 @@ fn kvm_flags(desc: &Desc<'_>) -> u32 {
 /// The generation of the values below `target`.
 fn generation(target: &Target) -> u64 {
     match target {
-        Target::Root => roots::generation(),
+        Target::Root(_) => roots::generation(),
         Target::Source(source) | Target::Histogram(source, ..) => source.generation(),
     }
 }
@@ -486,7 +486,7 @@ impl StatsFile {
 /// The path of directory `target` from the top of the file system, for the id.
 fn dir_path(target: &Target) -> Result<KVec<u8>> {
     let (source, hist) = match target {
-        Target::Root => return Ok(KVec::new()),
+        Target::Root(_) => return Ok(KVec::new()),
         Target::Source(source) => (source.clone(), None),
         Target::Histogram(source, group, index) => (source.clone(), Some((group, *index))),
     };

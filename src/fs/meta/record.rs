@@ -2,12 +2,13 @@
 
 //! The values of a record, read once for all the lines or data the record gives.
 //!
-//! A record's files come in inode order, which interleaves its groups (a VM's own values
-//! and its vCPUs' sums sort together by name), so a record is read group by group, not
-//! run by run: each group once, under one active reference, an aggregate group in one
-//! pass over its members. The elements land in file order, and what the reader is given
-//! is copied from them after the references are dropped: a reader's page fault never
-//! holds up the revocation of a group.
+//! A record holds the runs of several groups (a VM's own values and its vCPUs' sums), and
+//! a group may give several runs when names shadow one another, so a record is read group
+//! by group, not run by run: each group once, under one active reference, an aggregate
+//! group in one pass over its members, a group read through a snapshot from one snapshot.
+//! The elements land in file order, and what the reader is given is copied from them after
+//! the references are dropped: a reader's page fault never holds up the revocation of a
+//! group.
 
 use kernel::{
     prelude::*,
@@ -69,6 +70,8 @@ impl RecordValues {
             if !group.is_simple() {
                 live.values(&mut self.group_values)?;
             }
+            // A simple group read through a snapshot takes it once, here.
+            let reader = live.reader();
             let mut at = 0;
             for run in runs.iter() {
                 let n = run_elements(run);
@@ -78,7 +81,7 @@ impl RecordValues {
                     continue;
                 }
                 if group.is_simple() {
-                    live.read_run(run.values.clone(), out);
+                    reader.read_run(run.values.clone(), out);
                 } else {
                     let from: usize = (0..run.values.start).map(|j| group.elements(j)).sum();
                     let values = self.group_values.get(from..from + n).ok_or(EINVAL)?;

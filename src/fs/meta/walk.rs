@@ -73,7 +73,7 @@ impl Walk {
             return false;
         }
         let expected = match (i, &self.target) {
-            (0, Target::Root) => None,
+            (0, Target::Root(_)) => None,
             (0, Target::Source(t)) => Some(t),
             (0, Target::Histogram(..)) => return false,
             _ => Some(&self.path[i - 1]),
@@ -92,7 +92,10 @@ impl Walk {
             return self.path[depth - 1].child_from(from);
         }
         match &self.target {
-            Target::Root => roots::lock().as_ref()?.first_visible_from(from).cloned(),
+            Target::Root(view) => roots::lock()
+                .as_ref()?
+                .first_visible_where_from(from, |s| s.shows_in(*view))
+                .cloned(),
             Target::Source(t) => t.child_from(from),
             Target::Histogram(..) => None,
         }
@@ -101,7 +104,7 @@ impl Walk {
     /// Whether the target directory is in the tree.
     fn target_in_tree(&self) -> bool {
         match &self.target {
-            Target::Root => true,
+            Target::Root(_) => true,
             Target::Source(t) | Target::Histogram(t, ..) => t.shape().in_tree(),
         }
     }

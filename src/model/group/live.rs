@@ -15,7 +15,8 @@ use super::{
     Desc,
     Info,
     Live,
-    Width, //
+    Width,
+    SNAPSHOT_MAX, //
 };
 
 impl<'a> Live<'a> {
@@ -58,9 +59,40 @@ impl<'a> Live<'a> {
         Some((info, base))
     }
 
+    /// A reader of this simple group: for a group read through a snapshot, the snapshot is
+    /// taken now, once, and every read of the reader sees it.
+    pub(crate) fn reader(&self) -> Reader<'_, 'a> {
+        let snapshot = self.group.snapshot.and_then(|snapshot| {
+            if self.group.base.is_null() {
+                return None;
+            }
+            let mut buf = [0u64; SNAPSHOT_MAX / 8];
+            // SAFETY: The group is live while `self` holds its active reference, so its base
+            // is what the publisher registered with the function, and `buf` has room for
+            // the `snapshot.size <= SNAPSHOT_MAX` bytes it writes (checked by `Group::new`).
+            active::callback(|| unsafe {
+                (snapshot.take)(self.group.base, buf.as_mut_ptr().cast())
+            });
+            Some(buf)
+        });
+        Reader {
+            live: self,
+            snapshot,
+        }
+    }
+
     /// Reads element `bucket` (0 for a single number) of value `i` of this simple group.
     #[inline]
     pub(crate) fn read(&self, i: usize, bucket: usize) -> u64 {
+        if self.group.snapshot.is_some() {
+            return self.reader().read(i, bucket);
+        }
+        self.read_memory(i, bucket)
+    }
+
+    /// Reads element `bucket` of value `i` from the publisher's memory.
+    #[inline]
+    fn read_memory(&self, i: usize, bucket: usize) -> u64 {
         let Some((info, base)) = self.element(i, bucket) else {
             return 0;
         };
@@ -76,17 +108,17 @@ impl<'a> Live<'a> {
         active::callback(|| unsafe { get(desc.as_ptr(), base) })
     }
 
-    /// Reads every element of value `i` of this simple group in order, giving each to `f`
-    /// until it returns `false`; returns `false` then. A value the group does not have (or
-    /// whose memory is not there) reads as its elements of zero.
+    /// Reads every element of value `i` of this simple group from the publisher's memory, in
+    /// order, giving each to `f` until it returns `false`; returns `false` then. A value the
+    /// group does not have (or whose memory is not there) reads as its elements of zero.
     #[inline]
-    pub(crate) fn read_elements(&self, i: usize, mut f: impl FnMut(u64) -> bool) -> bool {
+    fn read_elements_memory(&self, i: usize, mut f: impl FnMut(u64) -> bool) -> bool {
         let Some(&info) = self.group.info.get(i) else {
             return true;
         };
         let elements = usize::from(info.buckets).max(1);
         if info.width == Width::Custom || self.group.base.is_null() {
-            return (0..elements).all(|bucket| f(self.read(i, bucket)));
+            return (0..elements).all(|bucket| f(self.read_memory(i, bucket)));
         }
         let first = self.group.base.wrapping_byte_add(info.offset as usize);
         (0..elements).all(|bucket| {
@@ -102,6 +134,15 @@ impl<'a> Live<'a> {
     /// Reads the elements of values `values` of this simple group, in order, into the
     /// first slots of `out` (no more than `out` holds).
     pub(crate) fn read_run(&self, values: core::ops::Range<usize>, out: &mut [u64]) {
+        if self.group.snapshot.is_some() {
+            self.reader().read_run(values, out);
+            return;
+        }
+        self.read_run_memory(values, out);
+    }
+
+    /// [`Live::read_run`] from the publisher's memory.
+    fn read_run_memory(&self, values: core::ops::Range<usize>, out: &mut [u64]) {
         let group = self.group;
         if group.dense && !group.base.is_null() {
             let Some(first) = group.info.get(values.start) else {
@@ -123,7 +164,7 @@ impl<'a> Live<'a> {
         }
         let mut slots = out.iter_mut();
         for i in values {
-            self.read_elements(i, |v| slots.next().map(|slot| *slot = v).is_some());
+            self.read_elements_memory(i, |v| slots.next().map(|slot| *slot = v).is_some());
         }
     }
 
@@ -167,7 +208,7 @@ impl<'a> Live<'a> {
             return 0;
         }
         let mut acc = Accumulator::new(info.signed);
-        if info.width == Width::Custom {
+        if info.width == Width::Custom || self.group.snapshot.is_some() {
             members.pass_outside(|member| acc.add(member.read(i, bucket)));
             return acc.result(info.aggregation);
         }
@@ -215,9 +256,10 @@ impl<'a> Live<'a> {
         let elements: usize = (0..len).map(|i| self.elements(i)).sum();
         out.reserve(elements, GFP_KERNEL)?;
         if self.is_simple() {
+            let reader = self.reader();
             for i in 0..len {
                 for bucket in 0..self.elements(i) {
-                    out.push(self.read(i, bucket), GFP_KERNEL)?;
+                    out.push(reader.read(i, bucket), GFP_KERNEL)?;
                 }
             }
             return Ok(());
@@ -240,10 +282,12 @@ impl<'a> Live<'a> {
                 accs.push(Accumulator::new(signed), GFP_KERNEL)?;
             }
             members.pass_outside(|member| {
+                // One snapshot of the member, for a group read through one.
+                let reader = member.reader();
                 let mut k = 0;
                 for i in 0..len {
                     for bucket in 0..group.elements(i) {
-                        accs[k].add(member.read(i, bucket));
+                        accs[k].add(reader.read(i, bucket));
                         k += 1;
                     }
                 }
@@ -295,5 +339,62 @@ impl<'a> Live<'a> {
             members.pass_outside(|member| member.clear(i, bucket));
         }
         Ok(())
+    }
+}
+
+/// A live simple group, as one read sees it: its values straight from the publisher's
+/// memory, or from one snapshot taken when the reader was made ([`Live::reader`]).
+pub(crate) struct Reader<'l, 'a> {
+    live: &'l Live<'a>,
+    snapshot: Option<[u64; SNAPSHOT_MAX / 8]>,
+}
+
+impl Reader<'_, '_> {
+    /// Element `bucket` of value `i`, read from the snapshot: 0 for an element the value
+    /// does not have.
+    fn from_snapshot(snapshot: &[u64; SNAPSHOT_MAX / 8], info: Info, bucket: usize) -> u64 {
+        if bucket >= usize::from(info.buckets).max(1) {
+            return 0;
+        }
+        let at = info.offset as usize + bucket * info.stride as usize;
+        // Checked by `Group::new`: the element lies in the snapshot, naturally aligned.
+        let addr = snapshot.as_ptr().cast::<u8>().wrapping_add(at);
+        // SAFETY: `addr` is in `snapshot`, which `&self` borrows, naturally aligned for the
+        // width (the buffer is 8-byte aligned), and only this task touches the buffer.
+        unsafe { info.width.load(addr) }
+    }
+
+    /// Element `bucket` (0 for a single number) of value `i`.
+    pub(crate) fn read(&self, i: usize, bucket: usize) -> u64 {
+        match (&self.snapshot, self.live.group.info.get(i)) {
+            (Some(snapshot), Some(&info)) => Self::from_snapshot(snapshot, info, bucket),
+            (Some(_), None) => 0,
+            (None, _) => self.live.read_memory(i, bucket),
+        }
+    }
+
+    /// Every element of value `i` in order, given to `f` until it returns `false`; returns
+    /// `false` then.
+    pub(crate) fn read_elements(&self, i: usize, mut f: impl FnMut(u64) -> bool) -> bool {
+        let Some(snapshot) = &self.snapshot else {
+            return self.live.read_elements_memory(i, f);
+        };
+        let Some(&info) = self.live.group.info.get(i) else {
+            return true;
+        };
+        (0..usize::from(info.buckets).max(1))
+            .all(|bucket| f(Self::from_snapshot(snapshot, info, bucket)))
+    }
+
+    /// The elements of values `values`, in order, into the first slots of `out`.
+    pub(crate) fn read_run(&self, values: core::ops::Range<usize>, out: &mut [u64]) {
+        if self.snapshot.is_none() {
+            self.live.read_run_memory(values, out);
+            return;
+        }
+        let mut slots = out.iter_mut();
+        for i in values {
+            self.read_elements(i, |v| slots.next().map(|slot| *slot = v).is_some());
+        }
     }
 }

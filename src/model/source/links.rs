@@ -149,7 +149,7 @@ pub(crate) fn add_group(source: &Arc<Source>, group: Arc<Group>, w: &mut WriterG
     // First everything that may fail, with nothing visible changed.
     let aggregates = if group.is_simple() {
         let mut aggregates = aggregates_above(source, w)?;
-        aggregates.retain(|a| a.array() == group.array());
+        aggregates.retain(|a| a.combines(&group));
         for a in aggregates.iter() {
             members::reserve(a, 1, w)?;
         }
@@ -164,7 +164,7 @@ pub(crate) fn add_group(source: &Arc<Source>, group: Arc<Group>, w: &mut WriterG
         let mut result = Ok(());
         for_each_below(source, false, w, |s, _w| {
             for g in s.shape().groups.iter() {
-                if result.is_ok() && g.is_simple() && g.is_live() && g.array() == group.array() {
+                if result.is_ok() && g.is_simple() && g.is_live() && group.combines(g) {
                     result = new_members.push(g.clone(), GFP_KERNEL);
                 }
             }
@@ -285,10 +285,10 @@ fn prepare_joins(
             if result.is_err() || !g.is_simple() || !g.is_live() {
                 continue;
             }
-            let matching = aggregates.iter().filter(|a| a.array() == g.array()).count();
+            let matching = aggregates.iter().filter(|a| a.combines(g)).count();
             result = g.reserve_memberships(matching, w);
             for (k, a) in aggregates.iter().enumerate() {
-                if result.is_ok() && a.array() == g.array() {
+                if result.is_ok() && a.combines(g) {
                     gains[k] += 1;
                     result = joins
                         .push((a.clone(), g.clone()), GFP_KERNEL)

@@ -12,7 +12,8 @@ use kernel::prelude::*;
 mod tests {
     use core::{
         cell::UnsafeCell,
-        mem::offset_of, //
+        mem::offset_of,
+        ptr, //
     };
     use kernel::{
         ffi::{
@@ -51,10 +52,12 @@ mod tests {
         },
         model::{
             group::{
+                Snapshot,
                 StatsFsType,
                 StatsFsValue,
                 FLOATING,
-                HIDDEN, //
+                HIDDEN,
+                SNAPSHOT_MAX, //
             },
             source::{
                 Source,
@@ -533,11 +536,11 @@ mod tests {
         assert_eq!(a.borrow().add_subordinate(b.borrow()), Err(EEXIST));
         b.remove_subordinate(&c);
         // A registered source cannot become a subordinate.
-        c.borrow().register()?;
-        assert_eq!(c.borrow().register(), Err(EBUSY));
+        c.borrow().register(None)?;
+        assert_eq!(c.borrow().register(None), Err(EBUSY));
         assert_eq!(a.borrow().add_subordinate(c.borrow()), Err(EBUSY));
         let c_again = source(c"c", 0)?;
-        assert_eq!(c_again.borrow().register(), Err(EEXIST));
+        assert_eq!(c_again.borrow().register(None), Err(EEXIST));
         Ok(())
     }
 
@@ -556,7 +559,7 @@ mod tests {
         add(&kept, &*values, st.base(), 0)?;
         parent.borrow().add_subordinate(kept.borrow())?;
         parent.borrow().add_subordinate(owned.borrow())?;
-        parent.borrow().register()?;
+        parent.borrow().register(None)?;
         // Keep the memory of `owned` (not a reference) to look at it afterwards.
         let owned_mem = owned.source().clone();
         drop(owned);
@@ -565,9 +568,9 @@ mod tests {
         assert_eq!(owned_mem.get_value(&values[0])?, 0);
         assert_eq!(kept.get_value(&values[0])?, 1);
         // `kept` can go somewhere else now, and the root name is free again.
-        kept.borrow().register()?;
+        kept.borrow().register(None)?;
         let again = source(c"core_teardown", 0)?;
-        again.borrow().register()?;
+        again.borrow().register(None)?;
         Ok(())
     }
 
@@ -981,6 +984,155 @@ mod tests {
         let (run, one_by_one, n) = run_and_elements(&s)?;
         assert_eq!(n, values.len() - 1);
         assert_eq!(run, one_by_one);
+        drop(s);
+        Ok(())
+    }
+
+    /// A publisher's object whose values are read all at once, as a network device's.
+    struct Device {
+        /// The values as the device keeps them: `[packets, bytes]`.
+        live: [Atomic<u64>; 2],
+        /// How many snapshots were taken.
+        snapshots: Atomic<u32>,
+    }
+
+    /// Copies a [`Device`]'s values into the snapshot: packets, then bytes.
+    unsafe extern "C" fn device_snapshot(base: *mut c_void, buf: *mut c_void) {
+        // SAFETY: `base` is the `Device` the group was added with, which the test keeps
+        // alive; `buf` has room for the 16 bytes the group was added with.
+        let (device, buf) = unsafe { (&*base.cast::<Device>(), buf.cast::<u64>()) };
+        device.snapshots.fetch_add(1, Relaxed);
+        for (k, v) in device.live.iter().enumerate() {
+            // SAFETY: As above: `k < 2`.
+            unsafe { buf.add(k).write(v.load(Relaxed)) };
+        }
+    }
+
+    /// `packets` and `bytes`, at their offsets in the snapshot.
+    fn snapshot_values() -> Result<KBox<[StatsFsValue; 3]>> {
+        Ok(KBox::new(
+            [
+                desc(c"packets", 0, &stats_fs_type_u64, SUM),
+                desc(c"bytes", 8, &stats_fs_type_u64, SUM),
+                END,
+            ],
+            GFP_KERNEL,
+        )?)
+    }
+
+    fn add_snapshot(s: &SourceRef, values: &[StatsFsValue], base: *mut c_void) -> Result {
+        let snapshot = Some(Snapshot {
+            take: device_snapshot,
+            size: 16,
+        });
+        // SAFETY: The arrays and devices outlive the sources in these tests.
+        unsafe {
+            s.borrow()
+                .add_values_read_by(values.as_ptr(), base, 0, DEFAULT_TYPES, snapshot)
+        }
+    }
+
+    #[test]
+    fn snapshot_groups_read_one_snapshot_per_read() -> Result {
+        let values = snapshot_values()?;
+        let new = |packets, bytes| Device {
+            live: [Atomic::new(packets), Atomic::new(bytes)],
+            snapshots: Atomic::new(0),
+        };
+        let (a, b) = (
+            KBox::new(new(1, 100), GFP_KERNEL)?,
+            KBox::new(new(2, 200), GFP_KERNEL)?,
+        );
+        let base = |d: &KBox<Device>| ptr::from_ref::<Device>(d).cast_mut().cast::<c_void>();
+        let parent = source(c"core_snapshot", 0)?;
+        let (ca, cb) = (source(c"a", 0)?, source(c"b", 0)?);
+        add_snapshot(&ca, &*values, base(&a))?;
+        add_snapshot(&cb, &*values, base(&b))?;
+        add_snapshot(&parent, &*values, core::ptr::null_mut())?;
+        parent.borrow().add_subordinate(ca.borrow())?;
+        parent.borrow().add_subordinate(cb.borrow())?;
+        // The same array read from memory is not a member of the snapshot aggregate.
+        let stray = Mem::new(Stats {
+            u64_: 1000,
+            ..Default::default()
+        });
+        let cc = source(c"c", 0)?;
+        add(&cc, &*values, stray.base(), 0)?;
+        parent.borrow().add_subordinate(cc.borrow())?;
+
+        let first = |s: &Source| s.shape().groups().first().cloned().ok_or(ENOENT);
+        // A `Live` holds an active reference, which dropping a source waits for: every
+        // read is in this block.
+        {
+            // Every value of a group from one snapshot.
+            let group = first(&ca)?;
+            let live = group.live().ok_or(ENOENT)?;
+            let before = a.snapshots.load(Relaxed);
+            let mut out = [0u64; 2];
+            live.reader().read_run(0..2, &mut out);
+            assert_eq!(out, [1, 100]);
+            assert_eq!(a.snapshots.load(Relaxed) - before, 1);
+            // An aggregate: one snapshot per member, the stray group left out.
+            let aggregate = first(&parent)?;
+            let live = aggregate.live().ok_or(ENOENT)?;
+            let (before_a, before_b) = (a.snapshots.load(Relaxed), b.snapshots.load(Relaxed));
+            let mut all = KVec::new();
+            live.values(&mut all)?;
+            assert_eq!(&all[..], &[3, 300]);
+            assert_eq!(a.snapshots.load(Relaxed) - before_a, 1);
+            assert_eq!(b.snapshots.load(Relaxed) - before_b, 1);
+            assert_eq!(live.value(1, 0), 300);
+            // The values follow the device; they cannot be cleared.
+            a.live[1].store(150, Relaxed);
+            assert_eq!(by_name(&ca, c"bytes")?, 150);
+            assert_eq!(by_name(&parent, c"bytes")?, 350);
+            assert_eq!(live.clear_value(1, 0), Err(EPERM));
+        }
+        drop((parent, ca, cb, cc));
+        Ok(())
+    }
+
+    #[test]
+    fn snapshot_descriptors_are_checked() -> Result {
+        let s = source(c"core_snapshot_einval", 0)?;
+        let device = KBox::new(
+            Device {
+                live: [Atomic::new(0), Atomic::new(0)],
+                snapshots: Atomic::new(0),
+            },
+            GFP_KERNEL,
+        )?;
+        let base = ptr::from_ref::<Device>(&device).cast_mut().cast::<c_void>();
+        let check = |f: &dyn Fn(&mut StatsFsValue), size: usize| -> Result {
+            let mut values = snapshot_values()?;
+            f(&mut values[1]);
+            let snapshot = Some(Snapshot {
+                take: device_snapshot,
+                size,
+            });
+            // SAFETY: As in `add_snapshot`.
+            unsafe {
+                s.borrow()
+                    .add_values_read_by(values.as_ptr(), base, 0, DEFAULT_TYPES, snapshot)
+            }
+        };
+        // Past the end, misaligned, a custom type, sizes out of range.
+        assert_eq!(check(&|v| v.offset = 16, 16), Err(EINVAL));
+        assert_eq!(check(&|v| v.offset = 4, 16), Err(EINVAL));
+        let custom = KBox::new(
+            StatsFsType {
+                get: stats_fs_type_u64.get,
+                clear: None,
+                sign: false,
+                size: 8,
+            },
+            GFP_KERNEL,
+        )?;
+        let custom_ptr: *const StatsFsType = &*custom;
+        assert_eq!(check(&|v| v.type_ = custom_ptr, 16), Err(EINVAL));
+        assert_eq!(check(&|_| {}, 0), Err(EINVAL));
+        assert_eq!(check(&|_| {}, SNAPSHOT_MAX + 1), Err(EINVAL));
+        check(&|_| {}, SNAPSHOT_MAX)?;
         drop(s);
         Ok(())
     }
