@@ -101,9 +101,9 @@ TEST(statsfs_top_on_running_vms)
 	CHECK(r == 1 && strstr(out, "no running guest matches") != NULL, "guest_not_found_is_clear",
 	      "exit %d: %.200s", r, out);
 
-	/* net/lo through --once, against sysfs. */
+	/* net/dev/lo through --once, against sysfs. */
 	before = number("/sys/class/net/lo/statistics/rx_packets");
-	r = run("statsfs-top -d net/lo -1 -c -s 0.3 2>&1", out, sizeof(out));
+	r = run("statsfs-top -d net/dev/lo -1 -c -s 0.3 2>&1", out, sizeof(out));
 	after = number("/sys/class/net/lo/statistics/rx_packets");
 	got = csv_total(out, "rx_packets");
 	CHECK(r == 0 && got > 0 && before <= got && got <= after, "once_net_lo_within_sysfs",
@@ -111,10 +111,14 @@ TEST(statsfs_top_on_running_vms)
 
 	/* The exporter, on the real tree. */
 	r = run("statsfs-top serve --print 2>&1", out, sizeof(out));
-	CHECK(r == 0 && strstr(out, "statsfs_kvm_exits_total{vm=\"") &&
-	      strstr(out, "statsfs_net_rx_packets_total{device=\"lo\"}") &&
-	      strstr(out, "# TYPE statsfs_kvm_halt_wait_hist_seconds histogram"),
-	      "exporter_on_real_tree", "exit %d: %.400s", r, out);
+	CHECK(r == 0, "exporter_on_real_tree", "exit %d: %.400s", r, out);
+	CHECK(strstr(out, "statsfs_kvm_exits_total{vm=\"") != NULL, "exporter_kvm_exits",
+	      "no statsfs_kvm_exits_total{vm=...} in %zu bytes", strlen(out));
+	CHECK(strstr(out, "statsfs_net_rx_packets_total{device=\"lo\"}") != NULL,
+	      "exporter_net_lo", "no rx_packets of lo in: %.400s",
+	      strstr(out, "statsfs_net") ? strstr(out, "statsfs_net") : "(no statsfs_net)");
+	CHECK(strstr(out, "# TYPE statsfs_kvm_halt_wait_hist_seconds histogram") != NULL,
+	      "exporter_histogram", "no halt_wait_hist histogram in %zu bytes", strlen(out));
 	/* A missing mount is a message, not a panic. */
 	r = run("statsfs-top --root /nonexistent -1 2>&1", out, sizeof(out));
 	CHECK(r == 1 && strstr(out, "is statsfs mounted?") != NULL, "missing_mount_is_clear",

@@ -122,6 +122,55 @@ static inline int link_add_veth(const char *name, const char *peer, int peer_ns)
 	return nl_talk(&req);
 }
 
+/* Creates VLAN @id called @name on device @lower. */
+static inline int link_add_vlan(const char *name, const char *lower, unsigned short id)
+{
+	unsigned int link = if_nametoindex(lower);
+	struct rtattr *info, *data;
+	struct nl_req req;
+
+	if (!link)
+		return -ENODEV;
+	nl_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	nl_attr(&req.nh, IFLA_IFNAME, name, strlen(name) + 1);
+	nl_attr(&req.nh, IFLA_LINK, &link, sizeof(link));
+	info = nl_attr(&req.nh, IFLA_LINKINFO, NULL, 0);
+	nl_attr(&req.nh, IFLA_INFO_KIND, "vlan", 4);
+	data = nl_attr(&req.nh, IFLA_INFO_DATA, NULL, 0);
+	nl_attr(&req.nh, IFLA_VLAN_ID, &id, sizeof(id));
+	nl_nest_end(&req.nh, data);
+	nl_nest_end(&req.nh, info);
+	return nl_talk(&req);
+}
+
+/* Creates a bridge called @name. */
+static inline int link_add_bridge(const char *name)
+{
+	struct nl_req req;
+	struct rtattr *info;
+
+	nl_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	nl_attr(&req.nh, IFLA_IFNAME, name, strlen(name) + 1);
+	info = nl_attr(&req.nh, IFLA_LINKINFO, NULL, 0);
+	nl_attr(&req.nh, IFLA_INFO_KIND, "bridge", 6);
+	nl_nest_end(&req.nh, info);
+	return nl_talk(&req);
+}
+
+/* Makes device @name a port of @master. */
+static inline int link_set_master(const char *name, const char *master)
+{
+	unsigned int index = if_nametoindex(name), m = if_nametoindex(master);
+	struct nl_req req;
+
+	if (!index || !m)
+		return -ENODEV;
+	nl_init(&req, RTM_NEWLINK, 0);
+	req.ifi.ifi_index = index;
+	nl_attr(&req.nh, IFLA_MASTER, &m, sizeof(m));
+	return nl_talk(&req);
+}
+
 /* Changes device @name of the current namespace: up, a new name, or another namespace. */
 static inline int link_set(const char *name, bool up, const char *new_name, int to_ns)
 {
