@@ -64,7 +64,7 @@ cp "$STATSFS_ROOT"/samples/*.ko "$OUT/modules/demo/"
 # statsfs-top, one static binary for the busybox guest (and the host's exporter test).
 log "building statsfs-top"
 mkdir -p "$OUT/guest-tools"
-CARGO_TARGET_DIR="$STATSFS_CACHE/cargo-target" RUSTFLAGS="-C target-feature=+crt-static" \
+RUSTFLAGS="-C target-feature=+crt-static" \
 	cargo build -q --release --locked --target x86_64-unknown-linux-gnu \
 	--manifest-path "$STATSFS_ROOT/tools/statsfs-top/Cargo.toml"
-cp "$STATSFS_CACHE/cargo-target/x86_64-unknown-linux-gnu/release/statsfs-top" "$OUT/guest-tools/"
+cp "$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/statsfs-top" "$OUT/guest-tools/"

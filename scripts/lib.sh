@@ -12,6 +12,10 @@ KMAKE_LLVM=${KMAKE_LLVM:--19}
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 export PATH="$HOME/.cargo/bin:$PATH"
 JOBS=${JOBS:-$(($(nproc) + 1))}
+# Cargo's target directory, one per clone: two clones sharing one would copy each
+# other's statsfs-top (cargo keeps a fingerprint per source path, one binary per name).
+CARGO_TARGET_DIR=$STATSFS_CACHE/cargo-target/$(printf %s "$STATSFS_ROOT" | md5sum | cut -c1-12)
+export CARGO_TARGET_DIR
 
 log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -49,9 +49,9 @@ clippy_check() {
 
 # statsfs-top: rustfmt's defaults and clippy's (warnings are failures).
 tool_check() {
-	CARGO_TARGET_DIR="$STATSFS_CACHE/cargo-target" cargo fmt --check \
+	cargo fmt --check \
 		--manifest-path tools/statsfs-top/Cargo.toml &&
-		CARGO_TARGET_DIR="$STATSFS_CACHE/cargo-target" cargo clippy --locked -q \
+		cargo clippy --locked -q \
 			--all-targets --manifest-path tools/statsfs-top/Cargo.toml -- -D warnings
 }
 

@@ -42,8 +42,9 @@ kvm/100-11/vcpu0/halt_wait_hist/0 1
 kvm/100-11/vcpu0/halt_wait_hist/1 2
 kvm/100-11/vcpu0/halt_wait_hist/2 3
 kvm/100-11/vcpu0/mp_state RUNNABLE
-net/eth0/rx_bytes 4096
-net/net:[4026532001]/eth0/rx_bytes 512
+net/rx_bytes 4608
+net/dev/eth0/rx_bytes 4096
+net/dev/eth1/rx_bytes 512
 """
 SCHEMA = """\
 kvm/exits u64 unsigned sum aggregate,clearable cumulative none 10^0 -
@@ -54,8 +55,9 @@ kvm/100-11/vcpu0/halt_wait_hist/0 u64 unsigned sum clearable log_hist seconds 10
 kvm/100-11/vcpu0/halt_wait_hist/1 u64 unsigned sum clearable log_hist seconds 10^-9 bucket=1/3
 kvm/100-11/vcpu0/halt_wait_hist/2 u64 unsigned sum clearable log_hist seconds 10^-9 bucket=2/3
 kvm/100-11/vcpu0/mp_state s32 signed none floating,text instant unknown - -
-net/eth0/rx_bytes u64 unsigned sum - cumulative bytes 10^0 -
-net/net:[4026532001]/eth0/rx_bytes u64 unsigned sum - cumulative bytes 10^0 -
+net/rx_bytes u64 unsigned sum aggregate cumulative bytes 10^0 -
+net/dev/eth0/rx_bytes u64 unsigned sum - cumulative bytes 10^0 -
+net/dev/eth1/rx_bytes u64 unsigned sum - cumulative bytes 10^0 -
 """
 
 # PromQL query -> the value Prometheus must return.
@@ -64,7 +66,7 @@ EXPECTED = {
     'statsfs_kvm_halt_wait_seconds_total{vm="100-11",vcpu="0"}': 1.5,
     'statsfs_kvm_halt_wait_hist_seconds_bucket{vm="100-11",vcpu="0",le="+Inf"}': 6.0,
     'statsfs_kvm_halt_wait_hist_seconds_count{vm="100-11",vcpu="0"}': 6.0,
-    'statsfs_net_rx_bytes_total{device="eth0",netns="4026532001"}': 512.0,
+    'statsfs_net_rx_bytes_total{device="eth1"}': 512.0,
     'count(statsfs_kvm_exits_total)': 1.0,
 }
 
@@ -82,7 +84,9 @@ def free_port():
 
 
 def cargo_tests():
-    env = dict(os.environ, CARGO_TARGET_DIR=os.path.join(CACHE, "cargo-target"))
+    # scripts/lib.sh sets the clone's own target directory.
+    env = dict(os.environ)
+    env.setdefault("CARGO_TARGET_DIR", os.path.join(CACHE, "cargo-target", "host-test"))
     p = subprocess.run(["cargo", "test", "--locked", "--", "--test-threads=2"],
                        cwd=CRATE, env=env, capture_output=True, text=True)
     seen = 0

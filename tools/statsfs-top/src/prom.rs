@@ -2,7 +2,8 @@
 //! The whole tree in the Prometheus/OpenMetrics text format, encoded by
 //! `prometheus-client`. The path becomes a metric name and labels:
 //! `kvm/<pid>-<fd>/vcpu<n>/exits` is `statsfs_kvm_exits_total{vm="<pid>-<fd>",vcpu="<n>"}`,
-//! `net/net:[<inum>]/<dev>/rx_bytes` is `statsfs_net_rx_bytes_total{netns="<inum>",device="<dev>"}`,
+//! `net/dev/<dev>/rx_bytes` is `statsfs_net_rx_bytes_total{device="<dev>"}` (a mount shows
+//! one network namespace's devices),
 //! other directories go into a `path` label. Types and units come from `.schema`:
 //! cumulative values are counters, the others gauges; histograms are histograms; a value
 //! counted in nanoseconds is exported in seconds. Aggregates are left out unless asked for
@@ -85,10 +86,11 @@ fn name_and_labels(path: &str, bucket: bool) -> (String, Labels) {
             {
                 labels.push(("vcpu".into(), dir["vcpu".len()..].to_string()))
             }
-            "net" if dir.starts_with("net:[") && dir.ends_with(']') => {
-                labels.push(("netns".into(), dir[5..dir.len() - 1].to_string()))
+            // The devices' directory: `net/dev/<dev>/`.
+            "net" if i == 0 && *dir == "dev" && !last => {}
+            "net" if last && i == 1 && dirs[0] == "dev" => {
+                labels.push(("device".into(), dir.to_string()))
             }
-            "net" if last => labels.push(("device".into(), dir.to_string())),
             _ => rest.push(*dir),
         }
     }
@@ -218,11 +220,6 @@ fn generic_path(path: &str, bucket: bool) -> String {
             .any(|(k, v)| k == "vcpu" && part.strip_prefix("vcpu") == Some(v))
         {
             *part = "vcpu*".into();
-        } else if labels
-            .iter()
-            .any(|(k, v)| k == "netns" && *part == format!("net:[{v}]"))
-        {
-            *part = "net:[*]".into();
         } else if labels.iter().any(|(k, v)| k != "path" && is_label(v)) {
             *part = "*".into();
         }
