@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Pack the initramfs and boot the test guest under QEMU (TCG, -cpu max: the guest
-# sees SVM, so KVM runs inside it). Usage: run-guest.sh check|demo|shell
+# sees SVM, so KVM runs inside it). Usage: run-guest.sh check|lockdep|demo|shell|bench
 #
 # Writes into $OUT (default: out/ in the clone): guest-console.log (ttyS0, the kernel
-# log with KUnit's KTAP) and guest-results.ktap (ttyS1, the in-guest tests' KTAP).
+# log with KUnit's KTAP) and guest-results.ktap (ttyS1, the in-guest tests' KTAP);
+# for the lockdep boot (the one test that provokes a lockdep report, on its own),
+# guest-console-lockdep.log and guest-results-lockdep.ktap. GUEST_REUSE_INITRAMFS=1
+# boots the initramfs packed by the run before.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -16,14 +19,16 @@ mkdir -p "$OUT"
 
 # The initramfs: busybox, the modules, the in-guest test programs.
 root=$OUT/initramfs
-rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,lib/modules}
-cp /bin/busybox "$root/bin/busybox"
-ln -s busybox "$root/bin/sh"
-install -m 0755 "$STATSFS_ROOT/tests/guest/init" "$root/init"
-# statsfs is a module in the test kernel, built in in the production one.
-if [ -e "$KBUILD/fs/statsfs/statsfs.ko" ]; then
-	cp "$KBUILD/fs/statsfs/statsfs.ko" "$root/lib/modules/"
+if [ -z "${GUEST_REUSE_INITRAMFS:-}" ] || [ ! -e "$OUT/initramfs.cpio" ]; then
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,lib/modules}
+	cp /bin/busybox "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
+	install -m 0755 "$STATSFS_ROOT/tests/guest/init" "$root/init"
+	install -m 0644 "$STATSFS_ROOT/tests/guest/budgets" "$root/tests/budgets"
+	# statsfs is a module in the test kernel, built in in the production one.
+	if [ -e "$KBUILD/fs/statsfs/statsfs.ko" ]; then
+		cp "$KBUILD/fs/statsfs/statsfs.ko" "$root/lib/modules/"
 fi
 # The kernel's own modules (kvm, kvm-amd, statsfs, dummy, veth) with modules.dep,
 # so that modprobe loads a module's dependencies first, as on a host.
@@ -46,11 +51,18 @@ for t in "$OUT"/guest-bin/*; do
 	[ -e "$t" ] && cp "$t" "$root/tests/"
 done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$OUT/initramfs.cpio"
+fi
 
-console=$OUT/guest-console.log
-results=$OUT/guest-results.ktap
+suffix=
+[ "$mode" = lockdep ] && suffix=-lockdep
+console=$OUT/guest-console$suffix.log
+results=$OUT/guest-results$suffix.ktap
 : >"$results"
-append="console=ttyS0 panic=-1 panic_on_oops=1 kunit.enable=1 kunit.autorun=1 statsfs_mode=$mode"
+# kunit.timeout: a KUnit case that hangs fails after 120 s (the longest runs 19 s).
+append="console=ttyS0 panic=-1 panic_on_oops=1 kunit.enable=1 kunit.autorun=1 kunit.timeout=120"
+append+=" statsfs_mode=$mode"
+# The benchmarks' sizes are far above the tests': their time budgets too.
+[ "$mode" = bench ] && append+=" statsfs_budget_scale=10"
 append+=" ${GUEST_APPEND:-}"
 # la57=off: with 5-level paging, the KASAN kernel reported a wild-memory-access in
 # do_raw_spin_lock() from handle_edge_irq() 4 ms into boot, before any module (seen

@@ -7,10 +7,15 @@ other KTAP files (the in-guest tests, the host tests), and the list of suites th
 must have run. Prints every failure by name, then one closing line
 "N passed, N failed", and exits non-zero if anything failed.
 
-A run fails on: a failed test case; a suite that reported failure or never
-finished; an expected suite that did not run; a guest that did not reach its end
-(timeout, panic); and any oops, WARN, BUG, KASAN, UBSAN, lockdep or kmemleak report
-in the console log, except a WARN that a test announced (EXPECT_WARN below).
+A run fails on: a failed test case (a "not ok" line is a failure whatever its
+directive says); a suite that reported failure, never finished or ran no case; an
+expected suite that did not run; with --expect-cases, a listed case that did not
+run, a case that is not listed, and a skip the list does not allow; a guest that did
+not reach its end (timeout, panic); a program the guest timed out; and any oops,
+WARN, BUG, KASAN, UBSAN, lockdep, kmemleak, RCU stall, hung task or lockup report,
+dropped printk messages, or a "Call Trace:" that no known report heads, in the
+console log, except a WARN, lockdep report or allocation failure a test announced
+(EXPECT_WARN and the like below).
 """
 
 import argparse
@@ -24,6 +29,11 @@ SUBTEST = re.compile(r"^(?P<indent>\s*)# Subtest: (?P<name>\S+)")
 
 # Header lines of kernel reports. Each match is one failure.
 SPLATS = [
+    (re.compile(r"^rcu: INFO: rcu_\w+ (self-)?detected stall"), "RCU stall"),
+    (re.compile(r"^INFO: task \S+ blocked for more than"), "hung task"),
+    (re.compile(r"^watchdog: BUG: soft lockup"), "soft lockup"),
+    (re.compile(r"^watchdog: Watchdog detected hard LOCKUP"), "hard lockup"),
+    (re.compile(r"printk messages dropped"), "printk messages dropped (a report may be lost)"),
     (re.compile(r"^BUG: "), "BUG (KASAN, sleep-in-atomic, bad access, ...)"),
     (re.compile(r"^WARNING: "), "WARNING (WARN_ON, lockdep, RCU)"),
     (re.compile(r"^INFO: "), "INFO report (hung task, RCU stall, lockdep)"),
@@ -38,11 +48,22 @@ SPLATS = [
 ]
 
 GUEST_DONE = "statsfs-guest: done"
-# A test that provokes a WARN on purpose brackets it with these kernel log lines; a
-# "WARNING:" line between them that names the expected file is not a failure. Any
-# other report there still is.
-EXPECT_WARN = re.compile(r"statsfs-test: expect WARN from (?P<where>\S+)")
+# A test that provokes a WARN on purpose brackets it with these kernel log lines,
+# naming the file and the function of the WARN ("stats_fs_owners.c:stats_fs_module_notify");
+# the first "WARNING:" line between them at exactly that place is not a failure. Any
+# other report there, or a second WARN, still is.
+EXPECT_WARN = re.compile(r"statsfs-test: expect WARN from (?P<file>[^\s:]+):(?P<func>\w+)")
 EXPECT_END = "statsfs-test: expect end"
+# A test that injects allocation failures (fail-nth) brackets the injection with these
+# lines: the allocator's failure reports there, with their stack traces, are expected.
+EXPECT_ALLOC_FAILURES = "statsfs-test: expect allocation failures"
+ALLOC_FAILURE = re.compile(r"(vmalloc error: |page allocation failure: |"
+                           r"FAULT_INJECTION: forcing a failure)")
+# A stack trace belongs to the report whose header is at most this many lines above it.
+CALL_TRACE = "Call Trace:"
+TRACE_HEADER_LINES = 200
+# A program the guest's /init killed after its time budget.
+PROGRAM_TIMEOUT = re.compile(r"statsfs-guest: (?P<what>.*) timed out after")
 # Likewise for a lockdep report a test provokes on purpose (a rule shown to be needed):
 # its "WARNING: possible circular locking dependency" header is not a failure if the
 # window names the expected lock class. Lockdep turns itself off after one report, so
@@ -62,6 +83,7 @@ class Run:
         self.failed = []  # (name, reason)
         self.skipped = []
         self.suites_seen = set()
+        self.cases = {}  # suite -> {case: "pass" | "fail" | "skip"}
 
     def parse_ktap(self, lines, source):
         # Per indentation level: the suite or test whose subtests are at level + 1.
@@ -92,24 +114,33 @@ class Run:
                     self.failed.append((name, f"suite reported failure ({source})"))
                 if name:
                     self.suites_seen.add(name)
+                    if suite == name and not self.cases.get(name):
+                        self.failed.append((name, f"ran no case ({source})"))
                 continue
             if level != 1:
                 continue  # Parameterised sub-cases: their case line carries the result.
             suite = open_subtests.get(1, "?")
             full = f"{suite}.{name}"
-            if directive.upper().startswith("SKIP"):
+            # A "not ok" is a failure whatever its directive says.
+            if ok and directive.upper().startswith("SKIP"):
                 self.skipped.append(full)
+                status = "skip"
             elif ok:
                 self.passed.append(full)
+                status = "pass"
             else:
                 self.failed.append((full, f"failed ({source})"))
+                status = "fail"
+            self.cases.setdefault(suite, {})[name] = status
         # A suite that opened but never reported: the test or the guest crashed in it.
         if 1 in open_subtests:
             self.failed.append((open_subtests[1], f"did not finish ({source})"))
 
     def check_console(self, lines, require_done):
         done = False
-        expected_warn = None
+        expected_warn = None  # (file, function) until that one WARN is seen
+        injecting = False  # inside an announced fault injection
+        last_header = None  # the line of the last report header, failed or excused
         lines = [clean(raw) for raw in lines]
         excused = self.excused_lockdep_headers(lines)
         for i, line in enumerate(lines):
@@ -117,23 +148,52 @@ class Run:
                 done = True
             if TIMEOUT_MARK in line:
                 self.failed.append(("guest", line))
+            m = PROGRAM_TIMEOUT.search(line)
+            if m:
+                self.failed.append((m.group("what"), line.split("statsfs-guest: ", 1)[1]))
+                continue
             m = EXPECT_WARN.search(line)
             if m:
-                expected_warn = m.group("where")
+                expected_warn = (m.group("file"), m.group("func"))
+                continue
+            if EXPECT_ALLOC_FAILURES in line:
+                injecting = True
                 continue
             if EXPECT_END in line:
-                expected_warn = None
+                expected_warn, injecting = None, False
                 continue
-            if expected_warn and line.startswith("WARNING: ") and expected_warn in line:
+            if line.lstrip().lower().startswith(CALL_TRACE.lower()):
+                if last_header is None or i - last_header > TRACE_HEADER_LINES:
+                    above = next((w for w in reversed(lines[max(0, i - 3):i]) if w.strip()), "")
+                    self.failed.append(("guest-log: stack trace without a known report header",
+                                        f"line {i + 1}, after: {above.strip()}"))
+                continue
+            if expected_warn and self.is_warn_at(line, *expected_warn):
+                last_header, expected_warn = i, None
                 continue
             if i in excused:
+                last_header = i
+                continue
+            if ALLOC_FAILURE.search(line):
+                last_header = i
+                if not injecting:
+                    self.failed.append(("guest-log: allocation failure outside an announced "
+                                        "fault injection", line.strip()))
                 continue
             for pattern, kind in SPLATS:
                 if pattern.search(line):
                     self.failed.append((f"guest-log: {kind}", line.strip()))
+                    last_header = i
                     break
         if require_done and not done:
             self.failed.append(("guest", "did not reach the end of /init (panic, hang or timeout)"))
+
+    @staticmethod
+    def is_warn_at(line, file, func):
+        """Whether @line is the header of a WARN in @file, function @func."""
+        return (line.startswith("WARNING: ")
+                and re.search(rf"[/ ]{re.escape(file)}:\d+ ", line) is not None
+                and re.search(rf"[ ]{re.escape(func)}\+0x", line) is not None)
 
     @staticmethod
     def excused_lockdep_headers(lines):
@@ -157,6 +217,50 @@ class Run:
             if suite not in self.suites_seen:
                 self.failed.append((suite, "expected suite did not run"))
 
+    def check_expected_cases(self, listed):
+        """Checks the cases of every suite that has cases in @listed, a dict from
+        "suite.case" to whether that case may skip."""
+        suites = {full.split(".", 1)[0] for full in listed}
+        for full, may_skip in listed.items():
+            suite, case = full.split(".", 1)
+            status = self.cases.get(suite, {}).get(case)
+            if status is None:
+                if suite in self.suites_seen:
+                    self.failed.append((full, "expected case did not run"))
+            elif status == "skip" and not may_skip:
+                self.failed.append((full, "skipped, and the case list does not let it skip"))
+        for suite in sorted(suites):
+            for case in self.cases.get(suite, {}):
+                if f"{suite}.{case}" not in listed:
+                    self.failed.append((f"{suite}.{case}",
+                                        "case not in tests/expected-cases (add it on purpose)"))
+
+    def write_cases(self, path, old):
+        """Writes the cases of this run, keeping the may-skip marks of @old."""
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(CASES_HEADER)
+            for suite in sorted(self.cases):
+                for case in sorted(self.cases[suite]):
+                    full = f"{suite}.{case}"
+                    f.write(f"{full} may-skip\n" if old.get(full) else f"{full}\n")
+
+
+CASES_HEADER = """\
+# Every case each suite must report, one "suite.case" per line; "may-skip" after a
+# case lets it skip. A missing case, a case not listed here and a skip not allowed
+# fail the run. Regenerate from a passing run on purpose (STATSFS_WRITE_CASES=1
+# make check), and read the diff.
+"""
+
+
+def read_cases(path):
+    listed = {}
+    for line in read_lines(path):
+        words = line.split("#", 1)[0].split()
+        if words:
+            listed[words[0]] = "may-skip" in words[1:]
+    return listed
+
 
 def read_lines(path):
     with open(path, encoding="utf-8", errors="replace") as f:
@@ -165,15 +269,18 @@ def read_lines(path):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--console", help="guest console log (kernel log with KUnit KTAP)")
+    ap.add_argument("--console", action="append", default=[],
+                    help="a guest console log (kernel log with KUnit KTAP), one per boot")
     ap.add_argument("--ktap", action="append", default=[], help="another KTAP file")
     ap.add_argument("--expect", help="file listing the suites that must run, one per line")
+    ap.add_argument("--expect-cases", help="file listing the cases every suite must report")
+    ap.add_argument("--write-cases", help="write the cases of this run to this file")
     ap.add_argument("--quiet", action="store_true", help="print only failures and the total")
     args = ap.parse_args(argv)
 
     run = Run()
-    if args.console:
-        lines = read_lines(args.console)
+    for console in args.console:
+        lines = read_lines(console)
         run.parse_ktap(lines, "kunit")
         run.check_console(lines, require_done=True)
     for path in args.ktap:
@@ -181,6 +288,11 @@ def main(argv=None):
     if args.expect:
         expected = [line.split("#", 1)[0].strip() for line in read_lines(args.expect)]
         run.check_expected([e for e in expected if e])
+    listed = read_cases(args.expect_cases) if args.expect_cases else {}
+    if args.write_cases:
+        run.write_cases(args.write_cases, listed)
+    elif args.expect_cases:
+        run.check_expected_cases(listed)
 
     if not args.quiet:
         for name in run.skipped:

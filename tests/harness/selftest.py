@@ -15,7 +15,8 @@ import results  # noqa: E402
 
 SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "samples")
 
-# (case name, console log, expect file, exit code wanted, text the report must contain)
+# (case name, console log, expect file, exit code wanted, text the report must contain[,
+#  list of expected cases])
 CASES = [
     ("passing_log_passes", "pass.log", "expect-ok.txt", 0, "2 passed, 0 failed"),
     ("failing_case_fails", "fail-case.log", "expect-ok.txt", 1,
@@ -38,14 +39,48 @@ CASES = [
      "2 passed, 0 failed"),
     ("lockdep_report_of_another_lock_fails", "unexpected-lockdep-in-window.log",
      "expect-ok.txt", 1, "possible circular locking dependency"),
+    ("rcu_stall_fails", "rcu-stall.log", "expect-ok.txt", 1, "FAIL guest-log: RCU stall"),
+    ("hung_task_fails", "hung-task.log", "expect-ok.txt", 1, "FAIL guest-log: hung task"),
+    ("soft_lockup_fails", "soft-lockup.log", "expect-ok.txt", 1, "FAIL guest-log: soft lockup"),
+    ("dropped_printk_messages_fail", "printk-dropped.log", "expect-ok.txt", 1,
+     "printk messages dropped"),
+    ("call_trace_without_header_fails", "orphan-call-trace.log", "expect-ok.txt", 1,
+     "stack trace without a known report header"),
+    ("announced_allocation_failure_passes", "alloc-failure-announced.log", "expect-ok.txt", 0,
+     "2 passed, 0 failed"),
+    ("unannounced_allocation_failure_fails", "alloc-failure-unannounced.log", "expect-ok.txt",
+     1, "allocation failure outside an announced fault injection"),
+    ("warn_from_another_function_fails", "warn-other-function.log", "expect-ok.txt", 1,
+     "stats_fs_module_notify+0x30"),
+    ("second_warn_in_window_fails", "second-warn-in-window.log", "expect-ok.txt", 1,
+     "1 failed"),
+    ("program_timeout_fails", "program-timeout.log", "expect-empty.txt", 1,
+     "FAIL guest_fs: guest_fs timed out after 120 s in case"),
+    ("not_ok_skip_fails", "not-ok-skip.log", "expect-ok.txt", 1,
+     "FAIL statsfs_name.name_with_slash_is_einval: failed"),
+    ("suite_with_no_case_fails", "zero-cases.log", "expect-ok.txt", 1,
+     "FAIL statsfs_name: ran no case"),
+    ("listed_cases_pass", "pass.log", "expect-ok.txt", 0, "2 passed, 0 failed", "cases-ok.txt"),
+    ("missing_case_fails", "pass.log", "expect-ok.txt", 1,
+     "FAIL statsfs_name.name_too_long_is_enametoolong: expected case did not run",
+     "cases-missing.txt"),
+    ("unlisted_case_fails", "pass.log", "expect-ok.txt", 1,
+     "FAIL statsfs_name.name_with_slash_is_einval: case not in", "cases-extra.txt"),
+    ("skip_not_allowed_fails", "skip.log", "expect-ok.txt", 1,
+     "skipped, and the case list does not let it skip", "cases-ok.txt"),
+    ("allowed_skip_passes", "skip.log", "expect-ok.txt", 0, "1 passed, 0 failed",
+     "cases-may-skip.txt"),
 ]
 
 
-def run_case(console, expect):
+def run_case(console, expect, cases=None):
+    argv = ["--console", os.path.join(SAMPLES, console),
+            "--expect", os.path.join(SAMPLES, expect)]
+    if cases:
+        argv += ["--expect-cases", os.path.join(SAMPLES, cases)]
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        rc = results.main(["--console", os.path.join(SAMPLES, console),
-                           "--expect", os.path.join(SAMPLES, expect)])
+        rc = results.main(argv)
     return rc, out.getvalue()
 
 
@@ -56,8 +91,8 @@ def main():
     print("    # Subtest: harness_selftest")
     print(f"    1..{len(CASES)}")
     all_ok = True
-    for i, (name, console, expect, want_rc, want_text) in enumerate(CASES, 1):
-        rc, report = run_case(console, expect)
+    for i, (name, console, expect, want_rc, want_text, *cases) in enumerate(CASES, 1):
+        rc, report = run_case(console, expect, *cases)
         ok = rc == want_rc and want_text in report
         if not ok:
             all_ok = False

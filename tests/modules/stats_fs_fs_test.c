@@ -6,7 +6,11 @@
  *   remove   revoke and remove fs_test/dev1 (files held open must survive)
  *   readd    publish fs_test/dev1 again
  *   revoke   revoke fs_test/dev0 (it stays, reading 0)
- *   churn=N  build and tear down N sources of 60 values under fs_test/churn
+ *   churn=N  publish a generation of N sources under fs_test/churn, each published
+ *            empty and then given its 11 values in one group; then tear down the
+ *            generation before (churn=0: only that)
+ *   pin      publish fs_test/churn/pin, which stays until unpin (or unload)
+ *   unpin    remove it
  *   bench=N  publish N sources of 60 values under bench/ (no reads), or remove them (0)
  *   dbench=N the same tree the debugfs way (a file per value) in debugfs bench/
  *
@@ -91,7 +95,11 @@ static struct fs_test_stats fs_test_data[4] = {
 };
 
 static struct stats_fs_source *fs_test_root, *fs_test_devs[3], *fs_test_sub;
-static struct stats_fs_source *fs_test_churn;
+static struct stats_fs_source *fs_test_churn, *fs_test_pin;
+/* The generation of churn sources published by the last churn=N. */
+static struct stats_fs_source **fs_test_gen;
+static int fs_test_gen_n;
+static unsigned int fs_test_gen_id;
 static DEFINE_MUTEX(fs_test_lock);	/* Serialises actions. */
 
 static struct stats_fs_source *fs_test_dev(int i)
@@ -125,27 +133,11 @@ static void fs_test_drop(struct stats_fs_source **src)
 	*src = NULL;
 }
 
-/* Builds @n sources of the 11 test values under fs_test/churn, and drops them. */
-static int fs_test_churn_once(int n)
+/* Tears down a generation of churn sources, in another order than built. */
+static void fs_test_churn_free(struct stats_fs_source **srcs, int n)
 {
-	struct stats_fs_source **srcs;
-	int i, err = 0;
+	int i;
 
-	srcs = kcalloc(n, sizeof(*srcs), GFP_KERNEL);
-	if (!srcs)
-		return -ENOMEM;
-	for (i = 0; i < n && !err; i++) {
-		srcs[i] = stats_fs_source_create(0, "c%d", i);
-		if (IS_ERR(srcs[i])) {
-			err = PTR_ERR(srcs[i]);
-			break;
-		}
-		err = stats_fs_source_add_values(srcs[i], fs_test_values,
-						 &fs_test_data[i % 3], 0);
-		if (!err)
-			err = stats_fs_source_add_subordinate(fs_test_churn, srcs[i]);
-	}
-	/* Tear down in a different order than built. */
 	for (i = n - 1; i >= 0; i--) {
 		if (IS_ERR_OR_NULL(srcs[i]))
 			continue;
@@ -158,6 +150,45 @@ static int fs_test_churn_once(int n)
 		stats_fs_source_put(srcs[i]);
 	}
 	kfree(srcs);
+}
+
+/*
+ * Publishes a generation of @n sources under fs_test/churn, each empty first and
+ * then given the 11 test values in one group (a reader sees none of them or all),
+ * and tears down the generation before: while readers run, what goes away lies
+ * both before and after what stays (fs_test/churn/pin, fs_test/dev1 once readded).
+ */
+static int fs_test_churn_once(int n)
+{
+	struct stats_fs_source **srcs = NULL;
+	int i, err = 0;
+
+	if (n) {
+		srcs = kcalloc(n, sizeof(*srcs), GFP_KERNEL);
+		if (!srcs)
+			return -ENOMEM;
+	}
+	fs_test_gen_id++;
+	for (i = 0; i < n && !err; i++) {
+		srcs[i] = stats_fs_source_create(0, "c%u_%d", fs_test_gen_id, i);
+		if (IS_ERR(srcs[i])) {
+			err = PTR_ERR(srcs[i]);
+			break;
+		}
+		err = stats_fs_source_add_subordinate(fs_test_churn, srcs[i]);
+		if (!err)
+			err = stats_fs_source_add_values(srcs[i], fs_test_values,
+							 &fs_test_data[i % 3], 0);
+	}
+	if (fs_test_gen)
+		fs_test_churn_free(fs_test_gen, fs_test_gen_n);
+	fs_test_gen = srcs;
+	fs_test_gen_n = n;
+	if (err) {
+		fs_test_churn_free(fs_test_gen, fs_test_gen_n);
+		fs_test_gen = NULL;
+		fs_test_gen_n = 0;
+	}
 	return err;
 }
 
@@ -292,8 +323,24 @@ static int fs_test_action(const char *val, const struct kernel_param *kp)
 		stats_fs_source_revoke(fs_test_devs[0]);
 	} else if (sscanf(val, "state=%d", &n) == 1 && n >= 0 && n <= 2) {
 		WRITE_ONCE(fs_test_data[0].state, n);
-	} else if (sscanf(val, "churn=%d", &n) == 1 && n > 0 && n <= 100000) {
+	} else if (sscanf(val, "churn=%d", &n) == 1 && n >= 0 && n <= 100000) {
 		err = fs_test_churn_once(n);
+	} else if (sysfs_streq(val, "pin")) {
+		if (!fs_test_pin) {
+			fs_test_pin = stats_fs_source_create(0, "pin");
+			err = PTR_ERR_OR_ZERO(fs_test_pin);
+			if (!err)
+				err = stats_fs_source_add_values(fs_test_pin, fs_test_values,
+								 &fs_test_data[0], 0);
+			if (!err)
+				err = stats_fs_source_add_subordinate(fs_test_churn, fs_test_pin);
+			if (err) {
+				fs_test_drop(&fs_test_pin);
+				fs_test_pin = NULL;
+			}
+		}
+	} else if (sysfs_streq(val, "unpin")) {
+		fs_test_drop(&fs_test_pin);
 	} else if (sscanf(val, "bench=%d", &n) == 1 && n >= 0 && n <= 100000) {
 		err = fs_test_bench(n);
 	} else if (sscanf(val, "dbench=%d", &n) == 1 && n >= 0 && n <= 100000) {
@@ -309,7 +356,8 @@ static const struct kernel_param_ops fs_test_action_ops = {
 	.set = fs_test_action,
 };
 module_param_cb(action, &fs_test_action_ops, NULL, 0200);
-MODULE_PARM_DESC(action, "remove, readd, revoke, state=N, churn=N, bench=N, dbench=N");
+MODULE_PARM_DESC(action,
+		 "remove, readd, revoke, state=N, churn=N, pin, unpin, bench=N, dbench=N");
 
 static void fs_test_teardown(void)
 {
@@ -318,6 +366,10 @@ static void fs_test_teardown(void)
 	fs_test_bench_free();
 	fs_test_dbench_free();
 	kfree(bench_desc);
+	if (fs_test_gen)
+		fs_test_churn_free(fs_test_gen, fs_test_gen_n);
+	fs_test_gen = NULL;
+	fs_test_drop(&fs_test_pin);
 	fs_test_drop(&fs_test_churn);
 	fs_test_drop(&fs_test_sub);
 	for (i = 0; i < ARRAY_SIZE(fs_test_devs); i++)

@@ -172,6 +172,28 @@ TEST_F(fs, layout_and_contents)
 	expect_text(_metadata, "aggr_count_zero", T "/u16", "3\n");
 	expect_text(_metadata, "aggr_min_unsigned", T "/u8", "1\n");
 	expect_text(_metadata, "aggr_sum_signed", T "/s8", "-3\n");
+	/* The same numbers, as the publisher set them, in the bulk file's records. */
+	{
+		static const char *const known[] = {
+			"dev0/u64 100", "dev0/s64 -7", "dev0/u32 4000000000", "dev0/s16 -300",
+			"dev0/sub/u64 1", "dev1/u16 7", "dev1/s8 1", "u64 124", "s64 -9",
+			"u32 4000000000", "s32 -1", "u16 3", "u8 1", "s8 -3",
+		};
+		size_t len, k;
+		char *text = read_chunked(T "/.values", 7, &len);
+		struct lines l = {};
+		int i, found;
+
+		lines_of(&l, text ? text : "");
+		for (k = 0; k < ARRAY_SIZE(known); k++) {
+			for (i = 0, found = 0; i < l.n; i++)
+				found += !strcmp(l.line[i], known[k]);
+			CHECK(found == 1, "values_hold_the_publishers_numbers",
+			      "\"%s\" %d times in .values", known[k], found);
+		}
+		free(text);
+		lines_free(&l);
+	}
 	/* The Rust sample: two workers and a hidden one, aggregates at the top. */
 	expect_list(_metadata, "rust_tree_layout", MNT "/rust_sample",
 		    "balance busy errors jobs queue_depth worker0 worker1");
@@ -672,19 +694,49 @@ TEST_F(fs, lifetimes)
 		  "publisher_reloads", "reload failed");
 }
 
-/* Walks and reads the whole tree; returns the number of read errors other than ENOENT. */
+/*
+ * The entries present throughout the stress run, in creation order around the
+ * churning directory: dev0 and its sub before fs_test/churn's generations, pin
+ * between the first generation and the later ones, dev1 (readded) after them all.
+ */
+static const char *const stress_probes[] = {
+	"dev0/u64", "dev0/sub/u64", "churn/pin/u64", "dev1/u64",
+};
+
+/* Whether @name is among the @n names a listing showed. */
+static bool listed(const char *name, const char *const *names, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
+/*
+ * Walks and reads the whole tree; returns the number of read errors other than
+ * ENOENT, plus one for each listing of fs_test, fs_test/churn or fs_test/dev0 that
+ * missed a probe present throughout.
+ */
 static int walk(const char *dir)
 {
+	static const char *const probes[] = { "dev0", "churn", "dev1", "pin", "sub" };
+	const char *seen[64];
 	char path[512], buf[300];
+	int bad = 0, nseen = 0;
 	struct dirent *e;
 	DIR *d = opendir(dir);
-	int bad = 0;
+	size_t i;
 
 	if (!d)
 		return errno == ENOENT ? 0 : 1;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
+		for (i = 0; i < ARRAY_SIZE(probes); i++)
+			if (!strcmp(e->d_name, probes[i]) && nseen < 64)
+				seen[nseen++] = probes[i];
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (e->d_type == DT_DIR) {
 			bad += walk(path);
@@ -695,13 +747,21 @@ static int walk(const char *dir)
 		}
 	}
 	closedir(d);
+	if (!strcmp(dir, T))
+		bad += !listed("dev0", seen, nseen) + !listed("churn", seen, nseen) +
+		       !listed("dev1", seen, nseen);
+	if (!strcmp(dir, T "/churn"))
+		bad += !listed("pin", seen, nseen);
+	if (!strcmp(dir, T "/dev0"))
+		bad += !listed("sub", seen, nseen);
 	return bad;
 }
 
 /*
  * Reads fs_test/.values over and over with reads of 1, 7 and 64 KiB bytes: every line is
- * "path value", every churn source that shows has all its 11 values (never half a
- * source), and the sources present throughout always show. Exits non-zero otherwise.
+ * "path value", every churn source that shows has all its 11 values (its one group
+ * is seen whole or not at all), and every probe present throughout shows. Exits
+ * non-zero otherwise.
  */
 static int values_reader(void)
 {
@@ -711,7 +771,7 @@ static int values_reader(void)
 	for (pass = 0; pass < 9 && !bad; pass++) {
 		struct lines l = {};
 		char *text, src[64] = "";
-		size_t len;
+		size_t len, k;
 		int i, in_src = 0, seen = 0;
 
 		text = read_chunked(T "/.values", chunks[pass % 3], &len);
@@ -719,29 +779,29 @@ static int values_reader(void)
 			return 10;
 		lines_of(&l, text);
 		for (i = 0; i < l.n && !bad; i++) {
-			char *sp = strchr(l.line[i], ' ');
+			char *sp = strchr(l.line[i], ' '), *name = l.line[i] + 6, *end;
 
 			if (!sp || sp == l.line[i] || !sp[1] || strchr(sp + 1, ' '))
 				bad = 11;
-			seen += !strncmp(l.line[i], "dev0/u64 ", 9) ||
-				!strncmp(l.line[i], "dev1/u64 ", 9) ||
-				!strncmp(l.line[i], "dev0/sub/u64 ", 13);
-			/* churn/cN/<value>: count the lines of each churn source in a row. */
-			if (!strncmp(l.line[i], "churn/c", 7)) {
-				size_t n = strchr(l.line[i] + 6, '/') - l.line[i];
-
-				if (strncmp(src, l.line[i], n) || src[n]) {
-					if (in_src && in_src != 11)
-						bad = 12;
-					snprintf(src, sizeof(src), "%.*s", (int)n, l.line[i]);
-					in_src = 0;
-				}
-				in_src++;
+			for (k = 0; k < ARRAY_SIZE(stress_probes); k++)
+				seen += !strncmp(l.line[i], stress_probes[k],
+						 strlen(stress_probes[k])) &&
+					l.line[i][strlen(stress_probes[k])] == ' ';
+			/* churn/<source>/<value>: count each source's lines in a row. */
+			if (strncmp(l.line[i], "churn/", 6) || !(end = strchr(name, '/')) ||
+			    end > sp || !strncmp(name, "pin/", 4))
+				continue;
+			if (strncmp(src, name, end - name) || src[end - name]) {
+				if (in_src && in_src != 11)
+					bad = 12;
+				snprintf(src, sizeof(src), "%.*s", (int)(end - name), name);
+				in_src = 0;
 			}
+			in_src++;
 		}
 		if (in_src && in_src != 11)
 			bad = 12;
-		if (seen != 3)
+		if (seen != ARRAY_SIZE(stress_probes))
 			bad = 13;
 		free(text);
 		lines_free(&l);
@@ -785,6 +845,15 @@ TEST_F_TIMEOUT(fs, stress, 600)
 	pid_t readers[5];
 	int i, status, bad = 0, err = 0;
 
+	/*
+	 * A first generation of churn sources, pin after it, dev1 after the churning
+	 * directory: from here on, each round removes the generation before (at first
+	 * the one before pin) while the readers step through.
+	 */
+	ASSERT_EQ(0, put(ACTION, "churn=100", 9));
+	ASSERT_EQ(0, put(ACTION, "pin", 3));
+	ASSERT_EQ(0, put(ACTION, "remove", 6));
+	ASSERT_EQ(0, put(ACTION, "readd", 5));
 	for (i = 0; i < 5; i++) {
 		readers[i] = fork();
 		if (readers[i] == 0 && i == 3)
@@ -799,17 +868,20 @@ TEST_F_TIMEOUT(fs, stress, 600)
 			_exit(b ? 1 : 0);
 		}
 	}
-	/* 15 x 100 sources of 11 values built and torn down while they read. */
-	for (i = 0; i < 15 && !err; i++)
+	/* 8 x 100 sources of 11 values built and torn down while they read. */
+	for (i = 0; i < 8 && !err; i++)
 		err = put(ACTION, "churn=100", 9);
+	if (!err)
+		err = put(ACTION, "churn=0", 7);
 	for (i = 0; i < 5; i++)
 		if (waitpid(readers[i], &status, 0) != readers[i] || !WIFEXITED(status) ||
 		    WEXITSTATUS(status)) {
 			TH_LOG("reader %d: status %#x", i, status);
 			bad++;
 		}
-	CHECK(err == 0, "churn_1500_sources", "churn failed: %s", strerror(err));
+	CHECK(err == 0, "churn_900_sources", "churn failed: %s", strerror(err));
 	CHECK(bad == 0, "readers_saw_no_errors", "%d readers failed", bad);
+	CHECK_OK("unpin", put(ACTION, "unpin", 5));
 	expect_list(_metadata, "churn_left_nothing", T "/churn",
 		    "bool gauge s16 s32 s64 s8 state u16 u32 u64 u8");
 }

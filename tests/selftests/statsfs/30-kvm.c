@@ -17,6 +17,8 @@
  * unloading KVM with files open.
  */
 #define _GNU_SOURCE
+#define STATSFS_DESTRUCTIVE "unloads and reloads kvm and kvm_amd, and injects allocation failures"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -909,6 +911,8 @@ static void creation_under_failed_allocations(TEST_METADATA)
 	}
 	debugfs_entries = debugfs_vm_entries(fd);
 	close(fd);
+	/* The allocator's reports of the failures injected here are expected. */
+	kmsg("statsfs-test: expect allocation failures\n");
 	for (nth = 1; nth < 3000 && injected && !why[0];
 	     nth += in_debugfs ? DEBUGFS_STRIDE : 1, vm_runs++) {
 		int nfd = fail_nth(nth);
@@ -972,6 +976,7 @@ static void creation_under_failed_allocations(TEST_METADATA)
 	CHECK(!why[0] && !injected && vcpu_failures > 0,
 		  "vcpu_creation_with_failed_allocations", "%s (%d runs, %d failed)", why,
 		  vcpu_runs, vcpu_failures);
+	kmsg("statsfs-test: expect end\n");
 	printf("# failed allocations: %d VM creations (%d failed), %d vCPU creations (%d failed)\n",
 	       vm_runs, vm_failures, vcpu_runs, vcpu_failures);
 }
@@ -1098,9 +1103,78 @@ static const char *const schema_kinds[] = {
 };
 static const char *const schema_units[] = { "none", "bytes", "seconds", "cycles", "boolean" };
 
+/* The descriptor named @name in @s, or NULL. */
+static struct kvm_stats_desc *desc_named(const struct stats *s, const char *name, size_t len)
+{
+	unsigned int n;
+
+	for (n = 0; n < s->h.num_desc; n++) {
+		struct kvm_stats_desc *d = stats_desc(s, n);
+
+		if (strlen(d->name) == len && !strncmp(d->name, name, len))
+			return d;
+	}
+	return NULL;
+}
+
 /*
- * kvm/.values against per-file reads; a VM's .stats, parsed with <linux/kvm.h>'s structs,
- * against KVM's own stats fds; a VM's .schema against the fds' descriptors.
+ * Line @line of a VM's .values ("<path> <value>") against KVM's stats fds: the VM's
+ * statistics, each vCPU's (vcpuN/...), and the VM's aggregates of its vCPUs' (the sum
+ * over the fds, the maximum for a peak). A histogram's line names its bucket
+ * (<path>/<bucket>). Returns -1 if KVM has no such statistic, else whether it differs.
+ */
+static int values_line_differs(const char *line, const struct stats *vm_stats,
+			       const struct stats *vcpus, int nr_vcpus)
+{
+	const char *sp = strrchr(line, ' '), *name = line, *slash;
+	unsigned long long got = sp ? strtoull(sp + 1, NULL, 10) : 0, want = 0;
+	const struct stats *only = NULL;
+	struct kvm_stats_desc *d;
+	unsigned int bucket = 0;
+	size_t len;
+	int j;
+
+	if (!sp)
+		return 1;
+	if (!strncmp(name, "vcpu", 4) && strchr(name, '/') < sp) {
+		j = atoi(name + 4);
+		if (j >= nr_vcpus)
+			return -1;
+		only = &vcpus[j];
+		name = strchr(name, '/') + 1;
+	}
+	slash = strchr(name, '/');
+	len = (slash && slash < sp ? slash : sp) - name;
+	if (slash && slash < sp)
+		bucket = atoi(slash + 1);
+	if (only) {
+		d = desc_named(only, name, len);
+		if (!d || bucket >= d->size)
+			return -1;
+		return stats_data(only, d)[bucket] != got;
+	}
+	d = desc_named(vm_stats, name, len);
+	if (d)
+		return bucket >= d->size ? -1 : stats_data(vm_stats, d)[bucket] != got;
+	for (j = 0; j < nr_vcpus; j++) {
+		uint64_t v;
+
+		d = desc_named(&vcpus[j], name, len);
+		if (!d || bucket >= d->size)
+			return -1;
+		v = stats_data(&vcpus[j], d)[bucket];
+		if ((d->flags & KVM_STATS_TYPE_MASK) == KVM_STATS_TYPE_PEAK)
+			want = v > want ? v : want;
+		else
+			want += v;
+	}
+	return nr_vcpus ? want != got : -1;
+}
+
+/*
+ * kvm/.values against per-file reads; a VM's .values and its .stats, parsed with
+ * <linux/kvm.h>'s structs, against KVM's own stats fds; a VM's .schema against the
+ * fds' descriptors.
  */
 static void metadata_files(TEST_METADATA)
 {
@@ -1160,6 +1234,23 @@ static void metadata_files(TEST_METADATA)
 	CHECK(!bad && compared > 40, "vm_stats_file_equals_kvm_stats_fds",
 	      "%u of %u descriptors differ", bad, compared);
 	free(k.buf);
+
+	/* The VM's .values, line by line, against the same fds. */
+	snprintf(path, sizeof(path), "%s/%s/.values", KVM_DIR, vm->name);
+	text = read_chunked(path, 4096, &len);
+	lines_free(&got);
+	lines_of(&got, text ? text : "");
+	free(text);
+	bad = compared = 0;
+	for (i = 0; (int)i < got.n; i++) {
+		int r = values_line_differs(got.line[i], &vs, cs, vm->nr_vcpus);
+
+		compared += r >= 0;
+		if (r > 0 && !bad++)
+			TH_LOG("%s: \"%s\" differs from KVM's fds", path, got.line[i]);
+	}
+	CHECK(!bad && compared > 100, "vm_values_file_equals_kvm_stats_fds",
+	      "%u of %u lines differ (%d lines)", bad, compared, got.n);
 
 	/* .schema: kind, unit and scale as KVM's descriptors say. */
 	snprintf(path, sizeof(path), "%s/%s/.schema", KVM_DIR, vm->name);

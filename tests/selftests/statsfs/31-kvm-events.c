@@ -17,6 +17,8 @@
  *   VM's are its stats fd's, and kvm/'s the maximum over the VMs, not the sum.
  */
 #define _GNU_SOURCE
+#define STATSFS_DESTRUCTIVE "reloads kvm_amd (npt=0) and switches kvm.stats_debugfs"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>

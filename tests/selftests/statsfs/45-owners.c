@@ -11,6 +11,8 @@
  *   a file held open across the unload reads 0, the name is gone, A is intact.
  */
 #define _GNU_SOURCE
+#define STATSFS_DESTRUCTIVE "provokes a WARN on purpose (fatal with panic_on_warn)"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/klog.h>
@@ -97,7 +99,7 @@ TEST_F(owners, forgotten_values_are_revoked_on_unload)
 	fd = open(MNT "/owner/hits", O_RDONLY);
 	CHECK(fd >= 0, "open_across_unload", "%s", strerror(errno));
 	/* The judge accepts this one WARN, from statsfs's module notifier. */
-	kmsg("statsfs-test: expect WARN from stats_fs_owners.c\n");
+	kmsg("statsfs-test: expect WARN from stats_fs_owners.c:stats_fs_module_notify\n");
 	CHECK_OK("unload_forgetful_visitor", unload_module("stats_fs_visitor_test"));
 	kmsg("statsfs-test: expect end\n");
 	CHECK(klog_has("statsfs: module stats_fs_visitor_test unloaded with 1 value groups"),

@@ -13,6 +13,8 @@
  *   before. kmemleak, run after the in-guest tests, finds any leak.
  */
 #define _GNU_SOURCE
+#define STATSFS_DESTRUCTIVE "injects allocation failures into the kernel"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -26,6 +26,8 @@
  * Each target is a line "bench target ...: met|missed".
  */
 #define _GNU_SOURCE
+#define STATSFS_DESTRUCTIVE "reloads kvm with its statsfs and debugfs switches"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/mount.h>

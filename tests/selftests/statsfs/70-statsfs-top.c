@@ -7,6 +7,8 @@
  * exits of every VM, and /sys/class/net/lo/statistics for loopback.
  */
 #define _GNU_SOURCE
+#define STATSFS_DESTRUCTIVE "reloads kvm"
+
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mount.h>

@@ -7,6 +7,8 @@
  * Runs last: it leaves statsfs unloaded.
  */
 #define _GNU_SOURCE
+#define STATSFS_DESTRUCTIVE "unloads statsfs"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>

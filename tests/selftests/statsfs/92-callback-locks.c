@@ -11,10 +11,13 @@
  * circular locking dependency, which this program announces to the result
  * judge.
  *
- * Lockdep turns itself off after its first report, so this runs after every
- * test that relies on it: only 95-lockdown comes later.
+ * Lockdep turns itself off after its first report, so this runs in a boot of
+ * its own (statsfs_mode=lockdep, scripts/check.sh), and every other test with
+ * lockdep on.
  */
 #define _GNU_SOURCE
+#define STATSFS_DESTRUCTIVE "provokes a lockdep report on purpose, which turns lockdep off"
+
 #include <stdlib.h>
 #include <sys/klog.h>
 

@@ -7,6 +7,8 @@
  * the last one after 90-lifecycle unloaded statsfs, which this test loads again).
  */
 #define _GNU_SOURCE
+#define STATSFS_DESTRUCTIVE "locks the running kernel down until the next boot"
+
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
