@@ -9,12 +9,13 @@
 #   make bench     statsfs vs debugfs: memory and read time, 1,000 sources x 60 values
 #   make shell     an interactive shell in the guest, statsfs mounted
 #   make kunit     the KUnit suites through tools/testing/kunit/kunit.py (QEMU x86_64)
+#   make mutants   realistic mistakes applied one by one, and the suites that catch them
 #
 # Kbuild reads ./Kbuild for the module itself.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: modules clean demo check bench shell kunit
+.PHONY: modules clean demo check bench shell kunit mutants
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_STATS_FS=m modules
@@ -34,6 +35,10 @@ bench:
 
 kunit:
 	scripts/kunit.sh
+
+mutants:
+	scripts/setup.sh
+	tests/mutants/run.py $(MUTANTS)
 
 shell:
 	scripts/setup.sh
