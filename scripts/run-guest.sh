@@ -79,10 +79,14 @@ qemu+=(-serial "file:$console" -serial "file:$results" -monitor none)
 log "booting the guest ($mode, timeout ${GUEST_TIMEOUT}s); console log: $console"
 start=$(date +%s)
 rc=0
-timeout --foreground -k 10 "$GUEST_TIMEOUT" "${qemu[@]}" </dev/null >/dev/null 2>&1 || rc=$?
-log "guest ran $(($(date +%s) - start)) s"
+qemu_log=$OUT/qemu-$mode.log
+timeout --foreground -k 10 "$GUEST_TIMEOUT" "${qemu[@]}" </dev/null >"$qemu_log" 2>&1 || rc=$?
+log "guest ran $(($(date +%s) - start)) s, QEMU exit status $rc"
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	echo "statsfs-harness: guest timed out after ${GUEST_TIMEOUT}s" >>"$console"
+elif [ "$rc" != 0 ] || [ -s "$qemu_log" ]; then
+	# QEMU itself failed: the judge finds no end of /init; say why here.
+	echo "statsfs-harness: QEMU exited with status $rc: $(tr '\n' ' ' <"$qemu_log" | head -c 500)" >>"$console"
 fi
 if [ "$mode" = demo ]; then
 	sed -n '/statsfs-guest:/,$p' "$console" | sed 's/\r$//'
