@@ -14,13 +14,41 @@ use std::fmt;
 use std::path::Path;
 
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, MetricEncoder, NoLabelSet};
+use prometheus_client::encoding::{
+    DescriptorEncoder, EncodeLabelValue, LabelValueEncoder, MetricEncoder, NoLabelSet,
+};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::tree::{self, ReadError, Schema, Snapshot, Value};
 
 type Labels = Vec<(String, String)>;
+
+/// A label value as both exposition formats write it: `\`, `"` and newline escaped.
+/// `prometheus-client` writes label values as they are, so a device named `x"}1` or a
+/// directory name holding a newline would end the label set or the line early.
+struct Escaped<'a>(&'a str);
+
+/// A HELP text as both exposition formats write it: `\` and newline escaped (which
+/// `prometheus-client` leaves to its caller).
+fn escape_help(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('\n', "\\n")
+}
+
+impl EncodeLabelValue for Escaped<'_> {
+    fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> fmt::Result {
+        use std::fmt::Write;
+        for c in self.0.chars() {
+            match c {
+                '\\' => encoder.write_str("\\\\")?,
+                '"' => encoder.write_str("\\\"")?,
+                '\n' => encoder.write_str("\\n")?,
+                c => encoder.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
 
 #[derive(Debug, Clone)]
 enum Sample {
@@ -173,7 +201,7 @@ fn families(snap: &Snapshot, with_aggregates: bool) -> Families {
             .0
             .entry(format!("statsfs_{base}"))
             .or_insert_with(|| Family {
-                help: format!("statsfs {}", generic_path(path, bucket.is_some())),
+                help: escape_help(&format!("statsfs {}", generic_path(path, bucket.is_some()))),
                 unit,
                 kind,
                 samples: BTreeMap::new(),
@@ -262,7 +290,11 @@ impl Collector for Families {
                     // The family's own sample, without "{}".
                     encode_sample(&mut metric, sample, fam.kind)?;
                 } else {
-                    encode_sample(&mut metric.encode_family(labels)?, sample, fam.kind)?;
+                    let escaped: Vec<(&str, Escaped<'_>)> = labels
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), Escaped(v)))
+                        .collect();
+                    encode_sample(&mut metric.encode_family(&escaped)?, sample, fam.kind)?;
                 }
             }
         }
@@ -272,7 +304,8 @@ impl Collector for Families {
 
 /// The Prometheus text format (0.0.4) of an OpenMetrics exposition, for clients that do
 /// not ask for OpenMetrics (and for `promtool check metrics`): a counter's HELP and TYPE
-/// name its `_total` samples, and there is no UNIT or EOF line.
+/// name its `_total` samples, a value of no known type is `untyped`, and there is no UNIT
+/// or EOF line.
 pub fn to_prometheus_text(openmetrics: &str) -> String {
     let mut counters = std::collections::HashSet::new();
     for line in openmetrics.lines() {
@@ -294,7 +327,15 @@ pub fn to_prometheus_text(openmetrics: &str) -> String {
                 .contains(name)
                 .then(|| format!("{p}{name}_total {tail}"))
         });
-        out.push_str(rewritten.as_deref().unwrap_or(line));
+        let line = rewritten.as_deref().unwrap_or(line);
+        // OpenMetrics's "unknown" is the text format's "untyped" (promtool accepts no other).
+        match line
+            .strip_prefix("# TYPE ")
+            .and_then(|r| r.strip_suffix(" unknown"))
+        {
+            Some(name) => out.push_str(&format!("# TYPE {name} untyped")),
+            None => out.push_str(line),
+        }
         out.push('\n');
     }
     out

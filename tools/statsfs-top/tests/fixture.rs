@@ -521,3 +521,41 @@ fn top_renders_and_follows_keys() {
     app.key(KeyCode::Char('q'));
     assert!(app.quit);
 }
+
+#[test]
+fn exporter_escapes_hostile_names() {
+    // A network device named to end the label set, and a directory name holding a newline
+    // and a metric of its own: both stay label values.
+    let dir = tempfile::tempdir().unwrap();
+    let evil_dev = dir.path().join("net/dev/x\"}1 \\");
+    std::fs::create_dir_all(&evil_dev).unwrap();
+    std::fs::write(evil_dev.join("rx_bytes"), "7\n").unwrap();
+    let evil_dir = dir.path().join("other/a\nevil_metric{a=\"b\"} 5");
+    std::fs::create_dir_all(&evil_dir).unwrap();
+    std::fs::write(evil_dir.join("count"), "3\n").unwrap();
+    let text = prom::exposition(dir.path(), false).unwrap();
+    assert!(
+        text.contains("statsfs_net_rx_bytes{device=\"x\\\"}1 \\\\\"} 7"),
+        "{text}"
+    );
+    assert!(
+        text.contains("{path=\"a\\nevil_metric{a=\\\"b\\\"} 5\"} 3"),
+        "{text}"
+    );
+    assert!(
+        !text.lines().any(|l| l.starts_with("evil_metric")),
+        "{text}"
+    );
+    // Every sample line is one metric name, its labels, one value.
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        assert!(line.starts_with("statsfs_"), "{line:?} in {text}");
+    }
+}
+
+#[test]
+fn text_format_calls_unknown_untyped() {
+    let om = "# HELP statsfs_x statsfs x\n# TYPE statsfs_x unknown\nstatsfs_x 1\n# EOF\n";
+    let text = prom::to_prometheus_text(om);
+    assert!(text.contains("# TYPE statsfs_x untyped\n"), "{text}");
+    assert!(!text.contains("unknown"), "{text}");
+}
