@@ -22,7 +22,7 @@ statsfs_million=${BENCH_MILLION:-16667}" \
 	"$STATSFS_ROOT/scripts/run-guest.sh" bench
 grep -h '# bench' "$OUT/guest-results.ktap" | sed 's/^ *# //'
 # Every benchmark says when it ran to its end; one that stopped half-way fails here.
-for b in scale kvm bulk; do
+for b in scale kvm bulk net; do
 	tr -d '\r' <"$OUT/guest-results.ktap" | grep -q "# bench done $b$" ||
 		{ echo "bench.sh: benchmark $b did not run to its end" >&2; exit 1; }
 done

@@ -70,4 +70,5 @@ exec python3 "$STATSFS_ROOT/tests/harness/results.py" \
 	--ktap "$OUT/host-statsfs-top.ktap" \
 	--expect "$STATSFS_ROOT/tests/expected-suites" \
 	--expect-cases "$STATSFS_ROOT/tests/expected-cases" \
+	--expect-bench bulk --expect-bench kvm --expect-bench scale --expect-bench net \
 	${STATSFS_WRITE_CASES:+--write-cases "$STATSFS_ROOT/tests/expected-cases"} --quiet

@@ -71,6 +71,8 @@ PROGRAM_TIMEOUT = re.compile(r"statsfs-guest: (?P<what>.*) timed out after")
 EXPECT_LOCKDEP = re.compile(r"statsfs-test: expect lockdep report naming (?P<lock>\S+)")
 LOCKDEP_HEADER = "WARNING: possible circular locking dependency detected"
 TIMEOUT_MARK = "statsfs-harness: guest timed out"
+# A benchmark's last line: its figures are all there.
+BENCH_DONE = re.compile(r"# bench done (\S+)\s*$")
 
 
 def clean(line):
@@ -274,6 +276,8 @@ def main(argv=None):
     ap.add_argument("--ktap", action="append", default=[], help="another KTAP file")
     ap.add_argument("--expect", help="file listing the suites that must run, one per line")
     ap.add_argument("--expect-cases", help="file listing the cases every suite must report")
+    ap.add_argument("--expect-bench", action="append", default=[],
+                    help='a benchmark that must print "bench done NAME" (ran to its end)')
     ap.add_argument("--write-cases", help="write the cases of this run to this file")
     ap.add_argument("--quiet", action="store_true", help="print only failures and the total")
     args = ap.parse_args(argv)
@@ -283,8 +287,14 @@ def main(argv=None):
         lines = read_lines(console)
         run.parse_ktap(lines, "kunit")
         run.check_console(lines, require_done=True)
+    done = set()
     for path in args.ktap:
-        run.parse_ktap(read_lines(path), path.rsplit("/", 1)[-1])
+        lines = read_lines(path)
+        run.parse_ktap(lines, path.rsplit("/", 1)[-1])
+        done.update(m.group(1) for m in map(BENCH_DONE.search, lines) if m)
+    for bench in args.expect_bench:
+        if bench not in done:
+            run.failed.append((f"bench {bench}", "did not run to its end (no \"bench done\")"))
     if args.expect:
         expected = [line.split("#", 1)[0].strip() for line in read_lines(args.expect)]
         run.check_expected([e for e in expected if e])

@@ -16,7 +16,7 @@ import results  # noqa: E402
 SAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "samples")
 
 # (case name, console log, expect file, exit code wanted, text the report must contain[,
-#  list of expected cases])
+#  list of expected cases, or more arguments])
 CASES = [
     ("passing_log_passes", "pass.log", "expect-ok.txt", 0, "2 passed, 0 failed"),
     ("failing_case_fails", "fail-case.log", "expect-ok.txt", 1,
@@ -70,13 +70,22 @@ CASES = [
      "skipped, and the case list does not let it skip", "cases-ok.txt"),
     ("allowed_skip_passes", "skip.log", "expect-ok.txt", 0, "1 passed, 0 failed",
      "cases-may-skip.txt"),
+    ("finished_benchmark_passes", "pass.log", "expect-ok.txt", 0, "3 passed, 0 failed",
+     ["--ktap", "bench-done.ktap", "--expect-bench", "net"]),
+    ("unfinished_benchmark_fails", "pass.log", "expect-ok.txt", 1,
+     "FAIL bench scale: did not run to its end", ["--ktap", "bench-done.ktap",
+                                                    "--expect-bench", "scale"]),
 ]
 
 
 def run_case(console, expect, cases=None):
     argv = ["--console", os.path.join(SAMPLES, console),
             "--expect", os.path.join(SAMPLES, expect)]
-    if cases:
+    if isinstance(cases, list):
+        # Extra arguments; the file after --ktap is a sample.
+        argv += [os.path.join(SAMPLES, a) if prev == "--ktap" else a
+                 for prev, a in zip([None] + cases, cases)]
+    elif cases:
         argv += ["--expect-cases", os.path.join(SAMPLES, cases)]
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
