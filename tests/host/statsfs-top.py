@@ -206,6 +206,20 @@ scrape_configs:
         case(name, got.get(q) == want, f"{q}: got {got.get(q)}, want {want}")
 
 
+def usage_errors(binary, root):
+    """Mistakes on the command line: exit status 2 and a message naming the option."""
+    for name, args, want in (
+        ("bad_interval_is_refused", ["-s", "nan", "-1"], "--set-delay"),
+        ("negative_interval_is_refused", ["-s", "-1", "-1"], "--set-delay"),
+        ("bad_regex_names_fields", ["-f", "(", "-1"], "-f/--fields"),
+        ("live_view_without_terminal_is_refused", [], "needs a terminal"),
+    ):
+        p = subprocess.run([binary, "--root", root] + args, capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL, timeout=20)
+        case(name, p.returncode == 2 and want in p.stderr and "panicked" not in p.stderr,
+             f"exit {p.returncode}: {p.stderr[-300:]!r}")
+
+
 def main():
     binary = sys.argv[1]
     cargo_tests()
@@ -223,6 +237,7 @@ def main():
             with open(os.path.join(vcpu, name), "w") as f:
                 f.write(value + "\n")
         exporter(binary, root)
+        usage_errors(binary, root)
         live_view(binary, root)
         prometheus_scrape(binary, root, work)
     print("KTAP version 1")

@@ -53,8 +53,8 @@ struct Cli {
     /// JSON instead of columns (--once and --log).
     #[arg(long, global = true)]
     json: bool,
-    /// Seconds between refreshes (default 3 in top, 1 otherwise).
-    #[arg(short = 's', long = "set-delay", global = true)]
+    /// Seconds between refreshes (default 3 in top, 1 otherwise), 0.1 to 3600.
+    #[arg(short = 's', long = "set-delay", global = true, value_parser = parse_delay)]
     delay: Option<f64>,
     /// Leave out records (and with --once, values) that did not change.
     #[arg(short = 'z', long = "skip-zero-records", global = true)]
@@ -90,8 +90,35 @@ enum Command {
     },
 }
 
+/// An interval in seconds: a finite number from 0.1 to 3600 (`nan`, `inf`, `0` and
+/// `-1` are refused with a message, not a panic).
+fn parse_delay(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && (0.1..=3600.0).contains(&x) => Ok(x),
+        _ => Err(format!("{s:?} is not a number of seconds from 0.1 to 3600")),
+    }
+}
+
+/// A mistake on the command line that clap cannot see: exit status 2, as clap's own.
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
 fn selection(cli: &Cli) -> anyhow::Result<Selection> {
-    let fields = cli.fields.as_deref().map(Regex::new).transpose()?;
+    let fields = cli
+        .fields
+        .as_deref()
+        .map(|f| {
+            Regex::new(f).map_err(|e| Usage(format!("-f/--fields: not a regular expression: {e}")))
+        })
+        .transpose()?;
     let dirs = if let Some(pid) = cli.pid {
         view::guest_dirs_of_pid(&cli.root, pid)?
     } else if let Some(guest) = &cli.guest {
@@ -199,16 +226,23 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     }
     let sel = selection(cli)?;
     let logging = cli.log || cli.log_to_file.is_some() || matches!(cli.command, Some(Command::Log));
-    let delay = Duration::from_secs_f64(
-        cli.delay
-            .unwrap_or(if logging || cli.once { 1.0 } else { 3.0 })
-            .clamp(0.1, 3600.0),
-    );
+    let delay =
+        Duration::from_secs_f64(
+            cli.delay
+                .unwrap_or(if logging || cli.once { 1.0 } else { 3.0 }),
+        );
     if cli.once {
         once(cli, &sel, delay)
     } else if logging {
         log(cli, &sel, delay)
     } else {
+        use std::io::IsTerminal;
+        if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
+            return Err(Usage(
+                "the live view needs a terminal; use --once or --log (or serve)".into(),
+            )
+            .into());
+        }
         // Fail before the screen switches if the tree cannot be read at all.
         view::read(&sel)?;
         tui::run(tui::App::new(sel, cli.proc.clone(), delay))
@@ -227,6 +261,9 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("statsfs-top: {e}");
+            if e.downcast_ref::<Usage>().is_some() {
+                return ExitCode::from(2);
+            }
             ExitCode::FAILURE
         }
     }
