@@ -1235,6 +1235,42 @@ static void metadata_files(TEST_METADATA)
 	      "%u of %u descriptors differ", bad, compared);
 	free(k.buf);
 
+	/*
+	 * The VM's directory, listed (more than 64 entries: several of statsfs's readdir
+	 * batches, in one getdents64 call), shows every statistic of its fds: its own and
+	 * its vCPUs' sums.
+	 */
+	snprintf(path, sizeof(path), "%s/%s", KVM_DIR, vm->name);
+	{
+		DIR *dir = opendir(path);
+		struct dirent *e;
+		struct lines listed = {};
+		unsigned int missing = 0, entries = 0;
+		const struct stats *all[] = { &vs, &cs[0] };
+		unsigned int a, n;
+		int l, found;
+
+		while (dir && (e = readdir(dir))) {
+			lines_add(&listed, e->d_name, strlen(e->d_name));
+			entries++;
+		}
+		if (dir)
+			closedir(dir);
+		for (a = 0; a < ARRAY_SIZE(all); a++) {
+			for (n = 0; n < all[a]->h.num_desc; n++) {
+				const char *name = stats_desc(all[a], n)->name;
+
+				for (l = 0, found = 0; l < listed.n; l++)
+					found |= !strcmp(listed.line[l], name);
+				if (!found && !missing++)
+					TH_LOG("%s: %s not listed", path, name);
+			}
+		}
+		CHECK(dir && !missing && entries > 64, "vm_directory_lists_every_statistic",
+		      "%u statistics missing from %u entries", missing, entries);
+		lines_free(&listed);
+	}
+
 	/* The VM's .values, line by line, against the same fds. */
 	snprintf(path, sizeof(path), "%s/%s/.values", KVM_DIR, vm->name);
 	text = read_chunked(path, 4096, &len);
