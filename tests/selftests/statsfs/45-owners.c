@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bulk_util.h"
 #include "harness.h"
 #include "util.h"
 
@@ -110,6 +111,20 @@ TEST_F(owners, forgotten_values_are_revoked_on_unload)
 	close(fd);
 	CHECK_ERRNO("name_gone", stat(MNT "/owner/hits", &st), ENOENT);
 	CHECK(read_number(MNT "/owner/own") == 11, "owner_intact", "own");
+	/*
+	 * The bulk record of the owner's directory, with the revoked group among its
+	 * groups and a live one after it: the visitor again.
+	 */
+	CHECK_OK("load_visitor_again", load_module(VISITOR_KO));
+	{
+		size_t len;
+		char *text = read_chunked(MNT "/owner/.values", 7, &len);
+
+		CHECK(text && strstr(text, "own 11\n") && strstr(text, "hits 42\n"),
+		      "values_record_past_a_revoked_group", "%s", text ? text : strerror(errno));
+		free(text);
+	}
+	CHECK_OK("unload_visitor_again", unload_module("stats_fs_visitor_test"));
 }
 
 TEST_HARNESS_MAIN
