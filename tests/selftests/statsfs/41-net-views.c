@@ -239,7 +239,8 @@ static int send_frames(const char *name, int count, int len)
 
 /*
  * In namespace A: a VLAN on sfs_a0 and a bridge with sfs_a1 as its port, both
- * up, each sending frames of its own. net/ sums sfs_a0 and sfs_a1 (their
+ * up, each sending frames of its own, and lo sending some too. net/ sums
+ * sfs_a0 and sfs_a1 (their
  * known counters: what the VLAN and the bridge send goes to them, which count
  * nothing of it) and nothing else: lo, the VLAN and the bridge, whose own
  * counters now hold the frames, are left out.
@@ -256,11 +257,15 @@ TEST_F(net, sums_leave_out_loopback_and_stacked_devices)
 	CHECK_OK("bridge", link_add_bridge("br0"));
 	CHECK_OK("port", link_set_master("sfs_a1", "br0"));
 	CHECK_OK("up", link_set("sfs_a0", true, NULL, -1) || link_set("sfs_a1", true, NULL, -1) ||
-		 link_set("vlan7", true, NULL, -1) || link_set("br0", true, NULL, -1));
+		 link_set("vlan7", true, NULL, -1) || link_set("br0", true, NULL, -1) ||
+		 link_set("lo", true, NULL, -1));
 	sent += send_frames("vlan7", 5, 100);
 	sent += send_frames("br0", 5, 100);
+	sent += send_frames("lo", 5, 100);
 	netns_leave(back);
-	CHECK(sent == 10, "frames_sent", "%d of 10", sent);
+	CHECK(sent == 15, "frames_sent", "%d of 15", sent);
+	snprintf(path, sizeof(path), MNT_A "/net/dev/lo/rx_packets");
+	CHECK(value_of(path) >= 5, "lo_counts_its_frames", "%s: %" PRId64, path, value_of(path));
 	snprintf(path, sizeof(path), MNT_A "/net/dev/vlan7/tx_packets");
 	CHECK(value_of(path) >= 5, "vlan_counts_its_frames", "%s: %" PRId64, path,
 	      value_of(path));
