@@ -9,7 +9,7 @@ In-guest mutants build the copy's statsfs into the cached test kernel (as
 `make check` does, which rebuilds it from the clone afterwards; this script does
 too when it ends) and boot the test guest with only their programs
 (statsfs_only=...); KUnit's suites run as the modules load. statsfs-top's mutants
-run its cargo tests. Not part of `make check`: about 4 minutes a mutant here.
+run its cargo tests. Not part of `make check`: about 2 minutes a mutant here (README).
 """
 
 import os
