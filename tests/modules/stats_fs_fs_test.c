@@ -11,6 +11,8 @@
  *            generation before (churn=0: only that)
  *   pin      publish fs_test/churn/pin, which stays until unpin (or unload)
  *   unpin    remove it
+ *   wide=N   publish fs_wide/ with N values w0..w<N-1> in one group (wide=0 removes it):
+ *            a directory of consecutive inode numbers longer than one readdir batch
  *   bench=N  publish N sources of 60 values under bench/ (no reads), or remove them (0)
  *   dbench=N the same tree the debugfs way (a file per value) in debugfs bench/
  *
@@ -266,6 +268,43 @@ static int fs_test_bench(int n)
 	return err;
 }
 
+/* fs_wide/: one source of up to WIDE_MAX values in one group. */
+#define WIDE_MAX 500
+static struct stats_fs_source *wide_src;
+static struct stats_fs_value *wide_desc;
+static u64 wide_data[WIDE_MAX];
+
+static int fs_test_wide(int n)
+{
+	static char names[WIDE_MAX][8];
+	int i, err;
+
+	fs_test_drop(&wide_src);
+	kfree(wide_desc);
+	wide_desc = NULL;
+	if (!n)
+		return 0;
+	wide_desc = kcalloc(n + 1, sizeof(*wide_desc), GFP_KERNEL);
+	if (!wide_desc)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		snprintf(names[i], sizeof(names[i]), "w%d", i);
+		wide_desc[i].name = names[i];
+		wide_desc[i].offset = i * sizeof(u64);
+		wide_desc[i].type = &stats_fs_type_u64;
+		wide_data[i] = i;
+	}
+	wide_src = stats_fs_source_create(0, "fs_wide");
+	err = PTR_ERR_OR_ZERO(wide_src);
+	if (!err)
+		err = stats_fs_source_add_values(wide_src, wide_desc, wide_data, 0);
+	if (!err)
+		err = stats_fs_source_register(wide_src);
+	if (err)
+		fs_test_drop(&wide_src);
+	return err;
+}
+
 /* The same tree in debugfs, one file per value, created the debugfs way. */
 static struct dentry *dbench_root;
 static u64 *dbench_data;
@@ -341,6 +380,8 @@ static int fs_test_action(const char *val, const struct kernel_param *kp)
 		}
 	} else if (sysfs_streq(val, "unpin")) {
 		fs_test_drop(&fs_test_pin);
+	} else if (sscanf(val, "wide=%d", &n) == 1 && n >= 0 && n <= WIDE_MAX) {
+		err = fs_test_wide(n);
 	} else if (sscanf(val, "bench=%d", &n) == 1 && n >= 0 && n <= 100000) {
 		err = fs_test_bench(n);
 	} else if (sscanf(val, "dbench=%d", &n) == 1 && n >= 0 && n <= 100000) {
@@ -357,7 +398,7 @@ static const struct kernel_param_ops fs_test_action_ops = {
 };
 module_param_cb(action, &fs_test_action_ops, NULL, 0200);
 MODULE_PARM_DESC(action,
-		 "remove, readd, revoke, state=N, churn=N, pin, unpin, bench=N, dbench=N");
+		 "remove, readd, revoke, state=N, churn=N, pin, unpin, wide=N, bench=N, dbench=N");
 
 static void fs_test_teardown(void)
 {
@@ -369,6 +410,7 @@ static void fs_test_teardown(void)
 	if (fs_test_gen)
 		fs_test_churn_free(fs_test_gen, fs_test_gen_n);
 	fs_test_gen = NULL;
+	fs_test_wide(0);
 	fs_test_drop(&fs_test_pin);
 	fs_test_drop(&fs_test_churn);
 	fs_test_drop(&fs_test_sub);

@@ -46,7 +46,7 @@ MUTANTS = [
     # Readdir positions.
     Mutant("readdir_resumes_one_entry_late", "src/fs/readdir.rs",
            "            from = ino + 1;", "            from = ino + 2;",
-           ["20-fs", "25-readdir", "30-kvm"]),
+           ["20-fs", "25-readdir"]),
     # Revoke and removal order.
     Mutant("revoke_does_not_wait_for_readers", "src/model/source/retired.rs",
            "        for group in self.groups.iter() {\n            group.drain();",

@@ -341,6 +341,7 @@ TEST_F(fs, metadata_files)
 	char *text;
 	size_t len;
 	unsigned int i, j, bad = 0;
+	int r;
 
 	for (i = 0; i < 4; i++)
 		for (j = 0; j < 4; j++)
@@ -349,6 +350,31 @@ TEST_F(fs, metadata_files)
 	/* Not listed; opened by name; mode and owner follow the directory. */
 	expect_list(_metadata, "readdir_lists_no_metadata_file", T "/dev1",
 		    "bool gauge s16 s32 s64 s8 state u16 u32 u64 u8");
+	/*
+	 * A directory of 300 files with consecutive inode numbers, listed with glibc's
+	 * buffer (several of statsfs's 64-entry batches per getdents64 call): every one.
+	 */
+	r = put(ACTION, "wide=300", 8);
+	if (!r) {
+		DIR *d = opendir(MNT "/fs_wide");
+		struct dirent *e;
+		char seen[300] = {};
+		int files = 0, distinct = 0, k;
+
+		while (d && (e = readdir(d))) {
+			k = e->d_name[0] == 'w' ? atoi(e->d_name + 1) : -1;
+			files += e->d_name[0] != '.';
+			if (k >= 0 && k < 300 && !seen[k]++)
+				distinct++;
+		}
+		if (d)
+			closedir(d);
+		CHECK(files == 300 && distinct == 300, "readdir_lists_a_wide_directory_whole",
+		      "%d entries, %d of w0..w299", files, distinct);
+		CHECK_OK("wide_removed", put(ACTION, "wide=0", 6));
+	} else {
+		CHECK(0, "wide_directory_published", "%s", strerror(r));
+	}
 	CHECK(mode_of(MNT "/.values") == 0400 && mode_of(T "/.schema") == 0444 &&
 	      mode_of(T "/dev0/.stats") == 0444, "metadata_mode_follows_directory",
 	      "modes %o %o %o", mode_of(MNT "/.values"), mode_of(T "/.schema"),
