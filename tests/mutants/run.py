@@ -104,7 +104,7 @@ def main(argv):
     os.makedirs(WORK, exist_ok=True)
     guest_programs = sorted({p for m in chosen for p in m.kill if p != "host"})
     t0 = time.time()
-    killed = survived = stillborn = 0
+    killed = survived = stillborn = equivalent = 0
     try:
         if guest_programs:
             copy_clone()
@@ -131,10 +131,12 @@ def main(argv):
             elif found:
                 killed += 1
                 print(f"mutant {m.name}: killed by {', '.join(found)} ({took:.0f} s)")
+            elif m.equivalent:
+                equivalent += 1
+                print(f"mutant {m.name}: survived, equivalent: {m.equivalent} ({took:.0f} s)")
             else:
                 survived += 1
-                why = f": equivalent, {m.equivalent}" if m.equivalent else ""
-                print(f"mutant {m.name}: SURVIVED {', '.join(m.kill)}{why} ({took:.0f} s); "
+                print(f"mutant {m.name}: SURVIVED {', '.join(m.kill)} ({took:.0f} s); "
                       f"log {log}")
     finally:
         # Put the clone's own statsfs back into the cached test kernel.
@@ -142,8 +144,9 @@ def main(argv):
             sh("scripts/build-kernel.sh", os.path.join(WORK, "restore.log"), cwd=ROOT)
     judged = killed + survived
     rate = 100.0 * killed / judged if judged else 0.0
-    print(f"mutants: {killed} killed, {survived} survived, {stillborn} did not build; "
-          f"kill rate {rate:.0f}% ({time.time() - t0:.0f} s)")
+    print(f"mutants: {killed} killed, {survived} survived, {equivalent} equivalent, "
+          f"{stillborn} did not build; kill rate {rate:.0f}% of the others "
+          f"({time.time() - t0:.0f} s)")
     return 0 if survived == 0 else 1
 
 
