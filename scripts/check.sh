@@ -36,7 +36,7 @@ host_tests() {
 # a seed replayed, every comparison after every step. make check runs one fixed
 # seed, so that a run can be replayed; a longer run (STATSFS_MODEL_STEPS) draws a
 # new one each time (printed in the log: "seed N"), as does STATSFS_MODEL_SEED=random.
-steps=${STATSFS_MODEL_STEPS:-40000}
+steps=${STATSFS_MODEL_STEPS:-25000}
 seed=${STATSFS_MODEL_SEED:-}
 [ -z "$seed" ] && [ -z "${STATSFS_MODEL_STEPS:-}" ] && seed=20261205
 [ "$seed" = random ] && seed=
@@ -44,7 +44,7 @@ GUEST_APPEND="${GUEST_APPEND:-} statsfs_model_steps=$steps"
 [ -n "$seed" ] && GUEST_APPEND+=" statsfs_model_seed=$seed"
 [ -n "${STATSFS_MODEL_FULL:-}" ] && GUEST_APPEND+=" statsfs_model_full=$STATSFS_MODEL_FULL"
 # Longer model runs get longer time budgets (tests/guest/budgets).
-GUEST_APPEND+=" statsfs_budget_scale=$(((steps + 39999) / 40000))"
+GUEST_APPEND+=" statsfs_budget_scale=$(((steps + 39999) / 40000))"  # budgets fit 40,000
 export GUEST_APPEND
 "$STATSFS_ROOT/scripts/run-guest.sh" check
 # The test that turns lockdep off, in a boot of its own (KUnit's suites ran above).

@@ -900,8 +900,8 @@ TEST_F_TIMEOUT(fs, stress, 600)
 			_exit(b ? 1 : 0);
 		}
 	}
-	/* 8 x 100 sources of 11 values built and torn down while they read. */
-	for (i = 0; i < 8 && !err; i++)
+	/* 6 x 100 sources of 11 values built and torn down while they read. */
+	for (i = 0; i < 6 && !err; i++)
 		err = put(ACTION, "churn=100", 9);
 	if (!err)
 		err = put(ACTION, "churn=0", 7);
@@ -911,7 +911,7 @@ TEST_F_TIMEOUT(fs, stress, 600)
 			TH_LOG("reader %d: status %#x", i, status);
 			bad++;
 		}
-	CHECK(err == 0, "churn_900_sources", "churn failed: %s", strerror(err));
+	CHECK(err == 0, "churn_700_sources", "churn failed: %s", strerror(err));
 	CHECK(bad == 0, "readers_saw_no_errors", "%d readers failed", bad);
 	CHECK_OK("unpin", put(ACTION, "unpin", 5));
 	expect_list(_metadata, "churn_left_nothing", T "/churn",
