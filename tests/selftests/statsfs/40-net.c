@@ -42,17 +42,6 @@
 #define DEVS NET "/dev"
 #define NET_MODULE "/lib/modules/net/statsfs_net.ko"
 #define MAX_DEVS 16
-#define NFIELDS 25
-
-/* The fields of struct rtnl_link_stats64, in order: statsfs's file names. */
-static const char *const fields[NFIELDS] = {
-	"rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_errors", "tx_errors",
-	"rx_dropped", "tx_dropped", "multicast", "collisions", "rx_length_errors",
-	"rx_over_errors", "rx_crc_errors", "rx_frame_errors", "rx_fifo_errors",
-	"rx_missed_errors", "tx_aborted_errors", "tx_carrier_errors", "tx_fifo_errors",
-	"tx_heartbeat_errors", "tx_window_errors", "rx_compressed", "tx_compressed",
-	"rx_nohandler", "rx_otherhost_dropped",
-};
 
 enum { RX_PACKETS, TX_PACKETS, RX_BYTES, TX_BYTES, RX_ERRORS, TX_ERRORS, RX_DROPPED,
        TX_DROPPED, MULTICAST, COLLISIONS, RX_LENGTH, RX_OVER, RX_CRC, RX_FRAME, RX_FIFO,

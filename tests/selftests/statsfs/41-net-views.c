@@ -40,16 +40,6 @@
 #define NET_MODULE "/lib/modules/net/statsfs_net.ko"
 #define DEV_MODULE "/lib/modules/tests/stats_fs_netdev_test.ko"
 #define ACTION "/sys/module/stats_fs_netdev_test/parameters/action"
-#define NFIELDS 25
-
-static const char *const fields[NFIELDS] = {
-	"rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_errors", "tx_errors",
-	"rx_dropped", "tx_dropped", "multicast", "collisions", "rx_length_errors",
-	"rx_over_errors", "rx_crc_errors", "rx_frame_errors", "rx_fifo_errors",
-	"rx_missed_errors", "tx_aborted_errors", "tx_carrier_errors", "tx_fifo_errors",
-	"tx_heartbeat_errors", "tx_window_errors", "rx_compressed", "tx_compressed",
-	"rx_nohandler", "rx_otherhost_dropped",
-};
 
 /* The value of file @path as an integer (-1 on failure). */
 static int64_t value_of(const char *path)

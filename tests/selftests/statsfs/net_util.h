@@ -87,8 +87,8 @@ out:
 	return err;
 }
 
-/* Creates a dummy device called @name. */
-static inline int link_add_dummy(const char *name)
+/* Creates a device called @name of a kind that needs no attributes ("dummy", "bridge"). */
+static inline int link_add_kind(const char *name, const char *kind)
 {
 	struct nl_req req;
 	struct rtattr *info;
@@ -96,12 +96,17 @@ static inline int link_add_dummy(const char *name)
 	nl_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	nl_attr(&req.nh, IFLA_IFNAME, name, strlen(name) + 1);
 	info = nl_attr(&req.nh, IFLA_LINKINFO, NULL, 0);
-	nl_attr(&req.nh, IFLA_INFO_KIND, "dummy", 5);
+	nl_attr(&req.nh, IFLA_INFO_KIND, kind, strlen(kind));
 	nl_nest_end(&req.nh, info);
 	return nl_talk(&req);
 }
 
-/* Creates the veth pair @name and @peer; @peer goes to namespace @peer_ns (an fd). */
+/* Creates a dummy device called @name. */
+static inline int link_add_dummy(const char *name)
+{
+	return link_add_kind(name, "dummy");
+}
+
 static inline int link_add_veth(const char *name, const char *peer, int peer_ns)
 {
 	struct rtattr *info, *data, *peer_attr;
@@ -146,18 +151,9 @@ static inline int link_add_vlan(const char *name, const char *lower, unsigned sh
 /* Creates a bridge called @name. */
 static inline int link_add_bridge(const char *name)
 {
-	struct nl_req req;
-	struct rtattr *info;
-
-	nl_init(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	nl_attr(&req.nh, IFLA_IFNAME, name, strlen(name) + 1);
-	info = nl_attr(&req.nh, IFLA_LINKINFO, NULL, 0);
-	nl_attr(&req.nh, IFLA_INFO_KIND, "bridge", 6);
-	nl_nest_end(&req.nh, info);
-	return nl_talk(&req);
+	return link_add_kind(name, "bridge");
 }
 
-/* Makes device @name a port of @master. */
 static inline int link_set_master(const char *name, const char *master)
 {
 	unsigned int index = if_nametoindex(name), m = if_nametoindex(master);
@@ -261,5 +257,16 @@ static inline void netns_leave(int back)
 		close(back);
 	}
 }
+
+/* The fields of struct rtnl_link_stats64, in order: statsfs's file names. */
+#define NFIELDS 25
+static const char *const fields[NFIELDS] __attribute__((unused)) = {
+	"rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_errors", "tx_errors",
+	"rx_dropped", "tx_dropped", "multicast", "collisions", "rx_length_errors",
+	"rx_over_errors", "rx_crc_errors", "rx_frame_errors", "rx_fifo_errors",
+	"rx_missed_errors", "tx_aborted_errors", "tx_carrier_errors", "tx_fifo_errors",
+	"tx_heartbeat_errors", "tx_window_errors", "rx_compressed", "tx_compressed",
+	"rx_nohandler", "rx_otherhost_dropped",
+};
 
 #endif /* STATSFS_GUEST_NET_UTIL_H */
