@@ -6,6 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 OUT=${OUT:-$STATSFS_ROOT/out}
+kbuild_lock	# the selftests are grafted into the shared source tree
 
 # The selftests, built the kernel's way: grafted into tools/testing/selftests/statsfs
 # and made with its lib.mk.

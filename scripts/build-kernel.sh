@@ -9,6 +9,7 @@
 # unchanged file keeps its mtime and a changed one rebuilds just what depends on it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+kbuild_lock
 
 tarball=$("$STATSFS_ROOT/scripts/fetch-kernel.sh")
 frags=("$STATSFS_ROOT/kernel/config.fragment")

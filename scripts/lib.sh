@@ -31,6 +31,15 @@ prod) KBUILD=$STATSFS_CACHE/build-7.3-prod ;;
 *) echo "KERNEL_VARIANT must be debug or prod" >&2; exit 1 ;;
 esac
 
+# One kernel build at a time on this machine, whichever clone or worktree starts it (two
+# would share the source tree in $STATSFS_CACHE and halve each other's cores). Held until
+# the calling script exits.
+kbuild_lock() {
+	mkdir -p "$STATSFS_CACHE"
+	exec 9>"$STATSFS_CACHE/.kbuild.lock"
+	flock -n 9 || { log "waiting for another kernel build to finish"; flock 9; }
+}
+
 kmake() {
 	make -C "$KSRC" O="$KBUILD" LLVM="$KMAKE_LLVM" -j"$JOBS" "$@"
 }
