@@ -115,6 +115,9 @@ struct Info {
     aggregation: Aggregation,
     signed: bool,
     clearable: bool,
+    /// The length of the value's name: at most [`name::NAME_MAX`], checked, so that name
+    /// lookups compare bytes without measuring the C string each time.
+    name_len: u8,
 }
 
 /// How an aggregate group whose values are all of default types combines them over its
@@ -254,16 +257,27 @@ impl Group {
         }
         let len = info.len();
         let mut by_name = KVec::with_capacity(len, GFP_PUBLISHER)?;
-        // SAFETY: Every index below is below `len`, a checked descriptor of the array.
-        let name_of = |i: u16| unsafe { CStr::from_char_ptr((*values.add(usize::from(i))).name) };
+        let name_of = |i: u16| -> &[u8] {
+            let i = usize::from(i);
+            let Some(checked) = info.get(i) else {
+                return &[];
+            };
+            // SAFETY: Descriptor `i` was checked above (it has an `Info`), so its name is a
+            // valid string of `name_len` bytes, which outlives the group (safety requirement).
+            unsafe {
+                core::slice::from_raw_parts(
+                    (*values.add(i)).name.cast::<u8>(),
+                    usize::from(checked.name_len),
+                )
+            }
+        };
         // An insertion sort, by name and then by index: a few dozen names, once per group
         // (and no panicking path, which `sort_unstable_by` has).
         for i in 0..len {
             // `len <= MAX_VALUES_PER_GROUP`, which fits.
             let i = i as u16;
-            let at = by_name.partition_point(|&j: &u16| {
-                name_of(j).to_bytes().cmp(name_of(i).to_bytes()) != Ordering::Greater
-            });
+            let at =
+                by_name.partition_point(|&j: &u16| name_of(j).cmp(name_of(i)) != Ordering::Greater);
             by_name.insert_within_capacity(at, i).map_err(|_| ENOMEM)?;
         }
         let dense = Self::is_dense(&info);
@@ -336,6 +350,8 @@ impl Group {
         // SAFETY: A non-null name is a valid C string (safety requirement of `new`).
         let name = unsafe { CStr::from_char_ptr(v.name) };
         name::validate(name.to_bytes())?;
+        // `validate` allows at most `NAME_MAX` (255) bytes.
+        let name_len = u8::try_from(name.to_bytes().len()).map_err(|_| EINVAL)?;
         let offset = u32::try_from(v.offset).map_err(|_| EINVAL)?;
         // SAFETY: Usable (checked above), and valid by the safety requirement of `new`.
         let ty = unsafe { &*v.type_ };
@@ -376,6 +392,7 @@ impl Group {
             aggregation,
             signed: ty.sign,
             clearable: v.value_flag & FLOATING == 0 && ty.clear.is_some(),
+            name_len,
         })
     }
 

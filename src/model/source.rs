@@ -71,6 +71,7 @@ use super::{
         self,
         View, //
     },
+    view::DirView,
     writer::{
         self,
         WriterGuard,
@@ -266,11 +267,17 @@ impl Source {
         &self.dentry
     }
 
-    /// Marks a change of the directory's entries (a group or subordinate came or went):
-    /// its revision changes, and whether names shadow one another is found again. Called
-    /// by writers, with `shape` the source's own, locked.
-    fn entries_changed(&self, shape: &mut Shape) {
-        shape.shadowed = crate::model::view::DirView::Source(shape).any_shadowed();
+    /// Marks a change of the directory's entries: its revision changes, and whether names
+    /// shadow one another is found again, looking only at what `change` added (taking
+    /// entries away cannot make two share a name). Called by writers, with `shape` the
+    /// source's own, locked.
+    fn entries_changed(&self, shape: &mut Shape, change: EntriesChange<'_>) {
+        let dir = DirView::Source(shape);
+        shape.shadowed = match change {
+            EntriesChange::Removed => shape.shadowed && dir.any_shadowed(),
+            EntriesChange::Group(group) => shape.shadowed || dir.group_shadows(group),
+            EntriesChange::Child(child) => shape.shadowed || dir.child_shadows(child),
+        };
         self.rev.bump();
     }
 
@@ -435,7 +442,7 @@ impl Source {
             }
             teardown::keep_one_revoked_per_array(&mut shape.groups);
             // The revoked groups' files leave the directory.
-            self.entries_changed(&mut shape);
+            self.entries_changed(&mut shape, EntriesChange::Removed);
             drop(shape);
             links::bump_generations(self, &w);
         }
@@ -458,7 +465,7 @@ impl Source {
             let group = shape.groups.remove(i).map_err(|_| EINVAL)?;
             links::retire_group(&group, &mut retired, &mut w);
             // Its files leave the directory; open ones read 0.
-            self.entries_changed(&mut shape);
+            self.entries_changed(&mut shape, EntriesChange::Removed);
             drop(shape);
             links::bump_generations(self, &w);
         }
@@ -580,6 +587,16 @@ unsafe impl ForeignOwnable for SourceRef {
     }
 }
 
+/// What changed in a directory's entries ([`Source::entries_changed`]).
+pub(crate) enum EntriesChange<'a> {
+    /// Entries left: groups were taken back or revoked, or a subordinate left.
+    Removed,
+    /// This group was added.
+    Group(&'a Group),
+    /// This subordinate was added.
+    Child(&'a Source),
+}
+
 /// Revokes `group`, live in the source it was added to, as its module unloads without
 /// having taken it back; the group is kept in `retired` to be drained.
 pub(crate) fn revoke_group(group: &Arc<Group>, retired: &mut Retired, w: &mut WriterGuard) {
@@ -595,7 +612,7 @@ pub(crate) fn revoke_group(group: &Arc<Group>, retired: &mut Retired, w: &mut Wr
     let mut shape = owner.shape();
     teardown::keep_one_revoked_per_array(&mut shape.groups);
     // Its files leave the directory.
-    owner.entries_changed(&mut shape);
+    owner.entries_changed(&mut shape, EntriesChange::Removed);
     drop(shape);
     links::bump_generations(owner, w);
 }

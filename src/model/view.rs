@@ -84,10 +84,10 @@ impl<'a> DirView<'a> {
         let Some(live) = group.live() else {
             return false;
         };
-        let Some(desc) = live.desc(i) else {
+        if i >= live.len() {
             return false;
-        };
-        let name = desc.name().to_bytes();
+        }
+        let name = live.name(i);
         // The first descriptor of its group with that name...
         live.index_by_name(name) == Some(i)
             // ... no newer visible group has one ...
@@ -112,6 +112,52 @@ impl<'a> DirView<'a> {
                 && group.is_live()
                 && (0..group.len()).any(|i| !self.shows_value(shape, n, i))
         })
+    }
+
+    /// Whether a value of `group`, just added to this directory, shares its name with
+    /// another entry: what [`DirView::any_shadowed`] finds of the group, without looking
+    /// at the names of the entries that were there before.
+    pub(crate) fn group_shadows(&self, group: &Group) -> bool {
+        let Self::Source(shape) = self else {
+            return false;
+        };
+        if !group.is_visible() {
+            return false;
+        }
+        let Some(live) = group.live() else {
+            return false;
+        };
+        let others = || {
+            shape
+                .groups()
+                .iter()
+                .filter(|other| !core::ptr::eq::<Group>(&***other, group) && other.is_visible())
+        };
+        (0..live.len()).any(|i| {
+            let name = live.name(i);
+            live.index_by_name(name) != Some(i)
+                || self.child(name).is_some()
+                || others().any(|other| {
+                    other
+                        .live()
+                        .is_some_and(|other| other.index_by_name(name).is_some())
+                })
+        })
+    }
+
+    /// Whether `child`, just added to this directory, has the name of a value.
+    pub(crate) fn child_shadows(&self, child: &Source) -> bool {
+        let Self::Source(shape) = self else {
+            return false;
+        };
+        let name = child.name().to_bytes();
+        child.is_visible()
+            && shape.groups().iter().any(|group| {
+                group.is_visible()
+                    && group
+                        .live()
+                        .is_some_and(|live| live.index_by_name(name).is_some())
+            })
     }
 
     /// Whether value `i` of `groups[n]` is an entry: without shadowing, any value of a
@@ -175,12 +221,14 @@ impl<'a> DirView<'a> {
                 ),
                 Err((g, i)) => {
                     let Some(live) = g.live() else { return };
-                    let Some(desc) = live.desc(i) else { return };
+                    if i >= live.len() {
+                        return;
+                    }
                     let ino = g.ino(i, None);
                     (
                         ino,
                         f(Entry {
-                            name: desc.name().to_bytes(),
+                            name: live.name(i),
                             ino,
                             is_dir: g.buckets(i) > 0,
                         }),

@@ -429,7 +429,7 @@ impl StatsFile {
                     if group.buckets(i) > 0 {
                         bucket_size = desc.bucket_size();
                     }
-                    let bytes = desc.name().to_bytes();
+                    let bytes = live.name(i);
                     name_len = bytes.len().min(NAME_MAX);
                     name[..name_len].copy_from_slice(&bytes[..name_len]);
                 }

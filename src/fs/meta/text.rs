@@ -238,7 +238,7 @@ impl WalkFile {
                 let values = self.record.elements().get(at..at + elements);
                 at += elements;
                 let Some(desc) = live.desc(i) else { continue };
-                let name = desc.name().to_bytes();
+                let name = live.name(i);
                 let (out, prefix) = (&mut self.text, &self.prefix.0);
                 let buckets = group.buckets(i);
                 let value = |bucket: usize| values.and_then(|v| v.get(bucket)).map_or(0, |&v| v);

@@ -35,6 +35,13 @@ impl<'a> Desc<'a> {
         unsafe { CStr::from_char_ptr(self.0.name) }
     }
 
+    /// The value's name without its NUL, `len` bytes long: the length [`Group::new`] found.
+    pub(super) fn name_of_len(&self, len: u8) -> &'a [u8] {
+        // SAFETY: By the type invariant `name` is a valid string of that length (checked when
+        // the group was made), followed by its NUL, that lives as long as the descriptor.
+        unsafe { core::slice::from_raw_parts(self.0.name.cast::<u8>(), usize::from(len)) }
+    }
+
     /// Whether the value may go down (`STATS_FS_FLOATING_VALUE`).
     pub(crate) fn floating(&self) -> bool {
         self.0.value_flag & FLOATING != 0

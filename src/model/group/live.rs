@@ -31,13 +31,18 @@ impl<'a> Live<'a> {
         Some(Desc(unsafe { &*self.group.values.add(i) }))
     }
 
+    /// The name of value `i` (empty if `i >= len`), without measuring the C string.
+    pub(crate) fn name(&self, i: usize) -> &'a [u8] {
+        match (self.desc(i), self.group.info.get(i)) {
+            (Some(desc), Some(info)) => desc.name_of_len(info.name_len),
+            _ => &[],
+        }
+    }
+
     /// The index of the first descriptor called `name`.
     pub(crate) fn index_by_name(&self, name: &[u8]) -> Option<usize> {
         let by_name = &self.group.by_name;
-        let key = |i: u16| {
-            self.desc(usize::from(i))
-                .map_or(&[][..], |d| d.name().to_bytes())
-        };
+        let key = |i: u16| self.name(usize::from(i));
         // The first entry not below `name`: entries with equal names sort by index.
         let at = by_name.partition_point(|&i| key(i).cmp(name) == Ordering::Less);
         let i = *by_name.get(at)?;

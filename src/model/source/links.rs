@@ -20,6 +20,7 @@ use super::{
         writer::WriterGuard, //
     },
     notice::Notice,
+    EntriesChange,
     Place,
     Retired,
     Source,
@@ -182,7 +183,7 @@ pub(crate) fn add_group(source: &Arc<Source>, group: Arc<Group>, w: &mut WriterG
         let at = shape.groups.partition_point(|g| g.id() < group.id());
         // Cannot fail: room was just made.
         let _ = shape.groups.insert_within_capacity(at, group.clone());
-        source.entries_changed(&mut shape);
+        source.entries_changed(&mut shape, EntriesChange::Group(&group));
     }
     group.set_owner(ptr::from_ref::<Source>(source).cast(), w);
     owners::register(&group, w);
@@ -245,7 +246,7 @@ pub(crate) fn attach(
     let parent_in_tree = {
         let mut shape = parent.shape();
         shape.children.insert(reservation, child);
-        parent.entries_changed(&mut shape);
+        parent.entries_changed(&mut shape, EntriesChange::Child(&child_arc));
         shape.in_tree
     };
     // INVARIANT: `parent`'s children hold the child, and its shape names the parent.
@@ -318,7 +319,7 @@ pub(crate) fn detach(source: &Source, w: &mut WriterGuard) -> Option<Unlinked> {
             let child = {
                 let mut shape = parent.shape();
                 let child = shape.children.remove(source.ino());
-                parent.entries_changed(&mut shape);
+                parent.entries_changed(&mut shape, EntriesChange::Removed);
                 child
             }?;
             let this = child.source().clone();

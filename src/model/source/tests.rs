@@ -365,6 +365,78 @@ mod tests {
         Ok(())
     }
 
+    /// Whether the names of `s`'s entries shadow one another, as the writers found it
+    /// change by change and as the whole directory says; the two must agree.
+    fn shadowed(s: &Source) -> bool {
+        let shape = s.shape();
+        let found = shape.shadowed();
+        assert_eq!(found, DirView::Source(&shape).any_shadowed());
+        found
+    }
+
+    #[test]
+    fn shadowing_follows_each_change() -> Result {
+        let mem = Mem::new(Stats::default());
+        let values = all_types()?;
+        let more = KBox::new(
+            [
+                desc(c"extra", offset_of!(Stats, u64_), &stats_fs_type_u64, SUM),
+                END,
+            ],
+            GFP_KERNEL,
+        )?;
+        let twice = KBox::new(
+            [
+                desc(c"twice", offset_of!(Stats, u64_), &stats_fs_type_u64, SUM),
+                desc(c"twice", offset_of!(Stats, u32_), &stats_fs_type_u32, SUM),
+                END,
+            ],
+            GFP_KERNEL,
+        )?;
+        let again = KBox::new(
+            [
+                desc(c"s8", offset_of!(Stats, s8_), &stats_fs_type_s8, SUM),
+                END,
+            ],
+            GFP_KERNEL,
+        )?;
+        let parent = source(c"core_shadowing", 0)?;
+        let plain = source(c"plain", 0)?;
+        let named_u8 = source(c"u8", 0)?;
+        let hidden_u16 = source(c"u16", HIDDEN)?;
+
+        // Distinct names: groups, then subordinates.
+        add(&parent, &*values, mem.base(), 0)?;
+        add(&parent, &*more, mem.base(), 0)?;
+        parent.borrow().add_subordinate(plain.borrow())?;
+        assert!(!shadowed(&parent));
+        // A hidden subordinate is no entry, whatever its name.
+        parent.borrow().add_subordinate(hidden_u16.borrow())?;
+        assert!(!shadowed(&parent));
+        // A subordinate named like a value; gone again, nothing shadows.
+        parent.borrow().add_subordinate(named_u8.borrow())?;
+        assert!(shadowed(&parent));
+        named_u8.remove();
+        assert!(!shadowed(&parent));
+        // Two values of one group with one name; one of two shadowings taken away leaves
+        // the other.
+        add(&parent, &*twice, mem.base(), 0)?;
+        assert!(shadowed(&parent));
+        let named_s64 = source(c"s64", 0)?;
+        parent.borrow().add_subordinate(named_s64.borrow())?;
+        assert!(shadowed(&parent));
+        parent.remove_values(twice.as_ptr(), mem.base())?;
+        assert!(shadowed(&parent));
+        named_s64.remove();
+        assert!(!shadowed(&parent));
+        // A newer group with an older group's name, then both revoked.
+        add(&parent, &*again, mem.base(), 0)?;
+        assert!(shadowed(&parent));
+        parent.revoke();
+        assert!(!shadowed(&parent));
+        Ok(())
+    }
+
     /// A parent with its own values, an intermediate child with an aggregate group and
     /// values, two grandchildren (one hidden), and a child whose group has another base.
     #[test]
