@@ -377,7 +377,10 @@ static bool statsfs_net_ops_live(struct net_device *dev)
  * @dev: The device.
  *
  * The instance lock if netdev_need_ops_lock(@dev), else RTNL; released with
- * netdev_unlock_ops_compat().
+ * netdev_unlock_ops_compat(). Its rtnl_unlock() runs netdev_run_todo(), which
+ * finds nothing to do: every holder of RTNL that queues an unregistration
+ * runs the list as it unlocks (__rtnl_unlock() warns otherwise), and a
+ * statsfs callback queues none, so it never waits for a device's references.
  *
  * Context: Process context, from a statsfs callback: never waits.
  * Return: True if the lock was taken.
