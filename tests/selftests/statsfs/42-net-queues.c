@@ -479,7 +479,7 @@ TEST_F(queues, a_busy_lock_gives_the_last_values)
 
 	CHECK_OK("qgen", set_qgen(3));
 	for (i = 0; i < 2; i++) {
-		struct hold_arg h = { devs[i], 1500 };
+		struct hold_arg h = { devs[i], 800 };
 		int64_t before, during, after;
 		pthread_t t;
 		double t0;
@@ -491,10 +491,10 @@ TEST_F(queues, a_busy_lock_gives_the_last_values)
 		before = value_of(path);
 		CHECK_OK("qgen_changed", set_qgen(4));
 		ASSERT_EQ(0, pthread_create(&t, NULL, hold_lock, &h));
-		usleep(300000);
+		usleep(200000);
 		t0 = now();
 		during = value_of(path);
-		CHECK(now() - t0 < 0.5, "read_did_not_wait", "%s: %.2f s", devs[i], now() - t0);
+		CHECK(now() - t0 < 0.4, "read_did_not_wait", "%s: %.2f s", devs[i], now() - t0);
 		snprintf(path, sizeof(path), MNT "/net/dev/%s/queues/rx_packets", devs[i]);
 		CHECK(value_of(path) > 0, "totals_not_zero", "%s: %" PRId64, path,
 		      value_of(path));
@@ -609,7 +609,7 @@ TEST_F(queues, readers_against_registration)
 	hammer_stop = false;
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, hammer, NULL));
-	for (round = 0; now() - t0 < 2.0; round++) {
+	for (round = 0; now() - t0 < 1.5; round++) {
 		snprintf(name, sizeof(name), "sfq_h%d", round % 4);
 		errors += !!action(round % 2 ? "addql=%s" : "addq=%s", name, 0, 0);
 		errors += !!link_set(name, true, NULL, -1);
@@ -624,7 +624,7 @@ TEST_F(queues, readers_against_registration)
 		pthread_join(t[i], NULL);
 	TH_LOG("%d rounds, %ld queue directory reads", round, hammer_reads);
 	CHECK(!errors, "device_actions", "%d failed", errors);
-	CHECK(round > 5 && hammer_reads > 0, "work_done", "%d rounds, %ld reads", round,
+	CHECK(round >= 2 && hammer_reads > 0, "work_done", "%d rounds, %ld reads", round,
 	      hammer_reads);
 }
 
