@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * statsfs_net.ko's queue statistics (net/dev/<name>/queues/) against the
+ * netdev netlink family's qstats-get, read here by a small generic netlink
+ * client of its own, never against numbers statsfs produced. The devices are
+ * tests/modules/stats_fs_netdev_test.ko's: every queue statistic distinct and
+ * known, some left unset as a driver that does not collect them leaves them;
+ * one device whose stat ops run under RTNL, one ops-locked (instance lock):
+ *
+ * - every queue directory holds exactly the fields qstats-get reports for that
+ *   queue, with its values, and there is a directory for every queue it
+ *   reports and no other; queues/ holds exactly the device's totals;
+ * - the values are read live (they follow the module's qgen);
+ * - while the lock the ops need is held, a read does not wait and gives the
+ *   last values; after, the new ones;
+ * - queue count changes: the totals follow (they sum the queues live when
+ *   read, whatever the directories), the directories soon after;
+ * - a device without stat ops has no queues/;
+ * - readers of every queue file while devices with stat ops come and go and
+ *   change their queue counts: no deadlock (the harness fails on lockdep).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <inttypes.h>
+#include <linux/genetlink.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <time.h>
+
+#include "harness.h"
+#include "net_util.h"
+#include "util.h"
+
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+#define MNT "/sys/kernel/stats"
+#define NET_MODULE "/lib/modules/net/statsfs_net.ko"
+#define DEV_MODULE "/lib/modules/tests/stats_fs_netdev_test.ko"
+#define PARAMS "/sys/module/stats_fs_netdev_test/parameters/"
+
+/*
+ * The netdev family, from include/uapi/linux/netdev.h of Linux 7.3 (the
+ * build's headers do not carry it): the command, its scope and attributes.
+ */
+#define NETDEV_FAMILY "netdev"
+#define CMD_QSTATS_GET 12
+#define QUEUE_TYPE_RX 0
+#define QUEUE_TYPE_TX 1
+#define QSTATS_SCOPE_QUEUE 1
+#define A_IFINDEX 1
+#define A_QUEUE_TYPE 2
+#define A_QUEUE_ID 3
+#define A_SCOPE 4
+#define A_FIRST_STAT 8
+#define A_MAX 34
+
+/* The statistics' attributes, numbered from A_FIRST_STAT, as statsfs names them. */
+static const char *const stat_names[A_MAX + 1] = {
+	[8] = "rx_packets", [9] = "rx_bytes", [10] = "tx_packets", [11] = "tx_bytes",
+	[12] = "rx_alloc_fail", [13] = "rx_hw_drops", [14] = "rx_hw_drop_overruns",
+	[15] = "rx_csum_complete", [16] = "rx_csum_unnecessary", [17] = "rx_csum_none",
+	[18] = "rx_csum_bad", [19] = "rx_hw_gro_packets", [20] = "rx_hw_gro_bytes",
+	[21] = "rx_hw_gro_wire_packets", [22] = "rx_hw_gro_wire_bytes",
+	[23] = "rx_hw_drop_ratelimits", [24] = "tx_hw_drops", [25] = "tx_hw_drop_errors",
+	[26] = "tx_csum_none", [27] = "tx_needs_csum", [28] = "tx_hw_gso_packets",
+	[29] = "tx_hw_gso_bytes", [30] = "tx_hw_gso_wire_packets",
+	[31] = "tx_hw_gso_wire_bytes", [32] = "tx_hw_drop_ratelimits", [33] = "tx_stop",
+	[34] = "tx_wake",
+};
+
+/* One answer of qstats-get: a queue (type, id) or the device (type -1). */
+struct qrec {
+	int type, id;
+	bool has[A_MAX + 1];
+	uint64_t val[A_MAX + 1];
+};
+
+#define MAX_RECS 64
+
+struct qdump {
+	int n;
+	struct qrec rec[MAX_RECS];
+};
+
+struct genl_req {
+	struct nlmsghdr nh;
+	struct genlmsghdr g;
+	char buf[256];
+};
+
+static void genl_init(struct genl_req *req, int family, int cmd, int flags)
+{
+	memset(req, 0, sizeof(*req));
+	req->nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	req->nh.nlmsg_type = family;
+	req->nh.nlmsg_flags = NLM_F_REQUEST | flags;
+	req->g.cmd = cmd;
+	req->g.version = 1;
+}
+
+/* Sends @req and calls @each for every message of the answer; 0 or -errno. */
+static int genl_talk(struct genl_req *req, void (*each)(struct nlmsghdr *, void *), void *arg)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	static char reply[65536];
+	int fd, err = 0;
+	bool done = false;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, req, req->nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		goto out;
+	}
+	while (!done && !err) {
+		ssize_t n = recv(fd, reply, sizeof(reply), 0);
+		struct nlmsghdr *nh;
+
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		for (nh = (struct nlmsghdr *)reply; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+				done = true;
+				break;
+			}
+			each(nh, arg);
+			if (!(nh->nlmsg_flags & NLM_F_MULTI))
+				done = true;
+		}
+	}
+out:
+	close(fd);
+	return err;
+}
+
+#define GENL_ATTRS(nh) ((struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN))
+#define GENL_ATTRS_LEN(nh) ((int)(nh)->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN))
+#define NLA_OK(a, len) ((len) >= (int)sizeof(*(a)) && (a)->nla_len >= sizeof(*(a)) && \
+			(a)->nla_len <= (len))
+#define NLA_NEXT(a, len) ((len) -= NLA_ALIGN((a)->nla_len), \
+			  (struct nlattr *)((char *)(a) + NLA_ALIGN((a)->nla_len)))
+#define NLA_DATA(a) ((void *)((char *)(a) + NLA_HDRLEN))
+
+/* An attribute of netlink type "uint": 4 or 8 bytes. */
+static uint64_t nla_uint(struct nlattr *a)
+{
+	uint64_t v64;
+	uint32_t v32;
+
+	if (a->nla_len - NLA_HDRLEN == 8) {
+		memcpy(&v64, NLA_DATA(a), 8);
+		return v64;
+	}
+	memcpy(&v32, NLA_DATA(a), 4);
+	return v32;
+}
+
+static void family_each(struct nlmsghdr *nh, void *arg)
+{
+	struct nlattr *a = GENL_ATTRS(nh);
+	int len = GENL_ATTRS_LEN(nh);
+
+	for (; NLA_OK(a, len); a = NLA_NEXT(a, len))
+		if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID)
+			*(int *)arg = *(uint16_t *)NLA_DATA(a);
+}
+
+/* The id of generic netlink family @name, or -errno. */
+static int genl_family(const char *name)
+{
+	struct genl_req req;
+	struct nlattr *a;
+	int id = -ENOENT, err;
+
+	genl_init(&req, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
+	a = (struct nlattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
+	a->nla_type = CTRL_ATTR_FAMILY_NAME;
+	a->nla_len = NLA_HDRLEN + strlen(name) + 1;
+	strcpy(NLA_DATA(a), name);
+	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + NLA_ALIGN(a->nla_len);
+	err = genl_talk(&req, family_each, &id);
+	return err ? err : id;
+}
+
+static void qstats_each(struct nlmsghdr *nh, void *arg)
+{
+	struct qdump *dump = arg;
+	struct nlattr *a = GENL_ATTRS(nh);
+	int len = GENL_ATTRS_LEN(nh);
+	struct qrec *r;
+
+	if (dump->n == MAX_RECS)
+		return;
+	r = &dump->rec[dump->n++];
+	memset(r, 0, sizeof(*r));
+	r->type = -1;
+	for (; NLA_OK(a, len); a = NLA_NEXT(a, len)) {
+		int t = a->nla_type & NLA_TYPE_MASK;
+
+		if (t == A_QUEUE_TYPE)
+			r->type = *(uint32_t *)NLA_DATA(a);
+		else if (t == A_QUEUE_ID)
+			r->id = *(uint32_t *)NLA_DATA(a);
+		else if (t >= A_FIRST_STAT && t <= A_MAX) {
+			r->has[t] = true;
+			r->val[t] = nla_uint(a);
+		}
+	}
+}
+
+/* qstats-get of device @ifindex, per queue if @queues, else for the device. */
+static int qstats_get(int family, int ifindex, bool queues, struct qdump *dump)
+{
+	struct genl_req req;
+	struct nlattr *a;
+	uint32_t v;
+
+	dump->n = 0;
+	genl_init(&req, family, CMD_QSTATS_GET, NLM_F_DUMP);
+	a = (struct nlattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
+	a->nla_type = A_IFINDEX;
+	a->nla_len = NLA_HDRLEN + 4;
+	v = ifindex;
+	memcpy(NLA_DATA(a), &v, 4);
+	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + NLA_ALIGN(a->nla_len);
+	if (queues) {
+		a = (struct nlattr *)((char *)&req + req.nh.nlmsg_len);
+		a->nla_type = A_SCOPE;
+		a->nla_len = NLA_HDRLEN + 4;
+		v = QSTATS_SCOPE_QUEUE;
+		memcpy(NLA_DATA(a), &v, 4);
+		req.nh.nlmsg_len += NLA_ALIGN(a->nla_len);
+	}
+	return genl_talk(&req, qstats_each, dump);
+}
+
+/* The value of file @path (-1 on failure). */
+static int64_t value_of(const char *path)
+{
+	char buf[64];
+
+	return slurp(path, buf, sizeof(buf)) > 0 ? strtoll(buf, NULL, 10) : -1;
+}
+
+/*
+ * Compares directory @dir with record @r: the same fields, the same values.
+ * Returns 0, or -1 with the first difference in @why.
+ */
+static int compare_dir(const char *dir, const struct qrec *r, char *why, size_t size)
+{
+	bool seen[A_MAX + 1] = {};
+	struct dirent *e;
+	char path[512];
+	DIR *d = opendir(dir);
+	int t, bad = 0;
+
+	if (!d) {
+		snprintf(why, size, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while (!bad && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || e->d_type != DT_REG)
+			continue;
+		for (t = A_FIRST_STAT; t <= A_MAX; t++)
+			if (!strcmp(e->d_name, stat_names[t]))
+				break;
+		if (t > A_MAX || !r->has[t]) {
+			snprintf(why, size, "%s/%s: not reported by qstats-get", dir, e->d_name);
+			bad = -1;
+			break;
+		}
+		seen[t] = true;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (value_of(path) != (int64_t)r->val[t]) {
+			snprintf(why, size, "%s: %" PRId64 ", qstats-get says %" PRIu64, path,
+				 value_of(path), r->val[t]);
+			bad = -1;
+		}
+	}
+	closedir(d);
+	for (t = A_FIRST_STAT; !bad && t <= A_MAX; t++) {
+		if (r->has[t] && !seen[t]) {
+			snprintf(why, size, "%s: no %s, which qstats-get reports", dir,
+				 stat_names[t]);
+			bad = -1;
+		}
+	}
+	return bad;
+}
+
+/* The queue directories of @qdir, counted, and whether all are in @dump. */
+static int queue_dirs(const char *qdir, const struct qdump *dump, char *why, size_t size)
+{
+	struct dirent *e;
+	DIR *d = opendir(qdir);
+	int n = 0, i, id;
+	char kind[4];
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+			continue;
+		n++;
+		if (sscanf(e->d_name, "%2[rtx]-%d", kind, &id) != 2) {
+			snprintf(why, size, "%s/%s: not a queue", qdir, e->d_name);
+			continue;
+		}
+		for (i = 0; i < dump->n; i++)
+			if (dump->rec[i].id == id &&
+			    dump->rec[i].type == (strcmp(kind, "rx") ? QUEUE_TYPE_TX : QUEUE_TYPE_RX))
+				break;
+		if (i == dump->n)
+			snprintf(why, size, "%s/%s: a queue qstats-get does not report", qdir,
+				 e->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Compares net/dev/@name/queues/ with qstats-get for device @ifindex: every
+ * queue and the totals. Returns 0, or -1 with the first difference in @why.
+ */
+static int compare_device(int family, const char *name, int ifindex, char *why, size_t size)
+{
+	static struct qdump dump;
+	char qdir[256], dir[320];
+	int i, n;
+
+	why[0] = '\0';
+	snprintf(qdir, sizeof(qdir), MNT "/net/dev/%s/queues", name);
+	if (qstats_get(family, ifindex, true, &dump)) {
+		snprintf(why, size, "qstats-get of the queues of %s failed", name);
+		return -1;
+	}
+	if (!dump.n) {
+		snprintf(why, size, "qstats-get reports no queue of %s", name);
+		return -1;
+	}
+	for (i = 0; i < dump.n; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s-%d", qdir,
+			 dump.rec[i].type == QUEUE_TYPE_RX ? "rx" : "tx", dump.rec[i].id);
+		if (compare_dir(dir, &dump.rec[i], why, size))
+			return -1;
+	}
+	n = queue_dirs(qdir, &dump, why, size);
+	if (why[0])
+		return -1;
+	if (n != dump.n) {
+		snprintf(why, size, "%s: %d queue directories, qstats-get reports %d queues",
+			 qdir, n, dump.n);
+		return -1;
+	}
+	if (qstats_get(family, ifindex, false, &dump) || dump.n != 1) {
+		snprintf(why, size, "qstats-get of device %s: %d answers", name, dump.n);
+		return -1;
+	}
+	return compare_dir(qdir, &dump.rec[0], why, size);
+}
+
+/* Compares, again for up to 3 s while the directories follow a change. */
+static int compare_soon(int family, const char *name, int ifindex, char *why, size_t size)
+{
+	int i;
+
+	for (i = 0; i < 60; i++) {
+		if (!compare_device(family, name, ifindex, why, size))
+			return 0;
+		usleep(50000);
+	}
+	return -1;
+}
+
+static int action(const char *fmt, const char *name, int a, int b)
+{
+	char cmd[96];
+
+	snprintf(cmd, sizeof(cmd), fmt, name, a, b);
+	return write_file(PARAMS "action", cmd);
+}
+
+static int set_qgen(int gen)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", gen);
+	return write_file(PARAMS "qgen", buf);
+}
+
+FIXTURE(queues) {
+	int family;
+};
+
+FIXTURE_SETUP(queues)
+{
+	if (mount("statsfs", MNT, "statsfs", 0, NULL) && errno != EBUSY)
+		TH_LOG("mount: %s", strerror(errno));
+	ASSERT_EQ(0, load_module(NET_MODULE));
+	ASSERT_EQ(0, load_module(DEV_MODULE));
+	ASSERT_EQ(0, action("addq=%s", "sfq_rtnl", 0, 0));
+	ASSERT_EQ(0, action("addql=%s", "sfq_lock", 0, 0));
+	ASSERT_EQ(0, action("add=%s", "sfq_none", 0, 0));
+	/* qstats-get reports the queues of a device that is up only. */
+	ASSERT_EQ(0, link_set("sfq_rtnl", true, NULL, -1));
+	ASSERT_EQ(0, link_set("sfq_lock", true, NULL, -1));
+	self->family = genl_family(NETDEV_FAMILY);
+	ASSERT_LT(0, self->family);
+}
+
+FIXTURE_TEARDOWN(queues)
+{
+	unload_module("stats_fs_netdev_test");
+	unload_module("statsfs_net");
+	umount(MNT);
+}
+
+static const char *const devs[] = { "sfq_rtnl", "sfq_lock" };
+
+TEST_F(queues, every_queue_and_total_as_qstats_get)
+{
+	char why[512], path[256];
+	int i, gen;
+
+	for (gen = 0; gen < 2; gen++) {
+		CHECK_OK("qgen", set_qgen(gen * 7));
+		for (i = 0; i < 2; i++) {
+			CHECK(!compare_soon(self->family, devs[i], if_nametoindex(devs[i]), why,
+					    sizeof(why)), devs[i], "qgen %d: %s", gen * 7, why);
+		}
+	}
+	snprintf(path, sizeof(path), MNT "/net/dev/sfq_none");
+	CHECK(!access(path, F_OK), "plain_device_published", "%s", path);
+	snprintf(path, sizeof(path), MNT "/net/dev/sfq_none/queues");
+	CHECK(access(path, F_OK) && errno == ENOENT, "no_queues_without_stat_ops", "%s", path);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct hold_arg {
+	const char *name;
+	int ms;
+};
+
+static void *hold_lock(void *p)
+{
+	struct hold_arg *h = p;
+
+	action("hold=%s:%d", h->name, h->ms, 0);
+	return NULL;
+}
+
+/*
+ * With the lock the ops need held (RTNL for sfq_rtnl, the instance lock for
+ * sfq_lock), a read returns at once with the last values, not 0 and not
+ * blocked; once the lock is free, the new ones.
+ */
+TEST_F(queues, a_busy_lock_gives_the_last_values)
+{
+	char path[256], why[512];
+	int i, ifindex;
+
+	CHECK_OK("qgen", set_qgen(3));
+	for (i = 0; i < 2; i++) {
+		struct hold_arg h = { devs[i], 800 };
+		int64_t before, during, after;
+		pthread_t t;
+		double t0;
+
+		ifindex = if_nametoindex(devs[i]);
+		CHECK(!compare_soon(self->family, devs[i], ifindex, why, sizeof(why)), devs[i],
+		      "%s", why);
+		snprintf(path, sizeof(path), MNT "/net/dev/%s/queues/rx-1/rx_packets", devs[i]);
+		before = value_of(path);
+		CHECK_OK("qgen_changed", set_qgen(4));
+		ASSERT_EQ(0, pthread_create(&t, NULL, hold_lock, &h));
+		usleep(200000);
+		t0 = now();
+		during = value_of(path);
+		CHECK(now() - t0 < 0.4, "read_did_not_wait", "%s: %.2f s", devs[i], now() - t0);
+		snprintf(path, sizeof(path), MNT "/net/dev/%s/queues/rx_packets", devs[i]);
+		CHECK(value_of(path) > 0, "totals_not_zero", "%s: %" PRId64, path,
+		      value_of(path));
+		snprintf(path, sizeof(path), MNT "/net/dev/%s/queues/rx-1/rx_packets", devs[i]);
+		pthread_join(t, NULL);
+		after = value_of(path);
+		CHECK(during == before, "last_values_while_busy", "%s: %" PRId64 ", before %" PRId64,
+		      path, during, before);
+		CHECK(after == before + 100000, "new_values_after", "%s: %" PRId64 ", before %"
+		      PRId64, path, after, before);
+		CHECK(!compare_soon(self->family, devs[i], ifindex, why, sizeof(why)), devs[i],
+		      "after the lock: %s", why);
+		CHECK_OK("qgen_back", set_qgen(3));
+	}
+}
+
+/*
+ * The totals follow a queue count change (they sum the queues live when read,
+ * not the directories); the directories follow soon, after a read sees it.
+ */
+TEST_F(queues, queue_count_changes)
+{
+	static const int counts[][2] = { { 2, 6 }, { 8, 1 }, { 4, 4 } };
+	static struct qdump dump;
+	char why[512], path[256];
+	int i, c, ifindex, tries;
+	bool ok = false;
+
+	for (i = 0; i < 2; i++) {
+		ifindex = if_nametoindex(devs[i]);
+		for (c = 0; c < 3; c++) {
+			ASSERT_EQ(0, action("queues=%s:%d:%d", devs[i], counts[c][0], counts[c][1]));
+			ASSERT_EQ(0, qstats_get(self->family, ifindex, false, &dump));
+			ASSERT_EQ(1, dump.n);
+			snprintf(path, sizeof(path), MNT "/net/dev/%s/queues", devs[i]);
+			/* A few tries: a read that finds the lock busy gives the last values. */
+			for (tries = 0; tries < 10; tries++) {
+				ok = !compare_dir(path, &dump.rec[0], why, sizeof(why));
+				if (ok)
+					break;
+				usleep(20000);
+			}
+			CHECK(ok, "totals_follow", "%s %d:%d: %s", devs[i], counts[c][0],
+			      counts[c][1], why);
+			CHECK(!compare_soon(self->family, devs[i], ifindex, why, sizeof(why)),
+			      "directories_follow", "%s %d:%d: %s", devs[i], counts[c][0],
+			      counts[c][1], why);
+		}
+	}
+}
+
+static volatile bool hammer_stop;
+static volatile long hammer_reads;
+
+/* Reads every value below net/dev/, and its .values, until told to stop. */
+static void *hammer(void *arg)
+{
+	char buf[65536], path[512];
+	struct dirent *e, *f;
+	DIR *devs_dir, *q;
+
+	(void)arg;
+	while (!hammer_stop) {
+		devs_dir = opendir(MNT "/net/dev");
+		while (devs_dir && (e = readdir(devs_dir))) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), MNT "/net/dev/%s/queues/.values", e->d_name);
+			slurp(path, buf, sizeof(buf));
+			snprintf(path, sizeof(path), MNT "/net/dev/%s/queues", e->d_name);
+			q = opendir(path);
+			while (q && (f = readdir(q))) {
+				if (f->d_name[0] == '.')
+					continue;
+				if (f->d_type == DT_DIR) {
+					/* rx-<i>/ or tx-<i>/: all of it, and one file. */
+					snprintf(path, sizeof(path),
+						 MNT "/net/dev/%s/queues/%s/.values",
+						 e->d_name, f->d_name);
+					slurp(path, buf, sizeof(buf));
+					snprintf(path, sizeof(path),
+						 MNT "/net/dev/%s/queues/%s/%.2s_packets",
+						 e->d_name, f->d_name, f->d_name);
+				} else {
+					snprintf(path, sizeof(path), MNT "/net/dev/%s/queues/%s",
+						 e->d_name, f->d_name);
+				}
+				slurp(path, buf, sizeof(buf));
+				hammer_reads++;
+			}
+			if (q)
+				closedir(q);
+		}
+		if (devs_dir)
+			closedir(devs_dir);
+	}
+	return NULL;
+}
+
+/*
+ * Two readers of every queue file while devices with stat ops (both kinds)
+ * are added, brought up, resized and deleted: everything finishes, and the
+ * harness fails the run on any lockdep report.
+ */
+TEST_F(queues, readers_against_registration)
+{
+	pthread_t t[2];
+	char name[16];
+	int round, i, errors = 0;
+	double t0 = now();
+
+	hammer_stop = false;
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, hammer, NULL));
+	for (round = 0; now() - t0 < 1.5; round++) {
+		snprintf(name, sizeof(name), "sfq_h%d", round % 4);
+		errors += !!action(round % 2 ? "addql=%s" : "addq=%s", name, 0, 0);
+		errors += !!link_set(name, true, NULL, -1);
+		errors += !!action("queues=%s:%d:%d", name, 1 + round % 8, 8 - round % 8);
+		errors += !!action("queues=%s:%d:%d", "sfq_lock", 1 + round % 3, 2);
+		errors += !!action("queues=%s:%d:%d", "sfq_rtnl", 3, 1 + round % 5);
+		usleep(10000);
+		errors += !!action("del=%s", name, 0, 0);
+	}
+	hammer_stop = true;
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	TH_LOG("%d rounds, %ld queue directory reads", round, hammer_reads);
+	CHECK(!errors, "device_actions", "%d failed", errors);
+	CHECK(round >= 2 && hammer_reads > 0, "work_done", "%d rounds, %ld reads", round,
+	      hammer_reads);
+}
+
+TEST_HARNESS_MAIN
