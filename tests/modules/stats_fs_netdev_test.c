@@ -207,6 +207,19 @@ static int netdev_test_queues(const char *name, unsigned int rx, unsigned int tx
 	return -ENOENT;
 }
 
+/* Whether hold= holds a device's ops lock now: 1 from when it has it to its release. */
+static int held;
+module_param(held, int, 0444);
+MODULE_PARM_DESC(held, "1 while hold= holds the lock");
+
+/* Holds the lock for @ms ms, telling the readers of held. */
+static void netdev_test_hold_now(unsigned int ms)
+{
+	WRITE_ONCE(held, 1);
+	msleep(ms);
+	WRITE_ONCE(held, 0);
+}
+
 /* Holds the ops lock of the device called @name for @ms ms; under RTNL. */
 static int netdev_test_hold(const char *name, unsigned int ms)
 {
@@ -218,13 +231,13 @@ static int netdev_test_hold(const char *name, unsigned int ms)
 		if (strcmp(dev->name, name))
 			continue;
 		if (!netdev_need_ops_lock(dev)) {
-			msleep(ms);
+			netdev_test_hold_now(ms);
 			return 0;
 		}
 		/* The device cannot go: deleting it needs its lock. */
 		netdev_lock(dev);
 		rtnl_unlock();
-		msleep(ms);
+		netdev_test_hold_now(ms);
 		netdev_unlock(dev);
 		rtnl_lock();
 		return 0;
