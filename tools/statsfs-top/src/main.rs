@@ -38,7 +38,13 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("statsfs-top: {e}");
+            // A denied read says how to be allowed.
+            match e.downcast_ref::<ReadError>() {
+                Some(ReadError::Denied(p)) => {
+                    eprintln!("statsfs-top: {}", Failure::Denied(p.display().to_string()))
+                }
+                _ => eprintln!("statsfs-top: {e}"),
+            }
             ExitCode::from(exit_code(&e))
         }
     }

@@ -190,7 +190,11 @@ pub fn rows(
         };
         for (name, value) in table {
             let schema = cur.schema.get(name);
-            let kind = units::kind(schema, value);
+            // In a histogram's own directory, each bucket is a row of its own: a count.
+            let kind = match schema {
+                Some(s) if s.bucket.is_some() && !name.contains('/') => Kind::Counter,
+                _ => units::kind(schema, value),
+            };
             let key = row_name(name, schema);
             let row = out.entry(key.clone()).or_insert_with(|| Row {
                 name: key,
@@ -238,7 +242,7 @@ pub fn rows(
                 .then(a.name.cmp(&b.name))
         }),
         SortBy::Total => rows.sort_by(|a, b| num(b).cmp(&num(a)).then(a.name.cmp(&b.name))),
-        SortBy::Name => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+        SortBy::Name => rows.sort_by_cached_key(|r| natural(&r.name)),
     }
     rows
 }

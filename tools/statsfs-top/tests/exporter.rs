@@ -25,14 +25,26 @@ fn exporter_per_vm_by_default_from_the_kernels_sums() {
     let t = kvm_tree([10, 20, 30], true);
     let proc = fake_proc();
     let text = exposition(t.path(), &opts(proc.path()), Format::OpenMetrics);
-    assert!(text.contains("# TYPE statsfs_kvm_exits counter\n"), "{text}");
+    assert!(
+        text.contains("# TYPE statsfs_kvm_exits counter\n"),
+        "{text}"
+    );
     // The VM's own sum over its vCPUs, no vCPU series, no kvm/ sum over VMs.
-    assert!(text.contains("statsfs_kvm_exits_total{vm=\"100-11\"} 10\n"), "{text}");
+    assert!(
+        text.contains("statsfs_kvm_exits_total{vm=\"100-11\"} 10\n"),
+        "{text}"
+    );
     assert!(!text.contains("vcpu="), "{text}");
     assert!(!text.contains("statsfs_kvm_exits_total 60"), "{text}");
     // A VM's own value (not a sum) is there too, as a gauge.
-    assert!(text.contains("# TYPE statsfs_kvm_pages_4k gauge\n"), "{text}");
-    assert!(text.contains("statsfs_kvm_pages_4k{vm=\"200-7\"} 512\n"), "{text}");
+    assert!(
+        text.contains("# TYPE statsfs_kvm_pages_4k gauge\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("statsfs_kvm_pages_4k{vm=\"200-7\"} 512\n"),
+        "{text}"
+    );
     // --per-vcpu: the vCPUs' series, and not the VM sums that would count them twice.
     let per_vcpu = Options {
         per_vcpu: true,
@@ -43,7 +55,10 @@ fn exporter_per_vm_by_default_from_the_kernels_sums() {
         text.contains("statsfs_kvm_exits_total{vm=\"100-11\",vcpu=\"0\"} 10\n"),
         "{text}"
     );
-    assert!(!text.contains("statsfs_kvm_exits_total{vm=\"100-11\"} "), "{text}");
+    assert!(
+        !text.contains("statsfs_kvm_exits_total{vm=\"100-11\"} "),
+        "{text}"
+    );
     let with = Options {
         with_aggregates: true,
         ..opts(proc.path())
@@ -67,7 +82,10 @@ fn exporter_vm_info_names_the_guest() {
         "{om}"
     );
     let text = exposition(t.path(), &opts(proc.path()), Format::Text);
-    assert!(text.contains("# TYPE statsfs_kvm_vm_info gauge\n"), "{text}");
+    assert!(
+        text.contains("# TYPE statsfs_kvm_vm_info gauge\n"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -76,7 +94,10 @@ fn exporter_units_and_histogram_sums_where_exact() {
     let proc = fake_proc();
     let text = exposition(t.path(), &opts(proc.path()), Format::OpenMetrics);
     // Nanoseconds become seconds, with the unit in the name.
-    assert!(text.contains("# UNIT statsfs_kvm_halt_wait_seconds seconds\n"), "{text}");
+    assert!(
+        text.contains("# UNIT statsfs_kvm_halt_wait_seconds seconds\n"),
+        "{text}"
+    );
     assert!(
         text.contains("statsfs_kvm_halt_wait_seconds_total{vm=\"200-7\"} 1.5\n"),
         "{text}"
@@ -119,7 +140,10 @@ fn exporter_units_and_histogram_sums_where_exact() {
         true,
     );
     let text = exposition(dir.path(), &opts(proc.path()), Format::OpenMetrics);
-    assert!(text.contains("statsfs_x_sizes_hist_bucket{le=\"+Inf\"} 9\n"), "{text}");
+    assert!(
+        text.contains("statsfs_x_sizes_hist_bucket{le=\"+Inf\"} 9\n"),
+        "{text}"
+    );
     assert!(!text.contains("_sum") && !text.contains("_count"), "{text}");
 }
 
@@ -129,13 +153,22 @@ fn exporter_text_format() {
     let proc = fake_proc();
     let text = exposition(t.path(), &opts(proc.path()), Format::Text);
     // The 0.0.4 text names counters' samples in HELP and TYPE, and has no UNIT or EOF.
-    assert!(text.contains("# TYPE statsfs_kvm_exits_total counter\n"), "{text}");
+    assert!(
+        text.contains("# TYPE statsfs_kvm_exits_total counter\n"),
+        "{text}"
+    );
     assert!(text.contains("# HELP statsfs_kvm_exits_total "), "{text}");
-    assert!(!text.contains("# UNIT") && !text.contains("# EOF"), "{text}");
+    assert!(
+        !text.contains("# UNIT") && !text.contains("# EOF"),
+        "{text}"
+    );
     // A value of no known type is untyped there (unknown in OpenMetrics).
     let plain = kvm_tree([10, 20, 30], false);
     let text = exposition(plain.path(), &opts(proc.path()), Format::Text);
-    assert!(text.contains(" untyped\n") && !text.contains(" unknown\n"), "{text}");
+    assert!(
+        text.contains(" untyped\n") && !text.contains(" unknown\n"),
+        "{text}"
+    );
     let om = exposition(plain.path(), &opts(proc.path()), Format::OpenMetrics);
     assert!(om.contains(" unknown\n"), "{om}");
 }
@@ -159,11 +192,23 @@ fn exporter_net_labels() {
         true,
     );
     let text = exposition(dir.path(), &Options::default(), Format::OpenMetrics);
-    assert!(text.contains("# TYPE statsfs_net_rx_bytes counter\n"), "{text}");
-    assert!(text.contains("# UNIT statsfs_net_rx_bytes bytes\n"), "{text}");
-    assert!(text.contains("statsfs_net_rx_bytes_total{device=\"eth0\"} 100\n"), "{text}");
+    assert!(
+        text.contains("# TYPE statsfs_net_rx_bytes counter\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# UNIT statsfs_net_rx_bytes bytes\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("statsfs_net_rx_bytes_total{device=\"eth0\"} 100\n"),
+        "{text}"
+    );
     // A device named like a value is a device like any other.
-    assert!(text.contains("statsfs_net_rx_bytes_total{device=\"rx_bytes\"} 200\n"), "{text}");
+    assert!(
+        text.contains("statsfs_net_rx_bytes_total{device=\"rx_bytes\"} 200\n"),
+        "{text}"
+    );
     assert!(!text.contains("statsfs_net_rx_bytes_total 300"), "{text}");
 }
 

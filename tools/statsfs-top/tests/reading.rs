@@ -99,10 +99,19 @@ fn view_shows_a_directory_with_its_histograms_collapsed() {
     let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(
         names,
-        ["exits", "halt_exits", "halt_wait_hist", "halt_wait_ns", "mp_state"]
+        [
+            "exits",
+            "halt_exits",
+            "halt_wait_hist",
+            "halt_wait_ns",
+            "mp_state"
+        ]
     );
     let hist = rows.iter().find(|r| r.name == "halt_wait_hist").unwrap();
-    assert_eq!((hist.kind, &hist.total), (Kind::Histogram, &Value::Number(6)));
+    assert_eq!(
+        (hist.kind, &hist.total),
+        (Kind::Histogram, &Value::Number(6))
+    );
     // Its buckets, in its own directory.
     let r = view::read(&sel(
         t.path(),
@@ -112,7 +121,10 @@ fn view_shows_a_directory_with_its_histograms_collapsed() {
     ))
     .unwrap();
     let rows = view::rows(&r, None, None, 0.0, SortBy::Name);
-    assert_eq!(rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["0", "1", "2"]);
+    assert_eq!(
+        rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+        ["0", "1", "2"]
+    );
     // The top of kvm/: its aggregates, not the VMs' values.
     let r = view::read(&sel(t.path(), dir("kvm"), None, proc.path())).unwrap();
     assert_eq!(r.names(), ["exits"]);
@@ -136,7 +148,10 @@ fn units_from_the_schema() {
         units::show_total(Kind::Time { exp: -9 }, &Value::Number(1_500_000_000)),
         "1.500 s"
     );
-    assert_eq!(units::show_rate(Kind::Time { exp: -9 }, Some(250_000_000.0)), "25.0 %");
+    assert_eq!(
+        units::show_rate(Kind::Time { exp: -9 }, Some(250_000_000.0)),
+        "25.0 %"
+    );
     assert!(Kind::Counter.in_percent_total() && !Kind::Time { exp: -9 }.in_percent_total());
     assert!(!Kind::Gauge.in_percent_total() && !Kind::Histogram.in_percent_total());
 }
@@ -181,7 +196,13 @@ fn a_counter_that_went_down_has_no_negative_rate() {
 fn filters_select_values() {
     let t = kvm_tree([10, 20, 30], true);
     let proc = fake_proc();
-    let r = view::read(&sel(t.path(), dir("kvm/100-11"), Some("^halt_e"), proc.path())).unwrap();
+    let r = view::read(&sel(
+        t.path(),
+        dir("kvm/100-11"),
+        Some("^halt_e"),
+        proc.path(),
+    ))
+    .unwrap();
     assert_eq!(r.names(), ["halt_exits"]);
 }
 
@@ -193,7 +214,10 @@ fn guests_by_pid_name_comm_and_directory() {
     let dirs = |target: Target| sel(root, target, None, proc.path()).resolve().unwrap();
     assert_eq!(dirs(Target::Pid(100)), ["kvm/100-11", "kvm/100-12"]);
     // QEMU's -name guest=web,,1: ",," is a comma.
-    assert_eq!(dirs(Target::Guest("web,1".into())), ["kvm/100-11", "kvm/100-12"]);
+    assert_eq!(
+        dirs(Target::Guest("web,1".into())),
+        ["kvm/100-11", "kvm/100-12"]
+    );
     assert_eq!(dirs(Target::Guest("kvm-workload".into())), ["kvm/200-7"]);
     assert_eq!(dirs(Target::Guest("100-12".into())), ["kvm/100-12"]);
     assert!(dirs(Target::Guest("nobody".into())).is_empty());
@@ -201,7 +225,10 @@ fn guests_by_pid_name_comm_and_directory() {
     // A guest of two VMs shows their values added up.
     let r = view::read(&sel(root, Target::Pid(100), None, proc.path())).unwrap();
     let rows = view::rows(&r, None, None, 0.0, SortBy::Name);
-    assert_eq!(rows.iter().find(|r| r.name == "exits").unwrap().total, Value::Number(30));
+    assert_eq!(
+        rows.iter().find(|r| r.name == "exits").unwrap().total,
+        Value::Number(30)
+    );
 }
 
 #[test]
@@ -223,7 +250,10 @@ fn a_guest_restarted_between_readings_is_followed() {
     assert_eq!(back.dirs.keys().collect::<Vec<_>>(), ["kvm/300-9"]);
     let rows = view::rows(&back, Some(&a), None, 1.0, SortBy::Name);
     let exits = rows.iter().find(|r| r.name == "exits").unwrap();
-    assert_eq!((exits.total.clone(), exits.delta), (Value::Number(4), Some(0)));
+    assert_eq!(
+        (exits.total.clone(), exits.delta),
+        (Value::Number(4), Some(0))
+    );
     assert!(rows.iter().all(|r| r.delta.is_none_or(|d| d >= 0)));
 }
 
@@ -240,7 +270,8 @@ fn once_output_batch_csv_json() {
     let text = String::from_utf8(out).unwrap();
     // kvm_stat --batch's layout: '%-42s%10d%10d'.
     assert!(
-        text.lines().any(|l| l == format!("{:<42}{:>10}{:>10}", "exits", 40, 30)),
+        text.lines()
+            .any(|l| l == format!("{:<42}{:>10}{:>10}", "exits", 40, 30)),
         "{text}"
     );
     let mut out = Vec::new();
@@ -252,8 +283,16 @@ fn once_output_batch_csv_json() {
     let mut out = Vec::new();
     output::once(&mut out, &rows, Format::Json, false).unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let exits = json.as_array().unwrap().iter().find(|r| r["name"] == "exits").unwrap();
-    assert_eq!((exits["total"].clone(), exits["rate"].clone()), (40.into(), 30.0.into()));
+    let exits = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "exits")
+        .unwrap();
+    assert_eq!(
+        (exits["total"].clone(), exits["rate"].clone()),
+        (40.into(), 30.0.into())
+    );
 }
 
 #[test]
@@ -263,7 +302,11 @@ fn log_records_full_names_wall_clock_and_skip_zero() {
     let t2 = kvm_tree([40, 20, 30], true);
     let a = view::read(&sel(t1.path(), dir("kvm/100-11"), None, proc.path())).unwrap();
     let b = view::read(&sel(t2.path(), dir("kvm/100-11"), None, proc.path())).unwrap();
-    let names = vec!["exits".to_string(), "halt_exits".to_string(), "pages_4k".to_string()];
+    let names = vec![
+        "exits".to_string(),
+        "halt_exits".to_string(),
+        "pages_4k".to_string(),
+    ];
     let changed = view::rows(&b, Some(&a), None, 1.0, SortBy::Name);
     let unchanged = view::rows(&b, Some(&b), None, 1.0, SortBy::Name);
     let t = "2026-01-02 03:04:05";
@@ -289,7 +332,10 @@ fn log_records_full_names_wall_clock_and_skip_zero() {
         .record(&mut out, t, &changed, false)
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!((json["values"]["exits"].clone(), json["time"].clone()), (30.into(), t.into()));
+    assert_eq!(
+        (json["values"]["exits"].clone(), json["time"].clone()),
+        (30.into(), t.into())
+    );
     // Columns: names in full, however long.
     let long = "halt_poll_success_ns_and_then_some".to_string();
     let mut out = Vec::new();
@@ -299,6 +345,9 @@ fn log_records_full_names_wall_clock_and_skip_zero() {
     let text = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
-    assert!(lines[0].contains(&long) && lines[1].starts_with(t), "{text}");
+    assert!(
+        lines[0].contains(&long) && lines[1].starts_with(t),
+        "{text}"
+    );
     assert_eq!(lines[0].len(), lines[1].len(), "{text}");
 }

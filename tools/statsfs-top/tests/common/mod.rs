@@ -25,7 +25,11 @@ const INSTANT: &str = "u64 unsigned sum floating instant none 10^0 -";
 const TEXT: &str = "s32 signed none floating,text instant unknown - -";
 
 fn hist(agg: bool, i: u32) -> String {
-    let flags = if agg { "aggregate,clearable" } else { "clearable" };
+    let flags = if agg {
+        "aggregate,clearable"
+    } else {
+        "clearable"
+    };
     format!("u64 unsigned sum {flags} log_hist seconds 10^-9 bucket={i}/3")
 }
 
@@ -35,18 +39,34 @@ pub fn vm_lines(exits: u64) -> Vec<(String, String, String)> {
     let mut l = vec![
         ("pages_4k".into(), "512".into(), INSTANT.into()),
         ("exits".into(), exits.to_string(), CUMULATIVE_AGG.into()),
-        ("halt_exits".into(), (exits / 10).to_string(), CUMULATIVE_AGG.into()),
+        (
+            "halt_exits".into(),
+            (exits / 10).to_string(),
+            CUMULATIVE_AGG.into(),
+        ),
         ("halt_wait_ns".into(), "1500000000".into(), NS_AGG.into()),
     ];
     for (i, v) in ["1", "2", "3"].iter().enumerate() {
-        l.push((format!("halt_wait_hist/{i}"), v.to_string(), hist(true, i as u32)));
+        l.push((
+            format!("halt_wait_hist/{i}"),
+            v.to_string(),
+            hist(true, i as u32),
+        ));
     }
     l.push(("vcpu0/exits".into(), exits.to_string(), CUMULATIVE.into()));
-    l.push(("vcpu0/halt_exits".into(), (exits / 10).to_string(), CUMULATIVE.into()));
+    l.push((
+        "vcpu0/halt_exits".into(),
+        (exits / 10).to_string(),
+        CUMULATIVE.into(),
+    ));
     l.push(("vcpu0/mp_state".into(), "RUNNABLE".into(), TEXT.into()));
     l.push(("vcpu0/halt_wait_ns".into(), "1500000000".into(), NS.into()));
     for (i, v) in ["1", "2", "3"].iter().enumerate() {
-        l.push((format!("vcpu0/halt_wait_hist/{i}"), v.to_string(), hist(false, i as u32)));
+        l.push((
+            format!("vcpu0/halt_wait_hist/{i}"),
+            v.to_string(),
+            hist(false, i as u32),
+        ));
     }
     l
 }
@@ -73,7 +93,11 @@ pub fn write_lines(root: &Path, dir: &str, lines: &[(String, String, String)], b
         let mut prefix = String::new();
         let parts: Vec<&str> = rel.split('/').collect();
         for p in &parts[..parts.len() - 1] {
-            prefix = if prefix.is_empty() { p.to_string() } else { format!("{prefix}/{p}") };
+            prefix = if prefix.is_empty() {
+                p.to_string()
+            } else {
+                format!("{prefix}/{p}")
+            };
             if !dirs.contains(&prefix) {
                 dirs.push(prefix.clone());
             }
@@ -89,13 +113,26 @@ pub fn write_lines(root: &Path, dir: &str, lines: &[(String, String, String)], b
                 rel.strip_prefix(&format!("{d}/"))
             };
             if let Some(sub) = sub {
-                let esc = sub.replace('\\', "\\134").replace(' ', "\\040").replace('\n', "\\012");
+                let esc = sub
+                    .replace('\\', "\\134")
+                    .replace(' ', "\\040")
+                    .replace('\n', "\\012");
                 values.push_str(&format!("{esc} {v}\n"));
                 schema.push_str(&format!("{esc} {s}\n"));
             }
         }
-        let base = if d.is_empty() { dir.to_string() } else { under(&d) };
-        let file = |f: &str| if base.is_empty() { f.to_string() } else { format!("{base}/{f}") };
+        let base = if d.is_empty() {
+            dir.to_string()
+        } else {
+            under(&d)
+        };
+        let file = |f: &str| {
+            if base.is_empty() {
+                f.to_string()
+            } else {
+                format!("{base}/{f}")
+            }
+        };
         write(root, &file(".values"), &values);
         write(root, &file(".schema"), &schema);
     }
@@ -104,7 +141,11 @@ pub fn write_lines(root: &Path, dir: &str, lines: &[(String, String, String)], b
 /// A KVM tree of two guests (pid 100 with two VMs, pid 200 with one), with kvm/'s sums.
 pub fn kvm_lines(exits: &[(&str, u64)]) -> Vec<(String, String, String)> {
     let total: u64 = exits.iter().map(|(_, e)| e).sum();
-    let mut all = vec![("kvm/exits".to_string(), total.to_string(), CUMULATIVE_AGG.to_string())];
+    let mut all = vec![(
+        "kvm/exits".to_string(),
+        total.to_string(),
+        CUMULATIVE_AGG.to_string(),
+    )];
     for (vm, e) in exits {
         for (rel, v, s) in vm_lines(*e) {
             all.push((format!("kvm/{vm}/{rel}"), v, s));
@@ -115,7 +156,11 @@ pub fn kvm_lines(exits: &[(&str, u64)]) -> Vec<(String, String, String)> {
 
 pub fn kvm_tree(exits: [u64; 3], bulk: bool) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let vms = [("100-11", exits[0]), ("100-12", exits[1]), ("200-7", exits[2])];
+    let vms = [
+        ("100-11", exits[0]),
+        ("100-12", exits[1]),
+        ("200-7", exits[2]),
+    ];
     write_lines(dir.path(), "", &kvm_lines(&vms), bulk);
     dir
 }
