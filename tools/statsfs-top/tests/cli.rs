@@ -270,3 +270,32 @@ fn log_goes_on_when_a_guest_goes_and_comes_back() {
     // No negative change when the guest came back with counters from 0.
     assert!(!text.contains(",-"), "{text}");
 }
+
+#[test]
+fn man_page_is_generated_from_the_command_line() {
+    let out = run(&["man"]);
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH \"EXIT STATUS\"",
+        ".SH \"UNPRIVILEGED USE\"",
+    ] {
+        assert!(page.contains(section), "{section} missing");
+    }
+    assert!(
+        page.contains("per\\-vcpu") || page.contains("per-vcpu"),
+        "{page}"
+    );
+    // The copy in Documentation/ (installed by make install) is this one.
+    let shipped = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../Documentation/statsfs-top.1"
+    );
+    assert_eq!(
+        fs::read_to_string(shipped).unwrap(),
+        page,
+        "Documentation/statsfs-top.1 is stale: statsfs-top man > Documentation/statsfs-top.1"
+    );
+}
