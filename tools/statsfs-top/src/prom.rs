@@ -290,8 +290,29 @@ fn vm_info<'a>(vms: impl Iterator<Item = &'a String>, proc: &Path) -> Family {
     }
 }
 
+/// Whether a path is below a vCPU's directory (`kvm/<vm>/vcpu<n>/...`).
+fn is_vcpu_path(path: &str) -> bool {
+    let mut parts = path.split('/');
+    parts.next() == Some("kvm")
+        && parts.next().and_then(guests::vm_pid).is_some()
+        && parts
+            .next()
+            .and_then(|d| d.strip_prefix("vcpu"))
+            .is_some_and(|n| n.parse::<u32>().is_ok())
+        && parts.next().is_some()
+}
+
+/// A snapshot of the tree for `opts`: without the vCPUs' lines unless they are exported.
+pub fn snapshot(root: &Path, opts: &Options) -> Result<Snapshot, ReadError> {
+    if opts.per_vcpu {
+        tree::read(root)
+    } else {
+        tree::read_keeping(root, &|p| !is_vcpu_path(p))
+    }
+}
+
 /// The exposition of the tree under `root` in `format`.
 pub fn exposition(root: &Path, opts: &Options, format: expo::Format) -> Result<String, ReadError> {
-    let snap = tree::read(root)?;
+    let snap = snapshot(root, opts)?;
     Ok(expo::encode(&families(&snap, opts), format))
 }

@@ -264,7 +264,7 @@ pub fn log(source: &Source, select: &Select, out_opts: &Output, to: &LogTo) -> a
 /// The exposition's producer for `serve`: both formats of one reading.
 fn producer(root: PathBuf, opts: prom::Options) -> Box<crate::serve::Producer> {
     Box::new(move || {
-        let snap = crate::tree::read(&root).map_err(|e| e.to_string())?;
+        let snap = prom::snapshot(&root, &opts).map_err(|e| e.to_string())?;
         let fams = prom::families(&snap, &opts);
         Ok(Exposition {
             openmetrics: expo::encode(&fams, expo::Format::OpenMetrics),

@@ -213,8 +213,26 @@ pub fn read(dir: &Path) -> Result<Snapshot, ReadError> {
     read_depth(dir, Depth::Subtree)
 }
 
+/// Reads the subtree of `dir`, keeping only the paths `keep` wants (the exporter leaves
+/// the vCPUs' lines unparsed unless it exports them: most of a KVM tree's lines).
+pub fn read_keeping(dir: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Snapshot, ReadError> {
+    let mut snap = read_depth_keeping(dir, Depth::Subtree, keep)?;
+    if snap.method == Method::PerFile {
+        snap.values.retain(|p, _| keep(p));
+    }
+    Ok(snap)
+}
+
 /// Reads `dir` to `depth`, by `.values` if it has one, file by file otherwise.
 pub fn read_depth(dir: &Path, depth: Depth) -> Result<Snapshot, ReadError> {
+    read_depth_keeping(dir, depth, &|_| true)
+}
+
+fn read_depth_keeping(
+    dir: &Path,
+    depth: Depth,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<Snapshot, ReadError> {
     let meta = fs::metadata(dir).map_err(|e| io_error(dir, e))?;
     if !meta.is_dir() {
         return Err(ReadError::Io(
@@ -225,7 +243,7 @@ pub fn read_depth(dir: &Path, depth: Depth) -> Result<Snapshot, ReadError> {
     match read_lines(&dir.join(".values"), depth) {
         Ok(text) => {
             let schema = read_lines(&dir.join(".schema"), depth).unwrap_or_default();
-            Ok(read_bulk(dir, &text, &schema))
+            Ok(read_bulk(dir, &text, &schema, keep))
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => read_per_file(dir, depth),
         Err(e) => Err(io_error(&dir.join(".values"), e)),
@@ -256,7 +274,7 @@ fn read_lines(path: &Path, depth: Depth) -> io::Result<String> {
     Ok(out)
 }
 
-fn read_bulk(dir: &Path, text: &str, schema: &str) -> Snapshot {
+fn read_bulk(dir: &Path, text: &str, schema: &str, keep: &dyn Fn(&str) -> bool) -> Snapshot {
     let taken = Instant::now();
     let mut snap = Snapshot {
         taken,
@@ -270,6 +288,7 @@ fn read_bulk(dir: &Path, text: &str, schema: &str) -> Snapshot {
             .split_once(' ')
             .and_then(|(path, value)| Some((unescape(path)?, unescape(value)?)));
         match parsed {
+            Some((path, _)) if !keep(&path) => {}
             Some((path, value)) => {
                 snap.values.insert(path, Value::parse(&value));
             }
@@ -284,8 +303,10 @@ fn read_bulk(dir: &Path, text: &str, schema: &str) -> Snapshot {
     for line in schema.lines() {
         let fields: Vec<&str> = line.split(' ').collect();
         if let Some((path, rest)) = fields.split_first() {
-            if let (Some(path), Some(schema)) = (unescape(path), Schema::parse(rest)) {
-                snap.schema.insert(path, schema);
+            if let Some(path) = unescape(path).filter(|p| keep(p)) {
+                if let Some(schema) = Schema::parse(rest) {
+                    snap.schema.insert(path, schema);
+                }
             }
         }
     }
