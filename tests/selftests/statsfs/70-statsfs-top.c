@@ -71,16 +71,25 @@ static pid_t start_workload(const char *vms, const char *vcpus, const char *seco
 	return pid;
 }
 
-/* Whether @line is "%-42s%10llu%10llu" of its own name and numbers; its name. */
+/*
+ * Whether @line is "%-42s%10llu%10llu" of its own name and numbers (a total
+ * of more than 10 digits runs into the change, as in kvm_stat's); its name
+ * and total.
+ */
 static int batch_line(const char *line, char *name, unsigned long long *total)
 {
-	char again[160];
+	const char *end = strchr(line, '\n');
+	size_t len = end ? (size_t)(end - line) : 0;
+	char again[160], field[32];
 	unsigned long long delta;
 
-	if (sscanf(line, "%63s %llu %llu", name, total, &delta) != 3)
+	if (len < 62 || len >= sizeof(again) || sscanf(line, "%63s", name) != 1)
 		return 0;
+	snprintf(field, sizeof(field), "%.*s", (int)(len - 52), line + 42);
+	*total = strtoull(field, NULL, 10);
+	delta = strtoull(line + len - 10, NULL, 10);
 	snprintf(again, sizeof(again), "%-42s%10llu%10llu", name, *total, delta);
-	return !strncmp(again, line, strlen(again)) && line[strlen(again)] == '\n';
+	return strlen(again) == len && !strncmp(again, line, len);
 }
 
 /* Whether @name ends with @suffix. */
