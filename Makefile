@@ -10,12 +10,13 @@
 #   make shell     an interactive shell in the guest, statsfs mounted
 #   make kunit     the KUnit suites through tools/testing/kunit/kunit.py (QEMU x86_64)
 #   make mutants   realistic mistakes applied one by one, and the suites that catch them
+#   make install   statsfs-top and its man page (PREFIX=/usr/local)
 #
 # Kbuild reads ./Kbuild for the module itself.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: modules clean demo check bench shell kunit mutants
+.PHONY: modules clean demo check bench shell kunit mutants install
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_STATS_FS=m modules
@@ -44,3 +45,9 @@ shell:
 	scripts/setup.sh
 	scripts/build-kernel.sh
 	scripts/run-guest.sh shell
+
+# statsfs-top and its man page (PREFIX=/usr/local, DESTDIR= for packaging).
+PREFIX ?= /usr/local
+install:
+	cargo install --locked --path tools/statsfs-top --root $(DESTDIR)$(PREFIX)
+	install -D -m 0644 Documentation/statsfs-top.1 $(DESTDIR)$(PREFIX)/share/man/man1/statsfs-top.1

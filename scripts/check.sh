@@ -18,6 +18,9 @@ fail_build() {
 
 t0=$(date +%s)
 "$STATSFS_ROOT/scripts/setup.sh" || fail_build "setup"
+# promtool and a Prometheus server for statsfs-top's exporter test, which runs them
+# itself; only make check installs them, and leaves no Prometheus service running.
+"$STATSFS_ROOT/scripts/setup-prometheus.sh" || fail_build "setup of prometheus"
 "$STATSFS_ROOT/scripts/build-kernel.sh" || fail_build "kernel and in-tree statsfs"
 "$STATSFS_ROOT/scripts/build-guest-tests.sh" || fail_build "guest tests and out-of-tree statsfs"
 t1=$(date +%s)

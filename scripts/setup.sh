@@ -14,7 +14,6 @@ PKGS=(
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	qemu-system-x86 busybox-static
 	debian-archive-keyring
-	prometheus
 )
 
 missing=()

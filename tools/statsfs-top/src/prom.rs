@@ -1,76 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0
-//! The whole tree in the Prometheus/OpenMetrics text format, encoded by
-//! `prometheus-client`. The path becomes a metric name and labels:
-//! `kvm/<pid>-<fd>/vcpu<n>/exits` is `statsfs_kvm_exits_total{vm="<pid>-<fd>",vcpu="<n>"}`,
-//! `net/dev/<dev>/rx_bytes` is `statsfs_net_rx_bytes_total{device="<dev>"}` (a mount shows
-//! one network namespace's devices),
-//! other directories go into a `path` label. Types and units come from `.schema`:
-//! cumulative values are counters, the others gauges; histograms are histograms; a value
-//! counted in nanoseconds is exported in seconds. Aggregates are left out unless asked for
-//! (Prometheus sums the parts itself; both would count twice). Text values are left out.
+//! The tree as metric families. The path becomes a metric name and labels:
+//! `kvm/<pid>-<fd>/exits` is `statsfs_kvm_exits_total{vm="<pid>-<fd>"}` (the kernel's
+//! own per-VM sum over the VM's vCPUs), `kvm/<pid>-<fd>/vcpu<n>/exits` with `--per-vcpu`
+//! is `statsfs_kvm_exits_total{vm="<pid>-<fd>",vcpu="<n>"}`,
+//! `net/dev/<dev>/rx_bytes` is `statsfs_net_rx_bytes_total{device="<dev>"}` (a mount
+//! shows one network namespace's devices), other directories go into a `path` label.
+//! Types and units come from `.schema`: cumulative values are counters, the others
+//! gauges; histograms are histograms, with a `_sum` where KVM keeps the exact total of
+//! the same samples (`halt_wait_hist` and `halt_wait_ns`); a value counted in nanoseconds
+//! is exported in seconds. Each VM also gets `statsfs_kvm_vm_info{vm,name,pid}`.
+//! Aggregates over several VMs or devices are left out unless asked for (Prometheus sums
+//! the parts itself; both would count twice). Text values are left out.
 
-use std::collections::BTreeMap;
-use std::fmt;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
-use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{
-    DescriptorEncoder, EncodeLabelValue, LabelValueEncoder, MetricEncoder, NoLabelSet,
-};
-use prometheus_client::metrics::MetricType;
-use prometheus_client::registry::{Registry, Unit};
-
+use crate::expo::{self, Families, Family, Labels, MetricType, Sample};
+use crate::guests;
 use crate::tree::{self, ReadError, Schema, Snapshot, Value};
 
-type Labels = Vec<(String, String)>;
-
-/// A label value as both exposition formats write it: `\`, `"` and newline escaped.
-/// `prometheus-client` writes label values as they are, so a device named `x"}1` or a
-/// directory name holding a newline would end the label set or the line early.
-struct Escaped<'a>(&'a str);
-
-/// A HELP text as both exposition formats write it: `\` and newline escaped (which
-/// `prometheus-client` leaves to its caller).
-fn escape_help(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('\n', "\\n")
+/// What the exporter exports.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Aggregates over several VMs or devices too (`kvm/exits`, `net/rx_bytes`), and with
+    /// `per_vcpu` the per-VM sums as well.
+    pub with_aggregates: bool,
+    /// A series per vCPU (about 150 per vCPU) instead of per VM.
+    pub per_vcpu: bool,
+    /// Where `/proc` is, for the guests' names.
+    pub proc: PathBuf,
 }
 
-impl EncodeLabelValue for Escaped<'_> {
-    fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> fmt::Result {
-        use std::fmt::Write;
-        for c in self.0.chars() {
-            match c {
-                '\\' => encoder.write_str("\\\\")?,
-                '"' => encoder.write_str("\\\"")?,
-                '\n' => encoder.write_str("\\n")?,
-                c => encoder.write_char(c)?,
-            }
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            with_aggregates: false,
+            per_vcpu: false,
+            proc: PathBuf::from("/proc"),
         }
-        Ok(())
     }
 }
-
-#[derive(Debug, Clone)]
-enum Sample {
-    /// A value in its own unit: exported as an integer.
-    Integer(i128),
-    /// A value converted to base units (nanoseconds to seconds).
-    Number(f64),
-    /// Per bucket: its upper bound and its count (not cumulative yet).
-    Histogram(Vec<(f64, u64)>),
-}
-
-#[derive(Debug)]
-struct Family {
-    help: String,
-    unit: Option<Unit>,
-    kind: MetricType,
-    samples: BTreeMap<Labels, Sample>,
-}
-
-/// The families of a snapshot of the whole tree, by metric name.
-#[derive(Debug, Default)]
-struct Families(BTreeMap<String, Family>);
 
 fn sanitize(s: &str) -> String {
     s.chars()
@@ -100,11 +69,7 @@ fn name_and_labels(path: &str, bucket: bool) -> (String, Labels) {
     for (i, dir) in dirs.iter().enumerate() {
         let last = i + 1 == dirs.len();
         match subsystem {
-            "kvm"
-                if dir.split_once('-').is_some_and(|(p, f)| {
-                    p.bytes().all(|b| b.is_ascii_digit()) && f.bytes().all(|b| b.is_ascii_digit())
-                }) =>
-            {
+            "kvm" if i == 0 && guests::vm_pid(dir).is_some() => {
                 labels.push(("vm".into(), dir.to_string()))
             }
             "kvm"
@@ -131,14 +96,14 @@ fn name_and_labels(path: &str, bucket: bool) -> (String, Labels) {
     )
 }
 
-/// What a value counts in, for the exporter: the Prometheus unit and the factor to base units.
-fn unit_of(schema: Option<&Schema>) -> (Option<Unit>, f64) {
+/// What a value counts in, for the exporter: the base unit and the factor to it.
+fn unit_of(schema: Option<&Schema>) -> (Option<&'static str>, f64) {
     let Some(s) = schema else { return (None, 1.0) };
     let factor = s.scale.map_or(1.0, |(base, exp)| f64::from(base).powi(exp));
     match s.unit.as_str() {
-        "seconds" => (Some(Unit::Seconds), factor),
-        "bytes" => (Some(Unit::Bytes), factor),
-        "cycles" => (Some(Unit::Other("cycles".into())), factor),
+        "seconds" => (Some("seconds"), factor),
+        "bytes" => (Some("bytes"), factor),
+        "cycles" => (Some("cycles"), factor),
         _ => (None, factor),
     }
 }
@@ -167,73 +132,6 @@ fn upper_bound(b: &tree::Bucket) -> f64 {
     }
 }
 
-fn families(snap: &Snapshot, with_aggregates: bool) -> Families {
-    let mut fams = Families::default();
-    for (path, value) in &snap.values {
-        let schema = snap.schema.get(path);
-        let Value::Number(n) = value else { continue };
-        if schema.is_some_and(|s| s.text || (s.aggregate && !with_aggregates)) {
-            continue;
-        }
-        let bucket = schema.and_then(|s| s.bucket.as_ref());
-        let (mut base, labels) = name_and_labels(path, bucket.is_some());
-        let (unit, factor) = unit_of(schema);
-        // The unit is appended to the name: one already there would appear twice.
-        let unit_suffix = match &unit {
-            Some(Unit::Bytes) => Some("_bytes"),
-            Some(Unit::Seconds) => Some("_seconds"),
-            _ => None,
-        };
-        if let Some(stripped) = unit_suffix.and_then(|u| base.strip_suffix(u)) {
-            base = stripped.to_string();
-        }
-        // The value is exported in base units, so a unit in its name would now lie.
-        if unit.is_some() && factor != 1.0 {
-            for suffix in ["_ns", "_us", "_ms", "_nsec", "_usec", "_msec"] {
-                if let Some(stripped) = base.strip_suffix(suffix) {
-                    base = stripped.to_string();
-                    break;
-                }
-            }
-        }
-        let kind = metric_type(schema);
-        let fam = fams
-            .0
-            .entry(format!("statsfs_{base}"))
-            .or_insert_with(|| Family {
-                help: escape_help(&format!("statsfs {}", generic_path(path, bucket.is_some()))),
-                unit,
-                kind,
-                samples: BTreeMap::new(),
-            });
-        match bucket {
-            Some(b) => {
-                // prometheus-client writes f64::MAX as "+Inf".
-                let le = match upper_bound(b) {
-                    x if x.is_infinite() => f64::MAX,
-                    x => x * factor,
-                };
-                let count = u64::try_from(*n).unwrap_or(0);
-                if let Sample::Histogram(buckets) = fam
-                    .samples
-                    .entry(labels)
-                    .or_insert(Sample::Histogram(Vec::new()))
-                {
-                    buckets.push((le, count));
-                }
-            }
-            None if factor == 1.0 => {
-                fam.samples.insert(labels, Sample::Integer(*n));
-            }
-            None => {
-                fam.samples
-                    .insert(labels, Sample::Number(*n as f64 * factor));
-            }
-        }
-    }
-    fams
-}
-
 /// The path with the label values replaced by `*`, for the help text.
 fn generic_path(path: &str, bucket: bool) -> String {
     let (_, labels) = name_and_labels(path, bucket);
@@ -255,136 +153,166 @@ fn generic_path(path: &str, bucket: bool) -> String {
     parts.join("/")
 }
 
-fn encode_sample(m: &mut MetricEncoder<'_>, sample: &Sample, kind: MetricType) -> fmt::Result {
-    match (sample, kind) {
-        (Sample::Integer(n), MetricType::Counter) => {
-            // A counter below 0 cannot be: a signed value misdescribed.
-            let n = u64::try_from(*n).unwrap_or(0);
-            m.encode_counter::<NoLabelSet, u64, f64>(&n, None)
-        }
-        (Sample::Integer(n), _) => match i64::try_from(*n) {
-            Ok(n) => m.encode_gauge(&n),
-            Err(_) => m.encode_gauge(&(*n as f64)),
-        },
-        (Sample::Number(x), MetricType::Counter) => {
-            m.encode_counter::<NoLabelSet, f64, f64>(x, None)
-        }
-        (Sample::Number(x), _) => m.encode_gauge(x),
-        (Sample::Histogram(buckets), _) => {
-            let mut sorted = buckets.clone();
-            sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let count = sorted.iter().map(|b| b.1).sum();
-            // KVM's histograms count samples but keep no sum of them.
-            m.encode_histogram::<NoLabelSet>(f64::NAN, count, &sorted, None)
-        }
+/// The histogram's exact sum, in its own unit, where KVM keeps one: `<x>_hist` beside a
+/// cumulative `<x>_ns` counted in the same unit (`halt_wait_hist` and `halt_wait_ns`,
+/// `halt_poll_success_hist` and `halt_poll_success_ns`, `halt_poll_fail_hist` and
+/// `halt_poll_fail_ns`: KVM adds each sample to both at once).
+fn exact_sum(snap: &Snapshot, hist_path: &str) -> Option<f64> {
+    let hist_schema = snap.schema.get(&format!("{hist_path}/0"))?;
+    let total = format!("{}_ns", hist_path.strip_suffix("_hist")?);
+    let s = snap.schema.get(&total)?;
+    if s.kind != "cumulative" || s.unit != hist_schema.unit || s.scale != hist_schema.scale {
+        return None;
     }
+    Some(snap.values.get(&total)?.number()? as f64)
 }
 
-impl Collector for Families {
-    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
-        for (name, fam) in &self.0 {
-            let mut metric =
-                encoder.encode_descriptor(name, &fam.help, fam.unit.as_ref(), fam.kind)?;
-            for (labels, sample) in &fam.samples {
-                if labels.is_empty() {
-                    // The family's own sample, without "{}".
-                    encode_sample(&mut metric, sample, fam.kind)?;
-                } else {
-                    let escaped: Vec<(&str, Escaped<'_>)> = labels
-                        .iter()
-                        .map(|(k, v)| (k.as_str(), Escaped(v)))
-                        .collect();
-                    encode_sample(&mut metric.encode_family(&escaped)?, sample, fam.kind)?;
+/// Whether the value at `path` (with its labels) is exported.
+fn exported(labels: &Labels, schema: Option<&Schema>, opts: &Options) -> bool {
+    let has = |k: &str| labels.iter().any(|(l, _)| l == k);
+    let aggregate = schema.is_some_and(|s| s.aggregate);
+    if has("vcpu") {
+        return opts.per_vcpu;
+    }
+    if has("vm") && aggregate {
+        // A VM's sums over its vCPUs: the per-VM series, unless the vCPUs' own are out.
+        return !opts.per_vcpu || opts.with_aggregates;
+    }
+    !aggregate || opts.with_aggregates
+}
+
+/// The families of a snapshot of the whole tree.
+pub fn families(snap: &Snapshot, opts: &Options) -> Families {
+    let mut fams = Families::new();
+    let mut vms = BTreeSet::new();
+    for (path, value) in &snap.values {
+        let schema = snap.schema.get(path);
+        // A value with no schema line in a tree that has a schema came or went between
+        // the two reads (a VM destroyed): it cannot be typed, so it waits for the next.
+        if schema.is_none() && !snap.schema.is_empty() {
+            continue;
+        }
+        let Value::Number(n) = value else { continue };
+        if schema.is_some_and(|s| s.text) {
+            continue;
+        }
+        let bucket = schema.and_then(|s| s.bucket.as_ref());
+        let (mut base, labels) = name_and_labels(path, bucket.is_some());
+        if let Some((_, vm)) = labels.iter().find(|(k, _)| k == "vm") {
+            vms.insert(vm.clone());
+        }
+        if !exported(&labels, schema, opts) {
+            continue;
+        }
+        let (unit, factor) = unit_of(schema);
+        // The unit is appended to the name: one already there would appear twice.
+        if let Some(stripped) = unit.and_then(|u| base.strip_suffix(&format!("_{u}"))) {
+            base = stripped.to_string();
+        }
+        // The value is exported in base units, so a unit in its name would now lie.
+        if unit.is_some() && factor != 1.0 {
+            for suffix in ["_ns", "_us", "_ms", "_nsec", "_usec", "_msec"] {
+                if let Some(stripped) = base.strip_suffix(suffix) {
+                    base = stripped.to_string();
+                    break;
                 }
             }
         }
-        Ok(())
-    }
-}
-
-/// The Prometheus text format (0.0.4) of an OpenMetrics exposition, for clients that do
-/// not ask for OpenMetrics (and for `promtool check metrics`): a counter's HELP and TYPE
-/// name its `_total` samples, a value of no known type is `untyped`, and there is no UNIT
-/// or EOF line.
-pub fn to_prometheus_text(openmetrics: &str) -> String {
-    let mut counters = std::collections::HashSet::new();
-    for line in openmetrics.lines() {
-        if let Some(rest) = line.strip_prefix("# TYPE ") {
-            if let Some(name) = rest.strip_suffix(" counter") {
-                counters.insert(name.to_string());
-            }
-        }
-    }
-    let mut out = String::with_capacity(openmetrics.len());
-    for line in openmetrics.lines() {
-        if line.starts_with("# UNIT ") || line == "# EOF" {
-            continue;
-        }
-        let rewritten = ["# HELP ", "# TYPE "].iter().find_map(|p| {
-            let rest = line.strip_prefix(p)?;
-            let (name, tail) = rest.split_once(' ')?;
-            counters
-                .contains(name)
-                .then(|| format!("{p}{name}_total {tail}"))
-        });
-        let line = rewritten.as_deref().unwrap_or(line);
-        // OpenMetrics's "unknown" is the text format's "untyped" (promtool accepts no other).
-        match line
-            .strip_prefix("# TYPE ")
-            .and_then(|r| r.strip_suffix(" unknown"))
-        {
-            Some(name) => out.push_str(&format!("# TYPE {name} untyped")),
-            None => out.push_str(line),
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// The exposition of the tree under `root`.
-pub fn exposition(root: &Path, with_aggregates: bool) -> Result<String, ReadError> {
-    let snap = tree::read(root)?;
-    let mut registry = Registry::default();
-    registry.register_collector(Box::new(families(&snap, with_aggregates)));
-    let mut out = String::new();
-    prometheus_client::encoding::text::encode(&mut out, &registry)
-        .map_err(|_| ReadError::Io(root.to_path_buf(), std::io::Error::other("encoding failed")))?;
-    Ok(out)
-}
-
-/// Serves the exposition at `/metrics` on `listen` until the process is killed.
-pub fn serve(root: &Path, listen: &str, with_aggregates: bool) -> anyhow::Result<()> {
-    let server = tiny_http::Server::http(listen)
-        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
-    eprintln!(
-        "statsfs-top: serving {} at http://{listen}/metrics",
-        root.display()
-    );
-    for request in server.incoming_requests() {
-        // OpenMetrics to whoever asks for it (Prometheus does), the 0.0.4 text otherwise.
-        let openmetrics = request.headers().iter().any(|h| {
-            h.field.equiv("Accept") && h.value.as_str().contains("application/openmetrics-text")
-        });
-        let response = if request.url() != "/metrics" {
-            tiny_http::Response::from_string("statsfs-top: try /metrics\n").with_status_code(404)
-        } else {
-            match exposition(root, with_aggregates) {
-                Ok(text) if openmetrics => tiny_http::Response::from_string(text).with_header(
-                    "Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8"
-                        .parse::<tiny_http::Header>()
-                        .expect("a valid header"),
-                ),
-                Ok(text) => tiny_http::Response::from_string(to_prometheus_text(&text))
-                    .with_header(
-                        "Content-Type: text/plain; version=0.0.4; charset=utf-8"
-                            .parse::<tiny_http::Header>()
-                            .expect("a valid header"),
-                    ),
-                Err(e) => tiny_http::Response::from_string(format!("{e}\n")).with_status_code(503),
-            }
+        let name = match unit {
+            Some(u) => format!("statsfs_{base}_{u}"),
+            None => format!("statsfs_{base}"),
         };
-        // A scraper that hung up is not our problem.
-        let _ = request.respond(response);
+        let kind = metric_type(schema);
+        let fam = fams.entry(name).or_insert_with(|| Family {
+            help: format!("statsfs {}", generic_path(path, bucket.is_some())),
+            unit: unit.map(str::to_string),
+            kind,
+            samples: BTreeMap::new(),
+        });
+        match bucket {
+            Some(b) => {
+                let le = match upper_bound(b) {
+                    x if x.is_infinite() => x,
+                    x => x * factor,
+                };
+                let count = u64::try_from(*n).unwrap_or(0);
+                let hist = path.rsplit_once('/').map_or("", |(h, _)| h);
+                let sample = fam
+                    .samples
+                    .entry(labels)
+                    .or_insert_with(|| Sample::Histogram {
+                        buckets: Vec::new(),
+                        sum: exact_sum(snap, hist).map(|s| s * factor),
+                    });
+                if let Sample::Histogram { buckets, .. } = sample {
+                    buckets.push((le, count));
+                }
+            }
+            None if factor == 1.0 => {
+                fam.samples.insert(labels, Sample::Integer(*n));
+            }
+            None => {
+                fam.samples
+                    .insert(labels, Sample::Number(*n as f64 * factor));
+            }
+        }
     }
-    Ok(())
+    if !vms.is_empty() {
+        fams.insert("statsfs_kvm_vm".into(), vm_info(vms.iter(), &opts.proc));
+    }
+    fams
+}
+
+/// `statsfs_kvm_vm_info{vm,name,pid} 1` for each VM. A VM's directory holds no name (only
+/// its statistics and its vCPUs'): the pid is the `<pid>` of `<pid>-<fd>`, the name is
+/// QEMU's `-name` of that process, else its comm, as `-g` finds guests; empty if the
+/// process cannot be read from this pid namespace.
+fn vm_info<'a>(vms: impl Iterator<Item = &'a String>, proc: &Path) -> Family {
+    let samples = vms
+        .filter_map(|vm| {
+            let pid = guests::vm_pid(vm)?;
+            let name = guests::guest_name(proc, pid).unwrap_or_default();
+            Some((
+                vec![
+                    ("vm".to_string(), vm.clone()),
+                    ("name".to_string(), name),
+                    ("pid".to_string(), pid.to_string()),
+                ],
+                Sample::Info,
+            ))
+        })
+        .collect();
+    Family {
+        help: "A VM of kvm/: its directory, its guest's name (QEMU -name, else the comm) and its process".into(),
+        unit: None,
+        kind: MetricType::Info,
+        samples,
+    }
+}
+
+/// Whether a path is below a vCPU's directory (`kvm/<vm>/vcpu<n>/...`).
+fn is_vcpu_path(path: &str) -> bool {
+    let mut parts = path.split('/');
+    parts.next() == Some("kvm")
+        && parts.next().and_then(guests::vm_pid).is_some()
+        && parts
+            .next()
+            .and_then(|d| d.strip_prefix("vcpu"))
+            .is_some_and(|n| n.parse::<u32>().is_ok())
+        && parts.next().is_some()
+}
+
+/// A snapshot of the tree for `opts`: without the vCPUs' lines unless they are exported.
+pub fn snapshot(root: &Path, opts: &Options) -> Result<Snapshot, ReadError> {
+    if opts.per_vcpu {
+        tree::read(root)
+    } else {
+        tree::read_keeping(root, &|p| !is_vcpu_path(p))
+    }
+}
+
+/// The exposition of the tree under `root` in `format`.
+pub fn exposition(root: &Path, opts: &Options, format: expo::Format) -> Result<String, ReadError> {
+    let snap = snapshot(root, opts)?;
+    Ok(expo::encode(&families(&snap, opts), format))
 }

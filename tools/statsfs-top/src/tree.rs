@@ -147,16 +147,8 @@ pub enum ReadError {
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReadError::Missing(p) => write!(
-                f,
-                "{}: no such directory (is statsfs mounted? mount -t statsfs statsfs /sys/kernel/stats)",
-                p.display()
-            ),
-            ReadError::Denied(p) => write!(
-                f,
-                "{}: permission denied (statsfs is root-only unless mounted with mode= or uid=)",
-                p.display()
-            ),
+            ReadError::Missing(p) => write!(f, "{}: no such directory", p.display()),
+            ReadError::Denied(p) => write!(f, "{}: permission denied", p.display()),
             ReadError::Io(p, e) => write!(f, "{}: {e}", p.display()),
         }
     }
@@ -196,8 +188,51 @@ pub fn unescape(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// How much of a directory a read takes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Depth {
+    /// The whole subtree (the exporter).
+    Subtree,
+    /// The directory's own values and its histograms' buckets only: what one screen shows.
+    /// `.values` and `.schema` list a directory's own values first, so the read stops at
+    /// the first value of a subdirectory and the kernel walks no further than that.
+    Own,
+}
+
+/// Whether a path relative to a directory may be one of its own values or histogram
+/// buckets (`exits`, `halt_wait_hist/3`), not a subdirectory's value (`vcpu0/exits`).
+pub fn is_own(path: &str) -> bool {
+    match path.split_once('/') {
+        None => true,
+        Some((_, last)) => !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()),
+    }
+}
+
 /// Reads the subtree of `dir`, by `.values` if it has one, file by file otherwise.
 pub fn read(dir: &Path) -> Result<Snapshot, ReadError> {
+    read_depth(dir, Depth::Subtree)
+}
+
+/// Reads the subtree of `dir`, keeping only the paths `keep` wants (the exporter leaves
+/// the vCPUs' lines unparsed unless it exports them: most of a KVM tree's lines).
+pub fn read_keeping(dir: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Snapshot, ReadError> {
+    let mut snap = read_depth_keeping(dir, Depth::Subtree, keep)?;
+    if snap.method == Method::PerFile {
+        snap.values.retain(|p, _| keep(p));
+    }
+    Ok(snap)
+}
+
+/// Reads `dir` to `depth`, by `.values` if it has one, file by file otherwise.
+pub fn read_depth(dir: &Path, depth: Depth) -> Result<Snapshot, ReadError> {
+    read_depth_keeping(dir, depth, &|_| true)
+}
+
+fn read_depth_keeping(
+    dir: &Path,
+    depth: Depth,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<Snapshot, ReadError> {
     let meta = fs::metadata(dir).map_err(|e| io_error(dir, e))?;
     if !meta.is_dir() {
         return Err(ReadError::Io(
@@ -205,14 +240,41 @@ pub fn read(dir: &Path) -> Result<Snapshot, ReadError> {
             io::Error::new(io::ErrorKind::InvalidInput, "not a directory"),
         ));
     }
-    match fs::read_to_string(dir.join(".values")) {
-        Ok(text) => Ok(read_bulk(dir, &text)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => read_per_file(dir),
+    match read_lines(&dir.join(".values"), depth) {
+        Ok(text) => {
+            let schema = read_lines(&dir.join(".schema"), depth).unwrap_or_default();
+            Ok(read_bulk(dir, &text, &schema, keep))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => read_per_file(dir, depth),
         Err(e) => Err(io_error(&dir.join(".values"), e)),
     }
 }
 
-fn read_bulk(dir: &Path, text: &str) -> Snapshot {
+/// The lines of a bulk file: all of them, or (`Own`) those up to the first value of a
+/// subdirectory, without reading further.
+fn read_lines(path: &Path, depth: Depth) -> io::Result<String> {
+    if depth == Depth::Subtree {
+        return fs::read_to_string(path);
+    }
+    use std::io::BufRead;
+    let mut reader = io::BufReader::with_capacity(16 * 1024, fs::File::open(path)?);
+    let mut out = String::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            break;
+        }
+        let path = line.split(' ').next().unwrap_or("");
+        if !unescape(path).is_some_and(|p| is_own(&p)) {
+            break;
+        }
+        out.push_str(&line);
+    }
+    Ok(out)
+}
+
+fn read_bulk(dir: &Path, text: &str, schema: &str, keep: &dyn Fn(&str) -> bool) -> Snapshot {
     let taken = Instant::now();
     let mut snap = Snapshot {
         taken,
@@ -226,6 +288,7 @@ fn read_bulk(dir: &Path, text: &str) -> Snapshot {
             .split_once(' ')
             .and_then(|(path, value)| Some((unescape(path)?, unescape(value)?)));
         match parsed {
+            Some((path, _)) if !keep(&path) => {}
             Some((path, value)) => {
                 snap.values.insert(path, Value::parse(&value));
             }
@@ -237,11 +300,11 @@ fn read_bulk(dir: &Path, text: &str) -> Snapshot {
         }
     }
     // The schema is optional: a tree without it still reads.
-    if let Ok(text) = fs::read_to_string(dir.join(".schema")) {
-        for line in text.lines() {
-            let fields: Vec<&str> = line.split(' ').collect();
-            if let Some((path, rest)) = fields.split_first() {
-                if let (Some(path), Some(schema)) = (unescape(path), Schema::parse(rest)) {
+    for line in schema.lines() {
+        let fields: Vec<&str> = line.split(' ').collect();
+        if let Some((path, rest)) = fields.split_first() {
+            if let Some(path) = unescape(path).filter(|p| keep(p)) {
+                if let Some(schema) = Schema::parse(rest) {
                     snap.schema.insert(path, schema);
                 }
             }
@@ -250,7 +313,7 @@ fn read_bulk(dir: &Path, text: &str) -> Snapshot {
     snap
 }
 
-fn read_per_file(dir: &Path) -> Result<Snapshot, ReadError> {
+fn read_per_file(dir: &Path, depth: Depth) -> Result<Snapshot, ReadError> {
     let mut snap = Snapshot {
         taken: Instant::now(),
         values: BTreeMap::new(),
@@ -258,11 +321,11 @@ fn read_per_file(dir: &Path) -> Result<Snapshot, ReadError> {
         method: Method::PerFile,
         warnings: Vec::new(),
     };
-    walk(dir, "", &mut snap)?;
+    walk(dir, "", depth, &mut snap)?;
     Ok(snap)
 }
 
-fn walk(dir: &Path, prefix: &str, snap: &mut Snapshot) -> Result<(), ReadError> {
+fn walk(dir: &Path, prefix: &str, depth: Depth, snap: &mut Snapshot) -> Result<(), ReadError> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         // Below the top, a directory that went away mid-walk is simply gone.
@@ -283,7 +346,13 @@ fn walk(dir: &Path, prefix: &str, snap: &mut Snapshot) -> Result<(), ReadError> 
         };
         let path = entry.path();
         match entry.file_type() {
-            Ok(t) if t.is_dir() => walk(&path, &rel, snap)?,
+            // One level down for a directory's own view: its histograms' buckets (the
+            // names that are not buckets are dropped by the caller).
+            Ok(t) if t.is_dir() && (depth == Depth::Subtree || prefix.is_empty()) => {
+                walk(&path, &rel, depth, snap)?
+            }
+            Ok(t) if t.is_dir() => {}
+            Ok(_) if depth == Depth::Own && !is_own(&rel) => {}
             Ok(_) => match fs::read_to_string(&path) {
                 Ok(text) if !text.is_empty() && !text.contains('\0') => {
                     snap.values.insert(rel, Value::parse(&text));

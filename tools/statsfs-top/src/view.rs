@@ -1,173 +1,153 @@
 // SPDX-License-Identifier: GPL-2.0
-//! What the operator looks at: the values of one directory (or of several VM directories
-//! added up), filtered, with their totals and rates between two snapshots.
+//! What the operator looks at: the values of one directory (or of a guest's VM directories
+//! added up), filtered, with their totals and rates between two readings. A guest is
+//! found again at every reading, so a restarted guest is followed and one that went away
+//! is reported as dead while the others go on.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
 
-use crate::tree::{self, ReadError, Snapshot, Value};
+use crate::guests;
+use crate::tree::{self, Depth, ReadError, Schema, Value};
+use crate::units::{self, Kind};
 
-/// The values of a view, by name (a path relative to the view's directory).
+/// The values of one directory, by name (a path relative to it).
 pub type Table = BTreeMap<String, Value>;
+
+/// What a view follows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    /// One directory under the root (`""` is the root itself).
+    Dir(String),
+    /// The VMs of a guest: a `<pid>-<fd>` directory name, QEMU's `-name`, or the comm.
+    Guest(String),
+    /// The VMs of a process.
+    Pid(u32),
+}
 
 /// Which directories under the root a view adds up, and which values it keeps.
 #[derive(Clone, Debug)]
 pub struct Selection {
     pub root: PathBuf,
-    /// Relative to the root; one directory, or a guest's VM directories.
-    pub dirs: Vec<String>,
+    pub target: Target,
     pub fields: Option<Regex>,
+    /// Where `/proc` is, to find guests by name.
+    pub proc: PathBuf,
 }
 
 impl Selection {
     /// A name for the title bar and the logs.
     pub fn describe(&self) -> String {
-        match self.dirs.as_slice() {
-            [one] if one.is_empty() => "/".to_string(),
-            [one] => one.clone(),
-            many => many.join("+"),
+        match &self.target {
+            Target::Dir(d) if d.is_empty() => "/".to_string(),
+            Target::Dir(d) => d.clone(),
+            Target::Guest(g) => format!("guest {g}"),
+            Target::Pid(p) => format!("pid {p}"),
+        }
+    }
+
+    /// The directories the target stands for now (none: a guest that is not running).
+    pub fn resolve(&self) -> Result<Vec<String>, ReadError> {
+        match &self.target {
+            Target::Dir(d) => Ok(vec![d.clone()]),
+            Target::Guest(g) => guests::dirs_by_name(&self.root, &self.proc, g),
+            Target::Pid(p) => guests::dirs_of_pid(&self.root, *p),
         }
     }
 }
 
-/// Whether `name` is shown in a directory's view: its own values, and its histograms'
-/// buckets (`hist/3`), not the values of its subdirectories.
-pub fn in_view(name: &str, snap: &Snapshot) -> bool {
-    match name.rsplit_once('/') {
-        None => true,
-        Some((dir, last)) => {
-            !dir.contains('/')
-                && match snap.schema.get(name) {
-                    Some(schema) => schema.bucket.is_some(),
-                    None => last.bytes().all(|b| b.is_ascii_digit()),
-                }
-        }
+/// One reading of a selection: each directory's own values, and what they are.
+#[derive(Clone, Debug, Default)]
+pub struct Reading {
+    pub dirs: BTreeMap<String, Table>,
+    pub schema: BTreeMap<String, Schema>,
+    pub warnings: Vec<String>,
+}
+
+impl Reading {
+    /// Whether a guest target found no VM this time.
+    pub fn is_dead(&self) -> bool {
+        self.dirs.is_empty()
+    }
+
+    /// Every value name, once.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.dirs.values().flat_map(|t| t.keys().cloned()).collect();
+        names.sort();
+        names.dedup();
+        names
     }
 }
 
-/// Reads the selection once: every directory's view, numbers added up by name.
-pub fn read(sel: &Selection) -> Result<(Table, Vec<String>), ReadError> {
-    let mut table = Table::new();
-    let mut warnings = Vec::new();
-    for dir in &sel.dirs {
-        let snap = tree::read(&sel.root.join(dir))?;
-        warnings.extend(snap.warnings.iter().cloned());
-        for (name, value) in &snap.values {
-            if !in_view(name, &snap) || !sel.fields.as_ref().is_none_or(|re| re.is_match(name)) {
+/// Reads the selection once. A directory that went away between finding it and reading
+/// it is left out (its VM ended); for a `Dir` target that is an error.
+pub fn read(sel: &Selection) -> Result<Reading, ReadError> {
+    let mut reading = Reading::default();
+    for dir in sel.resolve()? {
+        let snap = match tree::read_depth(&sel.root.join(&dir), Depth::Own) {
+            Ok(s) => s,
+            Err(ReadError::Missing(_)) if !matches!(sel.target, Target::Dir(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        reading.warnings.extend(snap.warnings.iter().cloned());
+        let snap = in_own_histogram(&dir, snap);
+        let mut table = Table::new();
+        for (name, value) in snap.values {
+            let schema = snap.schema.get(&name);
+            // Below the directory: only its histograms' buckets.
+            if name.contains('/') && !schema.map_or(tree::is_own(&name), |s| s.bucket.is_some()) {
                 continue;
             }
-            match (table.get_mut(name), value) {
-                (Some(Value::Number(sum)), Value::Number(n)) => *sum += n,
-                (Some(_), _) => {}
-                (None, v) => {
-                    table.insert(name.clone(), v.clone());
-                }
+            if !sel.fields.as_ref().is_none_or(|re| re.is_match(&name)) {
+                continue;
             }
-        }
-    }
-    Ok((table, warnings))
-}
-
-/// Why a guest could not be picked.
-#[derive(Debug, PartialEq)]
-pub enum GuestError {
-    NoKvm(PathBuf),
-    NotFound(String),
-}
-
-impl std::fmt::Display for GuestError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            GuestError::NoKvm(p) => {
-                write!(f, "{}: no kvm/ directory (is kvm loaded?)", p.display())
+            if let Some(s) = schema {
+                reading.schema.insert(name.clone(), s.clone());
             }
-            GuestError::NotFound(g) => write!(f, "no running guest matches {g:?}"),
+            table.insert(name, value);
         }
+        reading.dirs.insert(dir, table);
     }
+    Ok(reading)
 }
 
-impl std::error::Error for GuestError {}
-
-/// The VM directories (`kvm/<pid>-<fd>`) of the process `pid`.
-pub fn guest_dirs_of_pid(root: &Path, pid: u32) -> Result<Vec<String>, GuestError> {
-    let mut dirs = vm_dirs(root)?
+/// A histogram's own directory: statsfs names its buckets there as in its source's
+/// (`halt_wait_hist/3`, not `3`); they become the directory's own values (`3`), one row
+/// each.
+fn in_own_histogram(dir: &str, mut snap: tree::Snapshot) -> tree::Snapshot {
+    let prefix = format!("{}/", dir.rsplit('/').next().unwrap_or(dir));
+    let all_buckets = !snap.schema.is_empty()
+        && snap.values.keys().all(|k| k.starts_with(&prefix))
+        && snap.schema.values().all(|s| s.bucket.is_some());
+    if !all_buckets {
+        return snap;
+    }
+    let strip = |k: String| k.strip_prefix(&prefix).map(str::to_string).unwrap_or(k);
+    snap.values = std::mem::take(&mut snap.values)
         .into_iter()
-        .filter(|(p, _)| *p == pid)
-        .map(|(_, d)| format!("kvm/{d}"))
-        .collect::<Vec<_>>();
-    dirs.sort();
-    if dirs.is_empty() {
-        return Err(GuestError::NotFound(pid.to_string()));
-    }
-    Ok(dirs)
-}
-
-/// The VM directories of the guest called `name`: a `<pid>-<fd>` directory name, or the
-/// name QEMU was given (`-name guest=NAME` or `-name NAME`), or the process's `comm`, as
-/// kvm_stat's `-g` finds it.
-pub fn guest_dirs_by_name(root: &Path, proc: &Path, name: &str) -> Result<Vec<String>, GuestError> {
-    let vms = vm_dirs(root)?;
-    if vms.iter().any(|(_, d)| d == name) {
-        return Ok(vec![format!("kvm/{name}")]);
-    }
-    let mut dirs: Vec<String> = vms
-        .iter()
-        .filter(|(pid, _)| guest_name_matches(proc, *pid, name))
-        .map(|(_, d)| format!("kvm/{d}"))
+        .map(|(k, v)| (strip(k), v))
         .collect();
-    dirs.sort();
-    if dirs.is_empty() {
-        return Err(GuestError::NotFound(name.to_string()));
-    }
-    Ok(dirs)
-}
-
-fn vm_dirs(root: &Path) -> Result<Vec<(u32, String)>, GuestError> {
-    let kvm = root.join("kvm");
-    let entries = fs::read_dir(&kvm).map_err(|_| GuestError::NoKvm(kvm.clone()))?;
-    Ok(entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let d = e.file_name().to_string_lossy().into_owned();
-            let (pid, fd) = d.split_once('-')?;
-            fd.parse::<u32>().ok()?;
-            Some((pid.parse().ok()?, d))
-        })
-        .collect())
-}
-
-fn guest_name_matches(proc: &Path, pid: u32, name: &str) -> bool {
-    let dir = proc.join(pid.to_string());
-    if let Ok(cmdline) = fs::read(dir.join("cmdline")) {
-        let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
-        for pair in args.windows(2) {
-            if pair[0] == b"-name" {
-                let value = String::from_utf8_lossy(pair[1]);
-                let guest = value
-                    .split(',')
-                    .find_map(|kv| kv.strip_prefix("guest="))
-                    .unwrap_or_else(|| value.split(',').next().unwrap_or(""));
-                if guest == name {
-                    return true;
-                }
-            }
-        }
-    }
-    fs::read_to_string(dir.join("comm")).is_ok_and(|c| c.trim_end() == name)
+    snap.schema = std::mem::take(&mut snap.schema)
+        .into_iter()
+        .map(|(k, v)| (strip(k), v))
+        .collect();
+    snap
 }
 
 /// One row of the view.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     pub name: String,
-    /// The value (since the baseline, for numbers, once one is set).
+    pub kind: Kind,
+    /// The value (since the baseline, for counters, once one is set); for a histogram
+    /// the number of its samples.
     pub total: Value,
-    /// Per second since the previous snapshot; `None` for text or the first snapshot.
+    /// Per second since the previous reading, for counters; `None` for gauges, text, or
+    /// the first reading.
     pub rate: Option<f64>,
-    /// The change since the previous snapshot.
+    /// The change since the previous reading, for counters (never below 0).
     pub delta: Option<i128>,
 }
 
@@ -197,31 +177,83 @@ impl SortBy {
     }
 }
 
-/// The rows of `cur`, with rates against `prev` taken `seconds` earlier and totals since
-/// `base`.
+/// The name of a histogram's one row, for a bucket's name (`halt_wait_hist/3`).
+fn row_name(name: &str, schema: Option<&Schema>) -> String {
+    match (
+        schema.and_then(|s| s.bucket.as_ref()),
+        name.rsplit_once('/'),
+    ) {
+        (Some(_), Some((hist, _))) => hist.to_string(),
+        _ => name.to_string(),
+    }
+}
+
+/// The change of a number from `old` to `new` in one directory: a value that went down
+/// (cleared, or an aggregate that lost a VM) counts as no change, never a negative one.
+fn increase(new: i128, old: i128) -> i128 {
+    (new - old).max(0)
+}
+
+/// The rows of `cur`, with changes against `prev` taken `seconds` earlier and totals since
+/// `base`. Histograms are one row each (their samples), unless `buckets` asks for a row
+/// per bucket (a histogram's own directory). Changes are taken directory by directory, so
+/// a VM that started or ended in between adds nothing negative.
 pub fn rows(
-    cur: &Table,
-    prev: Option<&Table>,
-    base: Option<&Table>,
+    cur: &Reading,
+    prev: Option<&Reading>,
+    base: Option<&Reading>,
     seconds: f64,
     sort: SortBy,
 ) -> Vec<Row> {
-    let mut rows: Vec<Row> = cur
-        .iter()
-        .map(|(name, value)| {
-            let old = |t: Option<&Table>| t.and_then(|t| t.get(name)).and_then(Value::number);
-            let total = match (value, old(base)) {
-                (Value::Number(n), Some(b)) => Value::Number(n - b),
-                (v, _) => v.clone(),
+    let mut out: BTreeMap<String, Row> = BTreeMap::new();
+    for (dir, table) in &cur.dirs {
+        let before = |r: Option<&Reading>, name: &str| {
+            r.and_then(|r| r.dirs.get(dir))
+                .and_then(|t| t.get(name))
+                .and_then(Value::number)
+        };
+        for (name, value) in table {
+            let schema = cur.schema.get(name);
+            // In a histogram's own directory, each bucket is a row of its own: a count.
+            let kind = match schema {
+                Some(s) if s.bucket.is_some() && !name.contains('/') => Kind::Counter,
+                _ => units::kind(schema, value),
             };
-            let delta = value.number().zip(old(prev)).map(|(n, p)| n - p);
-            let rate = delta.filter(|_| seconds > 0.0).map(|d| d as f64 / seconds);
-            Row {
-                name: name.clone(),
-                total,
-                rate,
-                delta,
+            let key = row_name(name, schema);
+            let row = out.entry(key.clone()).or_insert_with(|| Row {
+                name: key,
+                kind,
+                total: match value {
+                    Value::Number(_) => Value::Number(0),
+                    v => v.clone(),
+                },
+                rate: None,
+                delta: None,
+            });
+            let Value::Number(n) = value else { continue };
+            let counts = kind.is_counted();
+            let total = match before(base, name) {
+                Some(b) if counts => increase(*n, b),
+                _ => *n,
+            };
+            if let Value::Number(t) = &mut row.total {
+                *t += total;
             }
+            if counts && prev.is_some() {
+                // A directory new since the last reading adds no change yet.
+                let d = before(prev, name).map_or(0, |p| increase(*n, p));
+                row.delta = Some(row.delta.unwrap_or(0) + d);
+            }
+        }
+    }
+    let mut rows: Vec<Row> = out
+        .into_values()
+        .map(|mut r| {
+            r.rate = r
+                .delta
+                .filter(|_| seconds > 0.0)
+                .map(|d| d as f64 / seconds);
+            r
         })
         .collect();
     let num = |r: &Row| r.total.number().unwrap_or(i128::MIN);
@@ -234,7 +266,47 @@ pub fn rows(
                 .then(a.name.cmp(&b.name))
         }),
         SortBy::Total => rows.sort_by(|a, b| num(b).cmp(&num(a)).then(a.name.cmp(&b.name))),
-        SortBy::Name => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+        SortBy::Name => rows.sort_by_cached_key(|r| natural(&r.name)),
     }
     rows
+}
+
+/// The subdirectories of `dir` under `root` (VMs, vCPUs, histograms), sorted: what the
+/// live view lists to drill into.
+pub fn subdirs(root: &Path, dir: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root.join(dir))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort_by_key(|n| natural(n));
+    names
+}
+
+/// A sort key that puts `vcpu2` before `vcpu10` and `100-9` before `100-10`.
+fn natural(s: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut digits = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            if !digits.is_empty() {
+                out.push((
+                    std::mem::take(&mut text),
+                    digits.parse().unwrap_or(u64::MAX),
+                ));
+                digits.clear();
+            }
+            text.push(c);
+        }
+    }
+    out.push((text, digits.parse().unwrap_or(0)));
+    out
 }
