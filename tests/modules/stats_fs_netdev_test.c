@@ -36,6 +36,7 @@
  */
 
 #include <linux/etherdevice.h>
+#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/list.h>
 #include <linux/module.h>
@@ -207,17 +208,21 @@ static int netdev_test_queues(const char *name, unsigned int rx, unsigned int tx
 	return -ENOENT;
 }
 
-/* Whether hold= holds a device's ops lock now: 1 from when it has it to its release. */
-static int held;
-module_param(held, int, 0444);
-MODULE_PARM_DESC(held, "1 while hold= holds the lock");
+/*
+ * Whether hold= holds a device's ops lock now: from when it has it to its
+ * release. In debugfs (stats_fs_netdev_test/held), not a module parameter:
+ * hold= runs under the module's parameter lock, which reading a parameter
+ * would wait for.
+ */
+static bool held;
+static struct dentry *netdev_test_debugfs;
 
 /* Holds the lock for @ms ms, telling the readers of held. */
 static void netdev_test_hold_now(unsigned int ms)
 {
-	WRITE_ONCE(held, 1);
+	WRITE_ONCE(held, true);
 	msleep(ms);
-	WRITE_ONCE(held, 0);
+	WRITE_ONCE(held, false);
 }
 
 /* Holds the ops lock of the device called @name for @ms ms; under RTNL. */
@@ -284,9 +289,19 @@ static const struct kernel_param_ops netdev_test_action_ops = {
 module_param_cb(action, &netdev_test_action_ops, NULL, 0200);
 MODULE_PARM_DESC(action, "add=<name>, addq=<name>, addql=<name>, queues=<name>:<rx>:<tx>, hold=<name>:<ms>, del=<name>");
 
+static int __init netdev_test_init(void)
+{
+	netdev_test_debugfs = debugfs_create_dir("stats_fs_netdev_test", NULL);
+	debugfs_create_bool("held", 0444, netdev_test_debugfs, &held);
+	return 0;
+}
+module_init(netdev_test_init);
+
 static void __exit netdev_test_exit(void)
 {
 	struct netdev_test_dev *d, *next;
+
+	debugfs_remove_recursive(netdev_test_debugfs);
 
 	rtnl_lock();
 	list_for_each_entry_safe(d, next, &netdev_test_devs, node) {
