@@ -12,7 +12,10 @@ set -euo pipefail
 kbuild_lock
 
 tarball=$("$STATSFS_ROOT/scripts/fetch-kernel.sh")
-frags=("$STATSFS_ROOT/kernel/config.fragment")
+# x86: the common fragment and the variant's; arm64: a fragment of its own (the
+# common one is about an x86 PC: 8250 UART, ACPI, KVM guest support).
+frags=()
+[ "$KARCH" = arm64 ] || frags+=("$STATSFS_ROOT/kernel/config.fragment")
 frags+=("$STATSFS_ROOT/kernel/config.$KERNEL_VARIANT")
 series_dir=$STATSFS_ROOT/kernel/patches
 
@@ -28,7 +31,9 @@ fi
 kversion=$(make -s -C "$KSRC" kernelversion)
 
 # 2. Patch series: revert what was applied if the series changed, then apply it.
-# Reverted and re-patched files get fresh mtimes, so make rebuilds exactly those.
+# A file that comes out of that with the content it had keeps its mtime, so that
+# adding a patch for one architecture rebuilds nothing of another; a file whose
+# content changed gets a fresh mtime, so make rebuilds exactly what depends on it.
 applied=$KSRC/.statsfs-patches
 mkdir -p "$applied"
 # The series in name order; a file with no diff (the cover letter) is not applied.
@@ -39,6 +44,17 @@ done
 want=$(cat "${series[@]}" /dev/null | sha256sum | cut -d' ' -f1)
 have=$(cat "$applied/.sum" 2>/dev/null || true)
 if [ "$want" != "$have" ]; then
+	keep=$KSRC/.statsfs-mtimes
+	rm -rf "$keep"
+	mkdir -p "$keep"
+	# Every file the old and the new series touch: its content and mtime, before.
+	touched=$(cat "$applied"/*.patch "${series[@]}" /dev/null 2>/dev/null |
+		sed -n 's|^+++ b/||p; s|^--- a/||p' | sort -u)
+	for f in $touched; do
+		[ -f "$KSRC/$f" ] || continue
+		mkdir -p "$keep/$(dirname "$f")"
+		cp -p "$KSRC/$f" "$keep/$f"
+	done
 	for p in $(ls -r "$applied"/*.patch 2>/dev/null); do
 		log "reverting $(basename "$p")"
 		patch -d "$KSRC" -p1 -R -s <"$p"
@@ -49,6 +65,12 @@ if [ "$want" != "$have" ]; then
 		patch -d "$KSRC" -p1 -s -N <"$p"
 		cp "$p" "$applied/"
 	done
+	for f in $touched; do
+		if [ -f "$keep/$f" ] && cmp -s "$keep/$f" "$KSRC/$f"; then
+			touch -r "$keep/$f" "$KSRC/$f"
+		fi
+	done
+	rm -rf "$keep"
 	echo "$want" >"$applied/.sum"
 fi
 
@@ -84,8 +106,12 @@ if [ "$cfgsum" != "$(cat "$KBUILD/.statsfs-config" 2>/dev/null || true)" ] ||
 	echo "$cfgsum" >"$KBUILD/.statsfs-config"
 fi
 
-# 5. Build. With nothing changed this only walks the tree.
+# 5. Build. With nothing changed this only walks the tree. The arm64 kernel has no
+# modules (statsfs and KVM are built in); its UAPI headers are what the arm64 test
+# programs compile against.
+targets=(bzImage modules)
+[ "$KARCH" = arm64 ] && targets=(Image headers)
 start=$(date +%s)
-log "building the $KERNEL_VARIANT kernel's bzImage and modules ($kversion, -j$JOBS, LLVM$KMAKE_LLVM)"
-kmake -s bzImage modules
+log "building the $KERNEL_VARIANT kernel's ${targets[*]} ($kversion, -j$JOBS, LLVM$KMAKE_LLVM)"
+kmake -s "${targets[@]}"
 log "kernel build took $(($(date +%s) - start)) s"
