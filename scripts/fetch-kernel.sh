@@ -15,13 +15,7 @@ if [ -s "$tarball" ]; then
 fi
 mkdir -p "$dl/apt/lists/partial" "$dl/apt/cache/archives/partial"
 
-# The mirror this machine already uses, read from its own configuration.
-mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-if [ -z "$mirror" ]; then
-	mirror=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
-		/etc/apt/sources.list 2>/dev/null || true)
-fi
-[ -n "$mirror" ] || die "cannot find the configured Debian mirror"
+mirror=$(debian_mirror)
 echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie-backports main" \
 	>"$dl/apt/sources.list"
 

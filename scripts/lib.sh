@@ -51,6 +51,19 @@ kbuild_lock() {
 	flock -n 9 || { log "waiting for another kernel build to finish"; flock 9; }
 }
 
+# The Debian mirror this machine already uses, read from its own apt configuration,
+# so that no host name is written anywhere here.
+debian_mirror() {
+	local mirror
+	mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+	if [ -z "$mirror" ]; then
+		mirror=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+			/etc/apt/sources.list 2>/dev/null || true)
+	fi
+	[ -n "$mirror" ] || die "cannot find the configured Debian mirror"
+	echo "$mirror"
+}
+
 kmake() {
 	make -C "$KSRC" O="$KBUILD" ${KARCH:+ARCH="$KARCH"} LLVM="$KMAKE_LLVM" -j"$JOBS" "$@"
 }
