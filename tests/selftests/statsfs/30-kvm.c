@@ -783,7 +783,7 @@ TEST_F(vms, values_metadata_kvm_stat_mp_state_clearing_collision_destruction)
 {
 	compare_everything_x86(_metadata);
 	metadata_files(_metadata);
-	kvm_stat_unmodified(_metadata, &vms[0].vcpu[0]);
+	kvm_stat_unmodified(_metadata, &vms[0].vcpu[0], 31);
 	mp_state_by_name(_metadata);
 	clearing(_metadata);
 	name_collision(_metadata);

@@ -35,27 +35,27 @@
  */
 extern const uint8_t guest_code[], guest_code_end[];
 asm(".pushsection .rodata\n"
-    ".balign 4\n"
-    ".global guest_code\n"
-    "guest_code:\n"
-    "0:	cbz	x19, 1f\n"
-    "	str	x19, [x22]\n"
-    "	sub	x19, x19, #1\n"
-    "	b	0b\n"
-    "1:	cbz	x20, 2f\n"
-    "	mov	x0, #0x80000000\n"		/* SMCCC_VERSION */
-    "	hvc	#0\n"
-    "	sub	x20, x20, #1\n"
-    "	b	1b\n"
-    "2:	cbz	x21, 3f\n"
-    "	wfi\n"
-    "	sub	x21, x21, #1\n"
-    "	b	2b\n"
-    "3:	str	xzr, [x23]\n"
-    "	b	3b\n"
-    ".global guest_code_end\n"
-    "guest_code_end:\n"
-    ".popsection\n");
+	".balign 4\n"
+	".global guest_code\n"
+	"guest_code:\n"
+	"0:	cbz	x19, 1f\n"
+	"	str	x19, [x22]\n"
+	"	sub	x19, x19, #1\n"
+	"	b	0b\n"
+	"1:	cbz	x20, 2f\n"
+	"	mov	x0, #0x80000000\n"		/* SMCCC_VERSION */
+	"	hvc	#0\n"
+	"	sub	x20, x20, #1\n"
+	"	b	1b\n"
+	"2:	cbz	x21, 3f\n"
+	"	wfi\n"
+	"	sub	x21, x21, #1\n"
+	"	b	2b\n"
+	"3:	str	xzr, [x23]\n"
+	"	b	3b\n"
+	".global guest_code_end\n"
+	"guest_code_end:\n"
+	".popsection\n");
 
 struct vcpu {
 	int fd;
