@@ -141,7 +141,7 @@ static void compare_everything_x86(TEST_METADATA)
 	char path[512];
 	unsigned int k;
 
-	compare_everything(_metadata, vms, nr_vms, x86_extra);
+	compare_everything(_metadata, vms, nr_vms, x86_extra, true);
 
 	/* The figures the guest code makes are what statsfs shows. */
 	{
