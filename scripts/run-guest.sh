@@ -11,7 +11,8 @@
 # log with KUnit's KTAP) and guest-results.ktap (ttyS1, the in-guest tests' KTAP);
 # for the lockdep boot (the one test that provokes a lockdep report, on its own),
 # guest-console-lockdep.log and guest-results-lockdep.ktap. GUEST_REUSE_INITRAMFS=1
-# boots the initramfs packed by the run before.
+# boots the initramfs packed by the run before; GUEST_KERNEL boots another kernel
+# image than the build tree's.
 # QEMU's options take commas:
 # shellcheck disable=SC2054
 set -euo pipefail
@@ -93,7 +94,7 @@ qemu=(
 	qemu=(qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 -cpu max)
 qemu+=(
 	-smp 2 -m "${GUEST_MEM:-1024}"
-	-kernel "$KBUILD/$KIMAGE" -initrd "$OUT/initramfs.cpio"
+	-kernel "${GUEST_KERNEL:-$KBUILD/$KIMAGE}" -initrd "$OUT/initramfs.cpio"
 	-append "$append" -nographic -no-reboot
 )
 results_port=(-serial "file:$results")
