@@ -37,7 +37,7 @@ t1=$(date +%s)
 
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-600} "$STATSFS_ROOT/scripts/run-guest.sh" arm64
 t2=$(date +%s)
-log "build $((t1 - t0)) s, guest $((t2 - t1)) s; logs in $OUT"
+log "build $((t1 - t0)) s, guest $((t2 - t1)) s, in all $((t2 - t0)) s; logs in $OUT"
 
 exec python3 "$STATSFS_ROOT/tests/harness/results.py" \
 	--console "$OUT/guest-console.log" \
