@@ -12,7 +12,8 @@
  * directories' layout with the descriptor tables, each VM's .schema and
  * .values line by line with the fds, and the kernel's kvm_stat, unmodified,
  * runs on kvm/ and shows the exits. Last, destroying a VM takes it out of
- * kvm/'s aggregates. The comparisons are kvm_compare.h's, shared with the x86
+ * kvm/'s aggregates, and with kvm.stats_debugfs=0 a new VM's statistics are
+ * in statsfs only. The comparisons are kvm_compare.h's, shared with the x86
  * test (30-kvm); only the guest and its expected counts are arm64's.
  */
 #define _GNU_SOURCE
@@ -309,6 +310,38 @@ static void destruction(TEST_METADATA)
 	      "hvc_exit_stat %" PRIu64 ", stats fds %" PRIu64, got, want);
 }
 
+/*
+ * kvm.stats_debugfs=0: a VM created then has no statistics in debugfs, only what
+ * arm64 adds to its directory there (idregs), and all of them in statsfs.
+ */
+static void statsfs_replaces_debugfs(TEST_METADATA)
+{
+	const char *param = "/sys/module/kvm/parameters/stats_debugfs";
+	char dbg[256], sfs[256];
+	struct vm vm;
+	int r;
+
+	if (write_file(param, "0")) {
+		CHECK(0, "stats_debugfs_0", "%s: %s", param, strerror(errno));
+		return;
+	}
+	r = create_vm(&vm, 1);
+	CHECK(!r, "vm_created_with_stats_debugfs_0", "%s", strerror(-r));
+	if (!r) {
+		snprintf(dbg, sizeof(dbg), "%s/%s", DBG_DIR, vm.name);
+		snprintf(sfs, sizeof(sfs), "%s/%s", KVM_DIR, vm.name);
+		CHECK(!access(dbg, F_OK), "debugfs_vm_directory_kept", "%s", dbg);
+		snprintf(dbg, sizeof(dbg), "%s/%s/idregs", DBG_DIR, vm.name);
+		CHECK(!access(dbg, F_OK), "debugfs_keeps_arm64_files", "%s", dbg);
+		snprintf(dbg, sizeof(dbg), "%s/%s/hvc_exit_stat", DBG_DIR, vm.name);
+		CHECK(access(dbg, F_OK) && errno == ENOENT, "no_statistics_in_debugfs", "%s", dbg);
+		snprintf(sfs, sizeof(sfs), "%s/%s/vcpu0/hvc_exit_stat", KVM_DIR, vm.name);
+		CHECK(!access(sfs, F_OK), "statistics_in_statsfs", "%s", sfs);
+		destroy_vm(&vm);
+	}
+	CHECK(!write_file(param, "1"), "stats_debugfs_1", "%s", param);
+}
+
 FIXTURE(vms) {
 	int unused;
 };
@@ -348,6 +381,7 @@ TEST_F(vms, values_schema_kvm_stat_destruction)
 	kvm_stat_unmodified(_metadata, &vms[0].vcpu[0], 14);
 	kvm_stat_shows_the_exits(_metadata);
 	destruction(_metadata);
+	statsfs_replaces_debugfs(_metadata);
 }
 
 TEST_HARNESS_MAIN
