@@ -8,6 +8,7 @@
 # series, statsfs Kconfig); statsfs itself is synced into fs/statsfs/ by content, so an
 # unchanged file keeps its mtime and a changed one rebuilds just what depends on it.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 kbuild_lock
 
@@ -48,14 +49,19 @@ if [ "$want" != "$have" ]; then
 	rm -rf "$keep"
 	mkdir -p "$keep"
 	# Every file the old and the new series touch: its content and mtime, before.
-	touched=$(cat "$applied"/*.patch "${series[@]}" /dev/null 2>/dev/null |
+	old_series=()
+	for p in "$applied"/*.patch; do
+		[ -e "$p" ] && old_series+=("$p")
+	done
+	touched=$(cat "${old_series[@]}" "${series[@]}" /dev/null |
 		sed -n 's|^+++ b/||p; s|^--- a/||p' | sort -u)
 	for f in $touched; do
 		[ -f "$KSRC/$f" ] || continue
 		mkdir -p "$keep/$(dirname "$f")"
 		cp -p "$KSRC/$f" "$keep/$f"
 	done
-	for p in $(ls -r "$applied"/*.patch 2>/dev/null); do
+	for ((i = ${#old_series[@]} - 1; i >= 0; i--)); do
+		p=${old_series[i]}
 		log "reverting $(basename "$p")"
 		patch -d "$KSRC" -p1 -R -s <"$p"
 		rm "$p"
@@ -77,6 +83,7 @@ fi
 # 3. Graft statsfs in as fs/statsfs (the in-tree build KVM will depend on).
 grep -q 'fs/statsfs/Kconfig' "$KSRC/fs/Kconfig" ||
 	sed -i '\|^source "fs/configfs/Kconfig"|a source "fs/statsfs/Kconfig"' "$KSRC/fs/Kconfig"
+# shellcheck disable=SC2016 # a make variable, not a shell one
 grep -q 'CONFIG_STATS_FS' "$KSRC/fs/Makefile" ||
 	echo 'obj-$(CONFIG_STATS_FS)		+= statsfs/' >>"$KSRC/fs/Makefile"
 mkdir -p "$KSRC/fs/statsfs"
