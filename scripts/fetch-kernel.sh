@@ -5,6 +5,7 @@
 # reuses this machine's configured Debian mirror, and extract it into the cache.
 # The system's apt sources are never modified. Prints the source tarball path.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 dl=$STATSFS_CACHE/download
@@ -29,6 +30,7 @@ apt_private=(
 log "downloading $KVER_PKG from $mirror (trixie-backports, private apt config)"
 apt-get -qq "${apt_private[@]}" update
 (cd "$dl" && apt-get -qq "${apt_private[@]}" download "$KVER_PKG")
+# shellcheck disable=SC2012 # one .deb, named by Debian
 deb=$(ls -t "$dl"/"$KVER_PKG"_*.deb | head -n 1)
 rm -rf "$dl/deb"
 dpkg-deb -x "$deb" "$dl/deb"
