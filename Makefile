@@ -6,6 +6,9 @@
 #                  build statsfs.ko out of tree (the kernel's own LLVM= setting)
 #   make demo      set up, build the test kernel, boot the guest, show /sys/kernel/stats
 #   make check     run every test; ends with "N passed, N failed"
+#   make check-arm64
+#                  KVM/arm64 in statsfs: the arm64 kernel in QEMU (TCG, EL2), the
+#                  KVM test and statsfs's KUnit suites; ends like make check
 #   make bench     statsfs vs debugfs: memory and read time, 1,000 sources x 60 values
 #   make shell     an interactive shell in the guest, statsfs mounted
 #   make kunit     the KUnit suites through tools/testing/kunit/kunit.py (QEMU x86_64)
@@ -16,7 +19,7 @@
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
-.PHONY: modules clean demo check bench shell kunit mutants install
+.PHONY: modules clean demo check check-arm64 bench shell kunit mutants install
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_STATS_FS=m modules
@@ -30,6 +33,9 @@ demo:
 
 check:
 	scripts/check.sh
+
+check-arm64:
+	scripts/check-arm64.sh
 
 bench:
 	scripts/bench.sh

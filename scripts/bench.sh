@@ -8,6 +8,7 @@
 # Prints the figures; asserts nothing about them.
 set -euo pipefail
 export KERNEL_VARIANT=${KERNEL_VARIANT:-prod}
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 OUT=${OUT:-$STATSFS_ROOT/out/bench}
 export OUT

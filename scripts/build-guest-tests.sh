@@ -4,6 +4,7 @@
 # Build the in-guest test programs (the selftests) as static binaries into
 # $OUT/guest-bin, and the out-of-tree statsfs module (which proves `make KDIR=...` works).
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 OUT=${OUT:-$STATSFS_ROOT/out}
 kbuild_lock	# the selftests are grafted into the shared source tree

@@ -5,6 +5,7 @@
 # programs) and judge the run. Ends with one line "N passed, N failed"; exits
 # non-zero on any failure, missing suite, guest timeout or kernel report.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 OUT=${OUT:-$STATSFS_ROOT/out}
 export OUT

@@ -4,6 +4,7 @@
 # `make demo`: set up, build, boot the guest, load statsfs, mount it, start KVM VMs
 # and show the tree.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 "$STATSFS_ROOT/scripts/setup.sh"
 "$STATSFS_ROOT/scripts/build-kernel.sh"

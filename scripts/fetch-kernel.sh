@@ -5,6 +5,7 @@
 # reuses this machine's configured Debian mirror, and extract it into the cache.
 # The system's apt sources are never modified. Prints the source tarball path.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 dl=$STATSFS_CACHE/download
@@ -15,13 +16,7 @@ if [ -s "$tarball" ]; then
 fi
 mkdir -p "$dl/apt/lists/partial" "$dl/apt/cache/archives/partial"
 
-# The mirror this machine already uses, read from its own configuration.
-mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-if [ -z "$mirror" ]; then
-	mirror=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
-		/etc/apt/sources.list 2>/dev/null || true)
-fi
-[ -n "$mirror" ] || die "cannot find the configured Debian mirror"
+mirror=$(debian_mirror)
 echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie-backports main" \
 	>"$dl/apt/sources.list"
 
@@ -35,6 +30,7 @@ apt_private=(
 log "downloading $KVER_PKG from $mirror (trixie-backports, private apt config)"
 apt-get -qq "${apt_private[@]}" update
 (cd "$dl" && apt-get -qq "${apt_private[@]}" download "$KVER_PKG")
+# shellcheck disable=SC2012 # one .deb, named by Debian
 deb=$(ls -t "$dl"/"$KVER_PKG"_*.deb | head -n 1)
 rm -rf "$dl/deb"
 dpkg-deb -x "$deb" "$dl/deb"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Shared settings for the statsfs scripts. Sourced, not run.
 
@@ -21,14 +22,25 @@ log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # The kernel source tree (patched, with statsfs grafted in) and the build tree of the
-# kernel variant: "debug" (the test kernel: KASAN, lockdep, UBSAN, kmemleak, KUnit) or
-# "prod" (the production kernel `make bench` measures on). Both build from one source.
+# kernel variant: "debug" (the test kernel: KASAN, lockdep, UBSAN, kmemleak, KUnit),
+# "prod" (the production kernel `make bench` measures on), both x86_64, or "arm64"
+# (`make check-arm64`: a small arm64 kernel with lockdep and KUnit, statsfs and KVM
+# built in). All build from one source. KARCH is the kernel's ARCH= (empty: the
+# host's, as the x86 trees were configured), KIMAGE the image the guest boots,
+# relative to the build tree.
 KSRC=$STATSFS_CACHE/linux-7.3
 KERNEL_VARIANT=${KERNEL_VARIANT:-debug}
+KARCH=
+KIMAGE=arch/x86/boot/bzImage
 case "$KERNEL_VARIANT" in
 debug) KBUILD=$STATSFS_CACHE/build-7.3 ;;
 prod) KBUILD=$STATSFS_CACHE/build-7.3-prod ;;
-*) echo "KERNEL_VARIANT must be debug or prod" >&2; exit 1 ;;
+arm64)
+	KBUILD=$STATSFS_CACHE/build-7.3-arm64
+	KARCH=arm64
+	KIMAGE=arch/arm64/boot/Image
+	;;
+*) echo "KERNEL_VARIANT must be debug, prod or arm64" >&2; exit 1 ;;
 esac
 
 # One kernel build at a time on this machine, whichever clone or worktree starts it (two
@@ -40,6 +52,19 @@ kbuild_lock() {
 	flock -n 9 || { log "waiting for another kernel build to finish"; flock 9; }
 }
 
+# The Debian mirror this machine already uses, read from its own apt configuration,
+# so that no host name is written anywhere here.
+debian_mirror() {
+	local mirror
+	mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+	if [ -z "$mirror" ]; then
+		mirror=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+			/etc/apt/sources.list 2>/dev/null || true)
+	fi
+	[ -n "$mirror" ] || die "cannot find the configured Debian mirror"
+	echo "$mirror"
+}
+
 kmake() {
-	make -C "$KSRC" O="$KBUILD" LLVM="$KMAKE_LLVM" -j"$JOBS" "$@"
+	make -C "$KSRC" O="$KBUILD" ${KARCH:+ARCH="$KARCH"} LLVM="$KMAKE_LLVM" -j"$JOBS" "$@"
 }

@@ -6,10 +6,11 @@
 # the C files, the header and the KVM patch series, kernel-doc on the header; cargo fmt
 # and clippy on tools/statsfs-top.
 set -uo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 OUT=${OUT:-$STATSFS_ROOT/out}
 mkdir -p "$OUT/lint"
-cd "$STATSFS_ROOT"
+cd "$STATSFS_ROOT" || exit 1
 
 # The kernel's Rust; tools/ is userspace Rust, checked with cargo's own tools.
 rust_files=$(git ls-files '*.rs' ':!tools/')

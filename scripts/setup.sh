@@ -13,6 +13,7 @@ PKGS=(
 	gcc libc6-dev perl git
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	qemu-system-x86 busybox-static
+	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross file
 	debian-archive-keyring
 )
 

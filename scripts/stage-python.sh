@@ -6,6 +6,7 @@
 # the shared libraries it and its extension modules need, and the standard-library
 # files that kvm_stat's imports load (found by importing them on the host).
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 OUT=${OUT:-$STATSFS_ROOT/out}
 dest=$OUT/python-root
@@ -35,7 +36,7 @@ done
 cp "$py" "$dest/usr/bin/python3"
 
 # The shared libraries of the interpreter and of the extension modules, and the loader.
-for elf in "$py" $(printf '%s\n' $files | grep '\.so$'); do
+for elf in "$py" $(printf '%s\n' "$files" | grep '\.so$'); do
 	ldd "$elf" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'
 done | sort -u | while read -r lib; do
 	mkdir -p "$dest$(dirname "$lib")"

@@ -531,6 +531,17 @@ static const struct super_operations stats_fs_super_operations = {
 	.show_options	= stats_fs_show_options,
 };
 
+/*
+ * The key of the view a superblock shows: its network namespace. A kernel
+ * without networking has no namespace (fc->net_ns is NULL), and one view.
+ */
+static const void *stats_fs_view(const struct stats_fs_mount_opts *opts)
+{
+	static const char no_net;
+
+	return opts->net ? (const void *)opts->net : &no_net;
+}
+
 static int stats_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 {
 	static const struct tree_descr no_files[] = { { "" } };
@@ -546,7 +557,7 @@ static int stats_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 	set_default_d_op(sb, &stats_fs_dentry_operations);
 	/* The root directory stands for the sources its namespace shows. */
 	root = d_inode(sb->s_root);
-	root->i_private = stats_fs_core_root_node(opts->net);
+	root->i_private = stats_fs_core_root_node(stats_fs_view(opts));
 	if (!root->i_private)
 		return -ENOMEM;
 	root->i_op = &stats_fs_dir_inode_operations;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Real KVM VMs for the in-guest programs: VMs with a memory slot of real-mode
- * guest code that makes a chosen number of port I/O exits, MMIO exits and
- * HLTs, their vCPUs, and reading KVM's binary stats fds.
+ * Real KVM VMs for the in-guest programs on x86: VMs with a memory slot of
+ * real-mode guest code that makes a chosen number of port I/O exits, MMIO exits
+ * and HLTs, and their vCPUs. Reading KVM's binary stats fds is in kvm_stats.h.
  */
 #ifndef STATSFS_GUEST_KVM_UTIL_H
 #define STATSFS_GUEST_KVM_UTIL_H
@@ -17,6 +17,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "kvm_stats.h"
 
 #define MAX_VCPUS 4
 #define GUEST_CODE_GPA 0x1000
@@ -60,94 +62,14 @@ struct vm {
 static int kvm_fd;
 static int run_size;
 
-/* One read of a stats fd: header, descriptors, data. */
-struct stats {
-	struct kvm_stats_header h;
-	size_t desc_size;
-	char *descs;
-	uint64_t *data;
-	size_t data_len;
-};
-
-static inline struct kvm_stats_desc *stats_desc(const struct stats *s, unsigned int i)
-{
-	return (struct kvm_stats_desc *)(s->descs + i * s->desc_size);
-}
-
-static inline uint64_t *stats_data(const struct stats *s, const struct kvm_stats_desc *d)
-{
-	return s->data + d->offset / sizeof(uint64_t);
-}
-
-static inline void stats_free(struct stats *s)
-{
-	free(s->descs);
-	free(s->data);
-	memset(s, 0, sizeof(*s));
-}
-
-/* Reads a whole stats fd the way KVM documents it; 0 or -errno. */
-static inline int stats_read(int fd, struct stats *s)
-{
-	size_t n, max_end = 0;
-	unsigned int i;
-
-	memset(s, 0, sizeof(*s));
-	if (pread(fd, &s->h, sizeof(s->h), 0) != sizeof(s->h))
-		return -EIO;
-	s->desc_size = sizeof(struct kvm_stats_desc) + s->h.name_size;
-	n = s->desc_size * s->h.num_desc;
-	s->descs = malloc(n);
-	if (!s->descs || pread(fd, s->descs, n, s->h.desc_offset) != (ssize_t)n)
-		return -EIO;
-	for (i = 0; i < s->h.num_desc; i++) {
-		struct kvm_stats_desc *d = stats_desc(s, i);
-		size_t end = d->offset + d->size * sizeof(uint64_t);
-
-		if (end > max_end)
-			max_end = end;
-	}
-	s->data_len = max_end;
-	s->data = malloc(max_end);
-	if (!s->data || pread(fd, s->data, max_end, s->h.data_offset) != (ssize_t)max_end)
-		return -EIO;
-	return 0;
-}
-
-static inline bool is_hist(const struct kvm_stats_desc *d)
-{
-	unsigned int type = d->flags & KVM_STATS_TYPE_MASK;
-
-	return type == KVM_STATS_TYPE_LINEAR_HIST || type == KVM_STATS_TYPE_LOG_HIST;
-}
-
-static inline bool is_peak(const struct kvm_stats_desc *d)
-{
-	return (d->flags & KVM_STATS_TYPE_MASK) == KVM_STATS_TYPE_PEAK;
-}
-
 static inline int vcpu_stats(struct vcpu *v, struct stats *s)
 {
-	int fd = ioctl(v->fd, KVM_GET_STATS_FD, NULL);
-	int r;
-
-	if (fd < 0)
-		return -errno;
-	r = stats_read(fd, s);
-	close(fd);
-	return r;
+	return stats_of(v->fd, s);
 }
 
 static inline int vm_stats(struct vm *vm, struct stats *s)
 {
-	int fd = ioctl(vm->fd, KVM_GET_STATS_FD, NULL);
-	int r;
-
-	if (fd < 0)
-		return -errno;
-	r = stats_read(fd, s);
-	close(fd);
-	return r;
+	return stats_of(vm->fd, s);
 }
 
 /* The value of statistic @name in the stats fd of @vm's vCPU @j (or the VM if -1). */
