@@ -28,21 +28,19 @@ t1=$(date +%s)
 
 # Host tests: each writes KTAP, counted with the rest. They run beside the second,
 # short guest boot below (the first one's benchmarks print figures: it runs alone).
-# Side by side: none of them waits for another, and the longest (lint) sets the time.
 host_tests() {
-	python3 "$STATSFS_ROOT/tests/harness/selftest.py" >"$OUT/host-harness.ktap" &
-	"$STATSFS_ROOT/scripts/lint.sh" >"$OUT/host-lint.ktap" &
-	"$STATSFS_ROOT/tests/host/build-without-statsfs.sh" >"$OUT/host-oot-build.ktap" &
+	python3 "$STATSFS_ROOT/tests/harness/selftest.py" >"$OUT/host-harness.ktap" || true
+	"$STATSFS_ROOT/scripts/lint.sh" >"$OUT/host-lint.ktap" || true
+	"$STATSFS_ROOT/tests/host/build-without-statsfs.sh" >"$OUT/host-oot-build.ktap" || true
 	"$STATSFS_ROOT/tests/host/statsfs-top.py" "$OUT/guest-tools/statsfs-top" \
-		>"$OUT/host-statsfs-top.ktap" &
-	wait
+		>"$OUT/host-statsfs-top.ktap" || true
 }
 
 # STATSFS_MODEL_STEPS, STATSFS_MODEL_SEED, STATSFS_MODEL_FULL=1: a longer model run,
 # a seed replayed, every comparison after every step. make check runs one fixed
 # seed, so that a run can be replayed; a longer run (STATSFS_MODEL_STEPS) draws a
 # new one each time (printed in the log: "seed N"), as does STATSFS_MODEL_SEED=random.
-steps=${STATSFS_MODEL_STEPS:-25000}
+steps=${STATSFS_MODEL_STEPS:-15000}
 seed=${STATSFS_MODEL_SEED:-}
 [ -z "$seed" ] && [ -z "${STATSFS_MODEL_STEPS:-}" ] && seed=20261205
 [ "$seed" = random ] && seed=

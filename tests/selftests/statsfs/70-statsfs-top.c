@@ -165,7 +165,7 @@ TEST(statsfs_top_on_running_vms)
 	       " ping -q -c 40 -i 0.05 127.0.0.1 >/dev/null 2>&1 &");
 	workload = start_workload("2", "2", "30");
 	ASSERT_LE(0, workload);
-	sleep(2);
+	sleep(1);
 
 	/* --once on kvm/: every VM and vCPU added up, against KVM's debugfs. */
 	before = number("/sys/kernel/debug/kvm/exits");

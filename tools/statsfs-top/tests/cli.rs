@@ -204,20 +204,22 @@ fn log_appends_one_csv_header_and_reopens_on_sighup() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("kvm.csv");
     fs::write(&file, "timestamp,exits\n2026-01-01 00:00:00,5\n").unwrap();
-    let mut child = Command::new(bin())
-        .args([
-            "--root",
-            t.path().to_str().unwrap(),
-            "-f",
-            "^exits$",
-            "-c",
-            "-s",
-            "0.1",
-        ])
-        .arg("-L")
-        .arg(&file)
-        .spawn()
-        .unwrap();
+    let child = common::Reaped(
+        Command::new(bin())
+            .args([
+                "--root",
+                t.path().to_str().unwrap(),
+                "-f",
+                "^exits$",
+                "-c",
+                "-s",
+                "0.1",
+            ])
+            .arg("-L")
+            .arg(&file)
+            .spawn()
+            .unwrap(),
+    );
     let text = wait_for(&file, 4);
     assert_eq!(text.matches("timestamp").count(), 1, "{text}");
     let last = text.lines().last().unwrap();
@@ -229,11 +231,10 @@ fn log_appends_one_csv_header_and_reopens_on_sighup() {
     // logrotate: the file is moved away, SIGHUP reopens the path.
     let rotated = dir.path().join("kvm.csv.1");
     fs::rename(&file, &rotated).unwrap();
-    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    let pid = rustix::process::Pid::from_raw(child.0.id() as i32).unwrap();
     rustix::process::kill_process(pid, rustix::process::Signal::Hup).unwrap();
     let fresh = wait_for(&file, 2);
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(child);
     assert!(fresh.starts_with("timestamp,exits\n"), "{fresh}");
     assert_eq!(fresh.matches("timestamp").count(), 1, "{fresh}");
 }

@@ -73,7 +73,7 @@ fn threads(pid: u32) -> usize {
 }
 
 /// `statsfs-top serve` on a fixture tree, as a process of its own; its port.
-fn spawn_binary(root: &std::path::Path, extra: &[&str]) -> (std::process::Child, u16) {
+fn spawn_binary(root: &std::path::Path, extra: &[&str]) -> (common::Reaped, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -86,6 +86,7 @@ fn spawn_binary(root: &std::path::Path, extra: &[&str]) -> (std::process::Child,
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    let child = common::Reaped(child);
     let deadline = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "serve did not listen");
@@ -132,13 +133,13 @@ fn serve_answers_while_a_client_stalls() {
 #[test]
 fn serve_bounds_threads_under_a_connection_flood() {
     let tree = common::kvm_tree([10, 20, 30], true);
-    let (mut child, port) = spawn_binary(tree.path(), &["--threads", "2"]);
-    let before = threads(child.id());
+    let (child, port) = spawn_binary(tree.path(), &["--threads", "2"]);
+    let before = threads(child.0.id());
     let flood: Vec<TcpStream> = (0..300)
         .filter_map(|_| TcpStream::connect(("127.0.0.1", port)).ok())
         .collect();
     thread::sleep(Duration::from_millis(500));
-    let during = threads(child.id());
+    let during = threads(child.0.id());
     // The main thread (accepting) and two workers, whatever the number of connections.
     assert!(
         during == before && during == 3,
@@ -163,8 +164,7 @@ fn serve_bounds_threads_under_a_connection_flood() {
         );
         thread::sleep(Duration::from_millis(100));
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(child);
 }
 
 #[test]

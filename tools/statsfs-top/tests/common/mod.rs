@@ -230,3 +230,14 @@ pub fn copy_dir(from: &Path, to: &Path) {
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_statsfs-top")
 }
+
+/// A child process killed and reaped when dropped: also when an assertion fails first,
+/// so that none outlives its test (and holds the test's output open).
+pub struct Reaped(pub std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
