@@ -391,6 +391,20 @@ static int veth_up_b(void)
 	return link_set("veth_b", true, NULL, -1);
 }
 
+/* Whether veth_a has its carrier (both ends up): frames sent before are dropped. */
+static int veth_a_running(void)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+
+	if (fd < 0)
+		return 0;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "veth_a");
+	r = !ioctl(fd, SIOCGIFFLAGS, &ifr) && (ifr.ifr_flags & IFF_RUNNING);
+	close(fd);
+	return r;
+}
+
 static int make_veth(void)
 {
 	return link_add_veth("veth_a", "veth_b", ns_b.fd);
@@ -447,6 +461,9 @@ TEST(devices_namespaces_and_traffic)
 
 	/* Traffic: 100 frames of 200 bytes from veth_a (namespace A) to veth_b (B). */
 	CHECK(!in_netns(ns_a.fd, veth_up_a) && !in_netns(ns_b.fd, veth_up_b), "veth_up", "");
+	for (i = 0; i < 100 && !in_netns(ns_a.fd, veth_a_running); i++)
+		usleep(50000);
+	CHECK(in_netns(ns_a.fd, veth_a_running), "veth_carrier", "after 5 s");
 	r = send_frames(ns_a.fd, "veth_a", 100, 200);
 	CHECK(r == 100, "frames_sent", "%d of 100", r);
 	/* Sent is not yet transmitted: the frames leave through the qdisc, for up to 10 s. */
