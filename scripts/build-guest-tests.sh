@@ -20,14 +20,20 @@ make -s -C "$selftests" OUTPUT="$OUT/guest-bin" CC=gcc
 "$STATSFS_ROOT/scripts/stage-python.sh"
 
 # The out-of-tree modules build in the clone: start clean when they were last
-# built against the other kernel (debug or prod).
+# built against the other kernel (debug or prod), or against another configuration
+# of it. Kbuild does not notice the latter by itself: an external module's build
+# runs in its own directory, where the include/config/<SYMBOL> files its objects
+# depend on (relative paths) are not found, so a struct that grew a field under a
+# newly enabled option (net_device_ops under CONFIG_NET_SHAPER) keeps its old size
+# in a module that is not rebuilt.
 stamp=$STATSFS_ROOT/.built-against
-if [ "$(cat "$stamp" 2>/dev/null)" != "$KBUILD" ]; then
+against="$KBUILD $(sha256sum <"$KBUILD/include/config/auto.conf" | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$against" ]; then
 	for m in "$STATSFS_ROOT" "$STATSFS_ROOT/tests/modules" "$STATSFS_ROOT/netdev" \
 		"$STATSFS_ROOT/samples"; do
 		make -s -C "$KBUILD" M="$m" LLVM="$KMAKE_LLVM" clean
 	done
-	echo "$KBUILD" >"$stamp"
+	echo "$against" >"$stamp"
 fi
 
 # The out-of-tree build proves `make KDIR=...` works; against a kernel with statsfs built

@@ -352,27 +352,6 @@ static void check_all(TEST_METADATA, const char *step, struct netns **nss, int n
 		check_netns(_metadata, step, nss[i]);
 }
 
-/* Sends @count broadcast frames of @len bytes from device @name of namespace @ns. */
-static int send_frames(int ns, const char *name, int count, int len)
-{
-	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_halen = ETH_ALEN };
-	unsigned char frame[1500] = {};
-	int back = netns_enter(ns), fd, i, sent = 0;
-
-	to.sll_ifindex = if_nametoindex(name);
-	memset(to.sll_addr, 0xff, ETH_ALEN);
-	memset(frame, 0xff, ETH_ALEN);
-	frame[12] = 0x88;	/* Local experimental EtherType 0x88b5. */
-	frame[13] = 0xb5;
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	for (i = 0; fd >= 0 && i < count; i++)
-		sent += sendto(fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to)) == len;
-	if (fd >= 0)
-		close(fd);
-	netns_leave(back);
-	return sent;
-}
-
 static int in_netns(int ns, int (*fn)(void))
 {
 	int back = netns_enter(ns), r = fn();

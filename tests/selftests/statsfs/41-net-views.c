@@ -207,26 +207,6 @@ TEST_F(net, every_field_of_every_device)
 	check_known(_metadata, MNT_A "/net", "sfs_a1", self->a1);
 }
 
-/* Sends @count broadcast frames of @len bytes from @name (current namespace). */
-static int send_frames(const char *name, int count, int len)
-{
-	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_halen = ETH_ALEN };
-	unsigned char frame[1500] = {};
-	int fd, i, sent = 0;
-
-	to.sll_ifindex = if_nametoindex(name);
-	memset(to.sll_addr, 0xff, ETH_ALEN);
-	memset(frame, 0xff, ETH_ALEN);
-	frame[12] = 0x88;
-	frame[13] = 0xb5;
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	for (i = 0; fd >= 0 && i < count; i++)
-		sent += sendto(fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to)) == len;
-	if (fd >= 0)
-		close(fd);
-	return sent;
-}
-
 /*
  * In namespace A: a VLAN on sfs_a0 and a bridge with sfs_a1 as its port, both
  * up, each sending frames of its own, and lo sending some too. net/ sums
@@ -249,9 +229,9 @@ TEST_F(net, sums_leave_out_loopback_and_stacked_devices)
 	CHECK_OK("up", link_set("sfs_a0", true, NULL, -1) || link_set("sfs_a1", true, NULL, -1) ||
 		 link_set("vlan7", true, NULL, -1) || link_set("br0", true, NULL, -1) ||
 		 link_set("lo", true, NULL, -1));
-	sent += send_frames("vlan7", 5, 100);
-	sent += send_frames("br0", 5, 100);
-	sent += send_frames("lo", 5, 100);
+	sent += send_frames(-1, "vlan7", 5, 100);
+	sent += send_frames(-1, "br0", 5, 100);
+	sent += send_frames(-1, "lo", 5, 100);
 	netns_leave(back);
 	CHECK(sent == 15, "frames_sent", "%d of 15", sent);
 	snprintf(path, sizeof(path), MNT_A "/net/dev/lo/rx_packets");

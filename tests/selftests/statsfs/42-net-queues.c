@@ -17,16 +17,24 @@
  *   read, whatever the directories), the directories soon after;
  * - a device without stat ops has no queues/;
  * - readers of every queue file while devices with stat ops come and go and
- *   change their queue counts: no deadlock (the harness fails on lockdep).
+ *   change their queue counts: no deadlock (the harness fails on lockdep);
+ * - a real driver, netdevsim (ops-locked, stat ops that report queue 0 and
+ *   base statistics from its own counters): two linked ports passing frames,
+ *   every queue and total as qstats-get, the totals as the device's link
+ *   statistics in sysfs, a channel count changed through ethtool, and its
+ *   directories gone when the device is.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <inttypes.h>
+#include <linux/ethtool.h>
 #include <linux/genetlink.h>
+#include <linux/sockios.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <time.h>
 
@@ -41,6 +49,9 @@
 #define DEV_MODULE "/lib/modules/tests/stats_fs_netdev_test.ko"
 #define PARAMS "/sys/module/stats_fs_netdev_test/parameters/"
 #define HELD "/sys/kernel/debug/stats_fs_netdev_test/held"
+#define NSIM_BUS "/sys/bus/netdevsim/"
+#define NSIM_ID 7
+#define NSIM_QUEUES 4
 
 /*
  * The netdev family, from include/uapi/linux/netdev.h of Linux 7.3 (the
@@ -422,6 +433,13 @@ FIXTURE_SETUP(queues)
 
 FIXTURE_TEARDOWN(queues)
 {
+	char id[16];
+
+	if (!access(NSIM_BUS "del_device", F_OK)) {
+		snprintf(id, sizeof(id), "%d", NSIM_ID);
+		write_file(NSIM_BUS "del_device", id);	/* Gone already if the case passed. */
+		unload_module("netdevsim");
+	}
 	unload_module("stats_fs_netdev_test");
 	unload_module("statsfs_net");
 	umount(MNT);
@@ -639,6 +657,153 @@ TEST_F(queues, readers_against_registration)
 	CHECK(!errors, "device_actions", "%d failed", errors);
 	CHECK(round >= 2 && hammer_reads > 0, "work_done", "%d rounds, %ld reads", round,
 	      hammer_reads);
+}
+
+/* The names of the netdevs of netdevsim device @id, sorted; how many (at most @max). */
+static int nsim_netdevs(int id, char names[][IFNAMSIZ], int max)
+{
+	char dir[128];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), NSIM_BUS "devices/netdevsim%d/net", id);
+	d = opendir(dir);
+	while (d && (e = readdir(d)) && n < max) {
+		if (e->d_name[0] != '.')
+			snprintf(names[n++], IFNAMSIZ, "%s", e->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (n == 2 && strcmp(names[0], names[1]) > 0) {
+		char t[IFNAMSIZ];
+
+		memcpy(t, names[0], IFNAMSIZ);
+		memcpy(names[0], names[1], IFNAMSIZ);
+		memcpy(names[1], t, IFNAMSIZ);
+	}
+	return n;
+}
+
+/* Sets the combined channel count of @name through the ethtool ioctl. */
+static int set_channels(const char *name, unsigned int combined)
+{
+	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_data = (void *)&ch;
+	r = ioctl(fd, SIOCETHTOOL, &ifr);
+	if (!r) {
+		ch.cmd = ETHTOOL_SCHANNELS;
+		ch.combined_count = combined;
+		r = ioctl(fd, SIOCETHTOOL, &ifr);
+	}
+	close(fd);
+	return r;
+}
+
+/* Whether net/dev/@name/queues/@field is the device's statistics/@field in sysfs. */
+static bool total_is_link_stat(const char *name, const char *field, char *why, size_t size)
+{
+	char path[256];
+	int64_t ours, sysfs;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", name, field);
+	sysfs = value_of(path);
+	snprintf(path, sizeof(path), MNT "/net/dev/%s/queues/%s", name, field);
+	ours = value_of(path);
+	snprintf(why, size, "%s: %" PRId64 ", sysfs says %" PRId64, path, ours, sysfs);
+	return ours >= 0 && ours == sysfs;
+}
+
+/*
+ * netdevsim, a driver whose stat ops take its own counters: device NSIM_ID
+ * with two ports of NSIM_QUEUES queues each, linked to each other, port 0
+ * sending frames that port 1 receives. Every queue and the totals match
+ * qstats-get before and after; the totals match the link statistics sysfs
+ * shows (netdevsim's base and queue 0 add up to them); a channel count set
+ * through ethtool is followed; the directories go with the device, deleted
+ * while two readers walk every queue file.
+ */
+TEST_F(queues, netdevsim_as_qstats_get)
+{
+	char names[2][IFNAMSIZ], why[512], buf[128], path[256];
+	int i, ifindex[2], ns, sent, tries;
+	static struct qdump dump;
+	pthread_t t[2];
+	bool ok;
+
+	ASSERT_EQ(0, system("modprobe netdevsim"));
+	snprintf(buf, sizeof(buf), "%d 2 %d", NSIM_ID, NSIM_QUEUES);
+	ASSERT_EQ(0, write_file(NSIM_BUS "new_device", buf));
+	ASSERT_EQ(2, nsim_netdevs(NSIM_ID, names, 2));
+	for (i = 0; i < 2; i++) {
+		ifindex[i] = if_nametoindex(names[i]);
+		ASSERT_LT(0, ifindex[i]);
+		ASSERT_EQ(0, link_set(names[i], true, NULL, -1));
+	}
+	ns = netns_self();
+	ASSERT_LE(0, ns);
+	snprintf(buf, sizeof(buf), "%d:%d %d:%d", ns, ifindex[0], ns, ifindex[1]);
+	ASSERT_EQ(0, write_file(NSIM_BUS "link_device", buf));
+	close(ns);
+
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, qstats_get(self->family, ifindex[i], true, &dump));
+		CHECK(dump.n == 2 * NSIM_QUEUES, "every_queue_reported", "%s: %d queues",
+		      names[i], dump.n);
+		CHECK(!compare_soon(self->family, names[i], ifindex[i], why, sizeof(why)),
+		      "idle", "%s: %s", names[i], why);
+	}
+
+	sent = send_frames(-1, names[0], 60, 300);
+	CHECK(sent == 60, "frames_sent", "%d of 60", sent);
+	/* Port 1 receives them from a timer: until it has counted them all. */
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/rx_packets", names[1]);
+	for (tries = 0; tries < 100 && value_of(path) < sent; tries++)
+		usleep(20000);
+	CHECK(value_of(path) >= sent, "frames_received", "%s: %" PRId64 " of %d", path,
+	      value_of(path), sent);
+	for (i = 0; i < 2; i++) {
+		CHECK(!compare_soon(self->family, names[i], ifindex[i], why, sizeof(why)),
+		      "with_traffic", "%s: %s", names[i], why);
+	}
+	CHECK(total_is_link_stat(names[0], "tx_packets", why, sizeof(why)), "tx_totals", "%s",
+	      why);
+	CHECK(total_is_link_stat(names[1], "rx_packets", why, sizeof(why)), "rx_totals", "%s",
+	      why);
+	CHECK(total_is_link_stat(names[1], "rx_bytes", why, sizeof(why)), "rx_byte_totals",
+	      "%s", why);
+
+	/* Fewer channels, then all again: the directories follow, the values too. */
+	for (i = 0; i < 2; i++) {
+		int want = i ? NSIM_QUEUES : 2;
+
+		CHECK_OK("set_channels", set_channels(names[0], want));
+		ok = !compare_soon(self->family, names[0], ifindex[0], why, sizeof(why));
+		CHECK(ok, "channels_followed", "%d channels: %s", want, why);
+		ASSERT_EQ(0, qstats_get(self->family, ifindex[0], true, &dump));
+		CHECK(dump.n == 2 * want, "channels_set", "%d queues, want %d", dump.n, 2 * want);
+	}
+
+	hammer_stop = false;
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, hammer, NULL));
+	usleep(100000);
+	snprintf(buf, sizeof(buf), "%d", NSIM_ID);
+	CHECK_OK("del_device", write_file(NSIM_BUS "del_device", buf));
+	hammer_stop = true;
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), MNT "/net/dev/%s", names[i]);
+		CHECK(access(path, F_OK) && errno == ENOENT, "gone_with_the_device", "%s", path);
+	}
+	CHECK_OK("unload", unload_module("netdevsim"));
 }
 
 TEST_HARNESS_MAIN

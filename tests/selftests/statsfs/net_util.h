@@ -3,14 +3,16 @@
  * Network devices and namespaces for the in-guest programs, through rtnetlink
  * (busybox's ip knows neither veth nor namespaces): create dummy and veth
  * devices, bring them up, rename them, move them between namespaces, delete
- * them; create network namespaces and run code in them.
+ * them; create network namespaces and run code in them; send frames.
  */
 #ifndef STATSFS_GUEST_NET_UTIL_H
 #define STATSFS_GUEST_NET_UTIL_H
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -256,6 +258,31 @@ static inline void netns_leave(int back)
 		setns(back, CLONE_NEWNET);
 		close(back);
 	}
+}
+
+/*
+ * Sends @count broadcast frames of @len bytes (EtherType 0x88b5, local
+ * experimental) from device @name of namespace @ns (an fd, or -1 for the
+ * current one). Returns how many were sent.
+ */
+static inline int send_frames(int ns, const char *name, int count, int len)
+{
+	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_halen = ETH_ALEN };
+	unsigned char frame[1500] = {};
+	int back = netns_enter(ns), fd, i, sent = 0;
+
+	to.sll_ifindex = if_nametoindex(name);
+	memset(to.sll_addr, 0xff, ETH_ALEN);
+	memset(frame, 0xff, ETH_ALEN);
+	frame[12] = 0x88;
+	frame[13] = 0xb5;
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	for (i = 0; fd >= 0 && i < count; i++)
+		sent += sendto(fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to)) == len;
+	if (fd >= 0)
+		close(fd);
+	netns_leave(back);
+	return sent;
 }
 
 /* The fields of struct rtnl_link_stats64, in order: statsfs's file names. */
