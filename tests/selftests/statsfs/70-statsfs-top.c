@@ -235,7 +235,7 @@ TEST(statsfs_top_on_running_vms)
 
 	/* A log of a guest by name goes on while its VMs go and come back. */
 	snprintf(cmd, sizeof(cmd), "%s >/tmp/top.log 2>/tmp/top.err & echo $! >/tmp/top.pid",
-		 "statsfs-top log -g kvm-workload -c -s 0.5 -n 14 -f '^exits$'");
+		 "statsfs-top log -g kvm-workload -c -s 0.4 -n 10 -f '^exits$'");
 	system(cmd);
 	sleep(1);
 	kill(workload, SIGTERM);
@@ -245,7 +245,7 @@ TEST(statsfs_top_on_running_vms)
 	ASSERT_LE(0, workload);
 	r = run("while kill -0 $(cat /tmp/top.pid) 2>/dev/null; do sleep 0.2; done;"
 		" wc -l </tmp/top.log; cat /tmp/top.err /tmp/top.log", out, sizeof(out));
-	CHECK(atoi(out) == 15 && !!strstr(out, "guest kvm-workload is gone") &&
+	CHECK(atoi(out) == 11 && !!strstr(out, "guest kvm-workload is gone") &&
 	      !!strstr(out, "guest kvm-workload is back") && !strstr(out, ",-"),
 	      "log_follows_a_guest_destroyed_and_recreated", "%.600s", out);
 	r = run("statsfs-top -g kvm-workload -1 -c -s 0.3 2>&1", out, sizeof(out));
