@@ -22,10 +22,16 @@
  *   base statistics from its own counters): two linked ports passing frames,
  *   every queue and total as qstats-get, the totals as the device's link
  *   statistics in sysfs, a channel count changed through ethtool, and its
- *   directories gone when the device is.
+ *   directories gone when the device is;
+ * - a real driver under RTNL, virtio-net, on QEMU's virtio-net device with four
+ *   queue pairs: frames sent from both CPUs land on several tx queues, every
+ *   queue and total as qstats-get, the totals as sysfs, channel counts set
+ *   through ethtool (the device's control queue), the directories gone when
+ *   the driver is unloaded.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <linux/ethtool.h>
 #include <linux/genetlink.h>
@@ -52,6 +58,8 @@
 #define NSIM_BUS "/sys/bus/netdevsim/"
 #define NSIM_ID 7
 #define NSIM_QUEUES 4
+#define NSIM_NETDEVS NSIM_BUS "devices/netdevsim7/net/*"	/* NSIM_ID's */
+#define VIRTIO_NETDEVS "/sys/bus/virtio/drivers/virtio_net/virtio*/net/*"
 
 /*
  * The netdev family, from include/uapi/linux/netdev.h of Linux 7.3 (the
@@ -67,6 +75,7 @@
 #define A_QUEUE_ID 3
 #define A_SCOPE 4
 #define A_FIRST_STAT 8
+#define A_TX_PACKETS 10
 #define A_MAX 34
 
 /* The statistics' attributes, numbered from A_FIRST_STAT, as statsfs names them. */
@@ -440,6 +449,7 @@ FIXTURE_TEARDOWN(queues)
 		write_file(NSIM_BUS "del_device", id);	/* Gone already if the case passed. */
 		unload_module("netdevsim");
 	}
+	unload_module("virtio_net");
 	unload_module("stats_fs_netdev_test");
 	unload_module("statsfs_net");
 	umount(MNT);
@@ -659,29 +669,17 @@ TEST_F(queues, readers_against_registration)
 	      hammer_reads);
 }
 
-/* The names of the netdevs of netdevsim device @id, sorted; how many (at most @max). */
-static int nsim_netdevs(int id, char names[][IFNAMSIZ], int max)
+/* The names of the netdevs whose sysfs paths match @pattern, sorted; how many. */
+static int netdevs_of(const char *pattern, char names[][IFNAMSIZ], int max)
 {
-	char dir[128];
-	struct dirent *e;
+	glob_t g;
 	int n = 0;
-	DIR *d;
 
-	snprintf(dir, sizeof(dir), NSIM_BUS "devices/netdevsim%d/net", id);
-	d = opendir(dir);
-	while (d && (e = readdir(d)) && n < max) {
-		if (e->d_name[0] != '.')
-			snprintf(names[n++], IFNAMSIZ, "%s", e->d_name);
-	}
-	if (d)
-		closedir(d);
-	if (n == 2 && strcmp(names[0], names[1]) > 0) {
-		char t[IFNAMSIZ];
-
-		memcpy(t, names[0], IFNAMSIZ);
-		memcpy(names[0], names[1], IFNAMSIZ);
-		memcpy(names[1], t, IFNAMSIZ);
-	}
+	if (glob(pattern, 0, NULL, &g))
+		return 0;
+	for (; n < max && n < (int)g.gl_pathc; n++)
+		snprintf(names[n], IFNAMSIZ, "%s", strrchr(g.gl_pathv[n], '/') + 1);
+	globfree(&g);
 	return n;
 }
 
@@ -721,6 +719,60 @@ static bool total_is_link_stat(const char *name, const char *field, char *why, s
 }
 
 /*
+ * Sets @name's channel count to each of @counts in turn: after each, qstats-get
+ * reports that many rx and tx queues, and statsfs follows (directories and
+ * values).
+ */
+static void channels_followed(TEST_METADATA, int family, const char *name,
+			      const int *counts, int n)
+{
+	int i, ifindex = if_nametoindex(name);
+	static struct qdump dump;
+	char why[512];
+
+	for (i = 0; i < n; i++) {
+		CHECK_OK("set_channels", set_channels(name, counts[i]));
+		CHECK(!qstats_get(family, ifindex, true, &dump) && dump.n == 2 * counts[i],
+		      "channels_set", "%s: %d queues, want %d", name, dump.n, 2 * counts[i]);
+		CHECK(!compare_soon(family, name, ifindex, why, sizeof(why)),
+		      "channels_followed", "%s, %d channels: %s", name, counts[i], why);
+	}
+}
+
+/*
+ * Runs @remove (a device going away: its driver's doing) while two readers
+ * walk every queue file, then checks that net/dev/@names[i] are gone.
+ */
+static void gone_under_readers(TEST_METADATA, int (*remove)(void), char names[][IFNAMSIZ],
+			       int n)
+{
+	char path[256];
+	pthread_t t[2];
+	int i;
+
+	hammer_stop = false;
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, hammer, NULL));
+	usleep(100000);
+	CHECK_OK("device_removed", remove());
+	hammer_stop = true;
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), MNT "/net/dev/%s", names[i]);
+		CHECK(access(path, F_OK) && errno == ENOENT, "gone_with_the_device", "%s", path);
+	}
+}
+
+static int nsim_del_device(void)
+{
+	char id[16];
+
+	snprintf(id, sizeof(id), "%d", NSIM_ID);
+	return write_file(NSIM_BUS "del_device", id);
+}
+
+/*
  * netdevsim, a driver whose stat ops take its own counters: device NSIM_ID
  * with two ports of NSIM_QUEUES queues each, linked to each other, port 0
  * sending frames that port 1 receives. Every queue and the totals match
@@ -734,13 +786,11 @@ TEST_F(queues, netdevsim_as_qstats_get)
 	char names[2][IFNAMSIZ], why[512], buf[128], path[256];
 	int i, ifindex[2], ns, sent, tries;
 	static struct qdump dump;
-	pthread_t t[2];
-	bool ok;
 
 	ASSERT_EQ(0, system("modprobe netdevsim"));
 	snprintf(buf, sizeof(buf), "%d 2 %d", NSIM_ID, NSIM_QUEUES);
 	ASSERT_EQ(0, write_file(NSIM_BUS "new_device", buf));
-	ASSERT_EQ(2, nsim_netdevs(NSIM_ID, names, 2));
+	ASSERT_EQ(2, netdevs_of(NSIM_NETDEVS, names, 2));
 	for (i = 0; i < 2; i++) {
 		ifindex[i] = if_nametoindex(names[i]);
 		ASSERT_LT(0, ifindex[i]);
@@ -780,30 +830,78 @@ TEST_F(queues, netdevsim_as_qstats_get)
 	      "%s", why);
 
 	/* Fewer channels, then all again: the directories follow, the values too. */
-	for (i = 0; i < 2; i++) {
-		int want = i ? NSIM_QUEUES : 2;
-
-		CHECK_OK("set_channels", set_channels(names[0], want));
-		ok = !compare_soon(self->family, names[0], ifindex[0], why, sizeof(why));
-		CHECK(ok, "channels_followed", "%d channels: %s", want, why);
-		ASSERT_EQ(0, qstats_get(self->family, ifindex[0], true, &dump));
-		CHECK(dump.n == 2 * want, "channels_set", "%d queues, want %d", dump.n, 2 * want);
-	}
-
-	hammer_stop = false;
-	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, pthread_create(&t[i], NULL, hammer, NULL));
-	usleep(100000);
-	snprintf(buf, sizeof(buf), "%d", NSIM_ID);
-	CHECK_OK("del_device", write_file(NSIM_BUS "del_device", buf));
-	hammer_stop = true;
-	for (i = 0; i < 2; i++)
-		pthread_join(t[i], NULL);
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), MNT "/net/dev/%s", names[i]);
-		CHECK(access(path, F_OK) && errno == ENOENT, "gone_with_the_device", "%s", path);
-	}
+	channels_followed(_metadata, self->family, names[0], (const int[]){ 2, NSIM_QUEUES },
+			  2);
+	gone_under_readers(_metadata, nsim_del_device, names, 2);
 	CHECK_OK("unload", unload_module("netdevsim"));
+}
+
+/* Sends @count frames of @len bytes from @name on CPU @cpu: its tx queue (XPS). */
+static int send_from_cpu(const char *name, int cpu, int count, int len)
+{
+	cpu_set_t one, all;
+	int sent;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_getaffinity(0, sizeof(all), &all) || sched_setaffinity(0, sizeof(one), &one))
+		return -1;
+	sent = send_frames(-1, name, count, len);
+	sched_setaffinity(0, sizeof(all), &all);
+	return sent;
+}
+
+static int virtio_net_unload(void)
+{
+	return unload_module("virtio_net");
+}
+
+/*
+ * virtio-net, whose stat ops run under RTNL (it has no instance lock), on
+ * QEMU's virtio-net device with four queue pairs (scripts/run-guest.sh gives
+ * it a tap whose host side is down). With all four in use, 40 frames from
+ * each CPU go out on that CPU's tx queue: every queue and the totals match
+ * qstats-get, the totals match sysfs (virtio-net's ndo_get_stats64 sums every
+ * queue it has). Then one, then three channels; then the driver goes, under
+ * two readers of every queue file.
+ */
+TEST_F(queues, virtio_net_multiqueue_as_qstats_get)
+{
+	char names[1][IFNAMSIZ], why[512], path[256];
+	int q, cpu, ifindex, busy = 0, sent = 0, tries;
+	static struct qdump dump;
+
+	ASSERT_EQ(0, system("modprobe virtio_net"));
+	ASSERT_EQ(1, netdevs_of(VIRTIO_NETDEVS, names, 1))
+		TH_LOG("no virtio-net device: scripts/run-guest.sh gives the guest one on a tap, "
+		       "which QEMU makes as root through /dev/net/tun");
+	ifindex = if_nametoindex(names[0]);
+	ASSERT_EQ(0, link_set(names[0], true, NULL, -1));
+	channels_followed(_metadata, self->family, names[0], (const int[]){ 4 }, 1);
+
+	for (cpu = 0; cpu < 2; cpu++)
+		sent += send_from_cpu(names[0], cpu, 40, 200 + 100 * cpu);
+	CHECK(sent == 80, "frames_sent", "%d of 80", sent);
+	/* virtio-net counts a frame when the device has used it: until all are. */
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/tx_packets", names[0]);
+	for (tries = 0; tries < 100 && value_of(path) < sent; tries++)
+		usleep(20000);
+	CHECK(value_of(path) >= sent, "frames_counted", "%s: %" PRId64 " of %d", path,
+	      value_of(path), sent);
+	ASSERT_EQ(0, qstats_get(self->family, ifindex, true, &dump));
+	for (q = 0; q < dump.n; q++)
+		busy += dump.rec[q].type == QUEUE_TYPE_TX && dump.rec[q].val[A_TX_PACKETS] > 0;
+	TH_LOG("%s: %d of %d tx queues carried frames", names[0], busy, dump.n / 2);
+	CHECK(busy >= 2, "traffic_on_several_tx_queues", "%d tx queues with packets", busy);
+	CHECK(!compare_soon(self->family, names[0], ifindex, why, sizeof(why)), "with_traffic",
+	      "%s: %s", names[0], why);
+	CHECK(total_is_link_stat(names[0], "tx_packets", why, sizeof(why)), "tx_totals", "%s",
+	      why);
+	CHECK(total_is_link_stat(names[0], "tx_bytes", why, sizeof(why)), "tx_byte_totals",
+	      "%s", why);
+
+	channels_followed(_metadata, self->family, names[0], (const int[]){ 1, 3 }, 2);
+	gone_under_readers(_metadata, virtio_net_unload, names, 1);
 }
 
 TEST_HARNESS_MAIN
