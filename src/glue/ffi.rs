@@ -43,6 +43,7 @@ extern "C" {
         created: bool,
     );
     /// Whether the caller runs in task context (`in_task()`).
+    #[cfg(CONFIG_STATS_FS_KUNIT_TEST)]
     pub(crate) fn stats_fs_glue_in_task() -> bool;
 
     // stats_fs_active.c

@@ -148,6 +148,7 @@ impl<V: Deref<Target = Source>> Children<V> {
     }
 
     /// Whether the set is empty.
+    #[cfg(MODULE)]
     pub(crate) fn is_empty(&self) -> bool {
         self.by_ino.is_empty()
     }

@@ -109,6 +109,7 @@ pub(crate) fn remove(ino: u64) -> Option<Arc<Source>> {
 }
 
 /// Whether no source is registered.
+#[cfg(MODULE)]
 pub(crate) fn is_empty() -> bool {
     lock().as_ref().is_none_or(|roots| roots.is_empty())
 }

@@ -225,6 +225,7 @@ impl WalkFile {
             // Each group once, an aggregate in one pass over its members.
             self.record.read(&self.runs)?;
         }
+        let in_histogram = self.walk.in_histogram();
         // Where the current value's elements are among the record's.
         let mut at = 0;
         for run in self.runs.iter() {
@@ -254,9 +255,12 @@ impl WalkFile {
                         return out.push(b"\n");
                     }
                     for bucket in 0..buckets {
-                        out.push(prefix)?;
-                        out.escaped(name)?;
-                        out.push(b"/")?;
+                        // In the histogram's own directory a bucket's path is its file's.
+                        if !in_histogram {
+                            out.push(prefix)?;
+                            out.escaped(name)?;
+                            out.push(b"/")?;
+                        }
                         out.number(bucket as u64, false)?;
                         out.push(b" ")?;
                         match self.kind {

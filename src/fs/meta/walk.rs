@@ -60,6 +60,11 @@ impl Walk {
         self.index
     }
 
+    /// Whether the directory is a histogram's own: its files are the buckets.
+    pub(crate) fn in_histogram(&self) -> bool {
+        matches!(self.target, Target::Histogram(..))
+    }
+
     /// The sources from just below the directory down to the current record's.
     pub(crate) fn path(&self) -> &[Arc<Source>] {
         &self.path

@@ -136,41 +136,31 @@ impl<'a> Live<'a> {
         })
     }
 
-    /// Reads the elements of values `values` of this simple group, in order, into the
-    /// first slots of `out` (no more than `out` holds).
-    pub(crate) fn read_run(&self, values: core::ops::Range<usize>, out: &mut [u64]) {
-        if self.group.snapshot.is_some() {
-            self.reader().read_run(values, out);
-            return;
-        }
-        self.read_run_memory(values, out);
-    }
-
-    /// [`Live::read_run`] from the publisher's memory.
-    fn read_run_memory(&self, values: core::ops::Range<usize>, out: &mut [u64]) {
+    /// [`Reader::read_run`] from the publisher's memory when this simple group is dense:
+    /// the elements of values `values`, in order, into the first slots of `out` (no more
+    /// than `out` holds), copied in one pass. Returns `false`, having read nothing, when
+    /// the group is not dense.
+    fn read_dense_run(&self, values: core::ops::Range<usize>, out: &mut [u64]) -> bool {
         let group = self.group;
-        if group.dense && !group.base.is_null() {
-            let Some(first) = group.info.get(values.start) else {
-                return;
-            };
-            let n: usize = values.map(|i| group.elements(i)).sum();
-            let fields = group
-                .base
-                .wrapping_byte_add(first.offset as usize)
-                .cast::<u64>();
-            for (k, slot) in out.iter_mut().take(n).enumerate() {
-                // SAFETY: The group is live while `self` holds its active reference, so its
-                // memory is valid. The group is dense: element `k` of the run is the
-                // naturally aligned `u64` `k` fields after the run's first (checked aligned
-                // by `Group::new`), written atomically by the registration contract.
-                *slot = unsafe { fields.add(k).read_volatile() };
-            }
-            return;
+        if !group.dense || group.base.is_null() {
+            return false;
         }
-        let mut slots = out.iter_mut();
-        for i in values {
-            self.read_elements_memory(i, |v| slots.next().map(|slot| *slot = v).is_some());
+        let Some(first) = group.info.get(values.start) else {
+            return true;
+        };
+        let n: usize = values.map(|i| group.elements(i)).sum();
+        let fields = group
+            .base
+            .wrapping_byte_add(first.offset as usize)
+            .cast::<u64>();
+        for (k, slot) in out.iter_mut().take(n).enumerate() {
+            // SAFETY: The group is live while `self` holds its active reference, so its
+            // memory is valid. The group is dense: element `k` of the run is the
+            // naturally aligned `u64` `k` fields after the run's first (checked aligned
+            // by `Group::new`), written atomically by the registration contract.
+            *slot = unsafe { fields.add(k).read_volatile() };
         }
+        true
     }
 
     /// Clears element `bucket` of value `i` of this simple group, if it can be cleared.
@@ -393,8 +383,7 @@ impl Reader<'_, '_> {
 
     /// The elements of values `values`, in order, into the first slots of `out`.
     pub(crate) fn read_run(&self, values: core::ops::Range<usize>, out: &mut [u64]) {
-        if self.snapshot.is_none() {
-            self.live.read_run_memory(values, out);
+        if self.snapshot.is_none() && self.live.read_dense_run(values.clone(), out) {
             return;
         }
         let mut slots = out.iter_mut();

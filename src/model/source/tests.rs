@@ -980,7 +980,7 @@ mod tests {
         let group = s.shape().groups().first().ok_or(ENOENT)?.clone();
         let live = group.live().ok_or(ENOENT)?;
         let (mut run, mut one_by_one) = ([0; 16], [0; 16]);
-        live.read_run(0..group.len(), &mut run);
+        live.reader().read_run(0..group.len(), &mut run);
         let mut k = 0;
         for i in 0..group.len() {
             for bucket in 0..group.elements(i) {
@@ -1039,7 +1039,7 @@ mod tests {
             let group = s.shape().groups().first().ok_or(ENOENT)?.clone();
             let live = group.live().ok_or(ENOENT)?;
             let mut part = [0u64; 2];
-            live.read_run(1..3, &mut part);
+            live.reader().read_run(1..3, &mut part);
             assert_eq!(part, [2, 3]);
         }
         drop(s);

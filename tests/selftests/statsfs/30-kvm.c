@@ -625,9 +625,38 @@ FIXTURE_TEARDOWN(vms)
  * <linux/kvm.h>'s structs, against KVM's own stats fds; a VM's .schema against the
  * fds' descriptors.
  */
+/*
+ * @dir's .values against its files read one by one (quiescent VMs): the same
+ * lines, each path relative to @dir, at least @min of them.
+ */
+static void values_equal_file_reads(TEST_METADATA, const char *name, const char *dir,
+				    int min)
+{
+	struct lines got = {}, want = {};
+	unsigned int i, bad = 0;
+	char path[512], *text;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/.values", dir);
+	text = read_chunked(path, 4096, &len);
+	lines_of(&got, text ? text : "");
+	free(text);
+	walk_lines(&want, dir, "");
+	lines_sort(&got);
+	lines_sort(&want);
+	for (i = 0; (int)i < got.n && got.n == want.n; i++) {
+		if (strcmp(got.line[i], want.line[i]) && !bad++)
+			TH_LOG("%s: \"%s\", its file: \"%s\"", path, got.line[i], want.line[i]);
+	}
+	CHECK(got.n == want.n && got.n >= min && !bad, name, "%s: %d lines, %d files, %u differ",
+	      path, got.n, want.n, bad);
+	lines_free(&got);
+	lines_free(&want);
+}
+
 static void metadata_files(TEST_METADATA)
 {
-	struct lines got = {}, want = {}, schema = {};
+	struct lines got = {}, schema = {};
 	char path[512], *text;
 	struct kvm_layout k;
 	struct vm *vm = &vms[3];
@@ -635,16 +664,22 @@ static void metadata_files(TEST_METADATA)
 	unsigned int i, j, compared = 0, bad = 0;
 	size_t len;
 
-	text = read_chunked(KVM_DIR "/.values", 4096, &len);
-	lines_of(&got, text ? text : "");
+	values_equal_file_reads(_metadata, "kvm_values_equal_file_reads", KVM_DIR, 100);
+	/* A histogram's own directory: its buckets' paths are their files', 0 to 31. */
+	values_equal_file_reads(_metadata, "histogram_values_equal_file_reads",
+				KVM_DIR "/halt_wait_hist", 32);
+	text = read_chunked(KVM_DIR "/halt_wait_hist/.schema", 4096, &len);
+	lines_of(&schema, text ? text : "");
 	free(text);
-	walk_lines(&want, KVM_DIR, "");
-	lines_sort(&got);
-	lines_sort(&want);
-	for (i = 0; (int)i < got.n && got.n == want.n; i++)
-		bad += !!strcmp(got.line[i], want.line[i]);
-	CHECK(got.n == want.n && got.n > 100 && !bad, "kvm_values_equal_file_reads",
-	      "%d lines, %d files, %u differ", got.n, want.n, bad);
+	for (i = 0; (int)i < schema.n; i++) {
+		snprintf(path, sizeof(path), "%u ", i);
+		bad += strncmp(schema.line[i], path, strlen(path)) != 0;
+	}
+	CHECK(schema.n == 32 && !bad, "histogram_schema_names_buckets_by_file",
+	      "%d lines, %u not \"<bucket> ...\" in order: %s", schema.n, bad,
+	      schema.n ? schema.line[0] : "");
+	lines_free(&schema);
+	bad = 0;
 
 	/* The irqchip VM: its statistics and every vCPU's, in KVM's layout. */
 	ASSERT_EQ(0, vm_stats(vm, &vs));
@@ -769,7 +804,6 @@ static void metadata_files(TEST_METADATA)
 	for (j = 0; j < (unsigned int)vm->nr_vcpus; j++)
 		stats_free(&cs[j]);
 	lines_free(&got);
-	lines_free(&want);
 	lines_free(&schema);
 }
 

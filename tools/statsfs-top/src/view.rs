@@ -92,7 +92,6 @@ pub fn read(sel: &Selection) -> Result<Reading, ReadError> {
             Err(e) => return Err(e),
         };
         reading.warnings.extend(snap.warnings.iter().cloned());
-        let snap = in_own_histogram(&dir, snap);
         let mut table = Table::new();
         for (name, value) in snap.values {
             let schema = snap.schema.get(&name);
@@ -111,29 +110,6 @@ pub fn read(sel: &Selection) -> Result<Reading, ReadError> {
         reading.dirs.insert(dir, table);
     }
     Ok(reading)
-}
-
-/// A histogram's own directory: statsfs names its buckets there as in its source's
-/// (`halt_wait_hist/3`, not `3`); they become the directory's own values (`3`), one row
-/// each.
-fn in_own_histogram(dir: &str, mut snap: tree::Snapshot) -> tree::Snapshot {
-    let prefix = format!("{}/", dir.rsplit('/').next().unwrap_or(dir));
-    let all_buckets = !snap.schema.is_empty()
-        && snap.values.keys().all(|k| k.starts_with(&prefix))
-        && snap.schema.values().all(|s| s.bucket.is_some());
-    if !all_buckets {
-        return snap;
-    }
-    let strip = |k: String| k.strip_prefix(&prefix).map(str::to_string).unwrap_or(k);
-    snap.values = std::mem::take(&mut snap.values)
-        .into_iter()
-        .map(|(k, v)| (strip(k), v))
-        .collect();
-    snap.schema = std::mem::take(&mut snap.schema)
-        .into_iter()
-        .map(|(k, v)| (strip(k), v))
-        .collect();
-    snap
 }
 
 /// One row of the view.

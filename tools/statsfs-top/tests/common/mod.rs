@@ -106,18 +106,9 @@ pub fn write_lines(root: &Path, dir: &str, lines: &[(String, String, String)], b
     for d in dirs {
         let mut values = String::new();
         let mut schema = String::new();
-        // In a histogram's own directory statsfs names the buckets as its source does
-        // (`halt_wait_hist/3`).
-        let hist = d.ends_with("_hist");
-        let parent = d.rsplit_once('/').map_or("", |(p, _)| p);
         for (rel, v, s) in lines {
             let sub = if d.is_empty() {
                 Some(rel.as_str())
-            } else if hist && parent.is_empty() {
-                rel.starts_with(&format!("{d}/")).then_some(rel.as_str())
-            } else if hist {
-                rel.strip_prefix(&format!("{parent}/"))
-                    .filter(|_| rel.starts_with(&format!("{d}/")))
             } else {
                 rel.strip_prefix(&format!("{d}/"))
             };
