@@ -15,12 +15,6 @@ OUT=${OUT:-$STATSFS_ROOT/out/arm64}
 export OUT
 mkdir -p "$OUT"
 
-fail_build() {
-	echo "FAIL build: $1 (see the output above)"
-	echo "0 passed, 1 failed"
-	exit 1
-}
-
 t0=$(date +%s)
 "$STATSFS_ROOT/scripts/setup.sh" || fail_build "setup"
 "$STATSFS_ROOT/scripts/build-kernel.sh" || fail_build "arm64 kernel"

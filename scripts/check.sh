@@ -11,12 +11,6 @@ OUT=${OUT:-$STATSFS_ROOT/out}
 export OUT
 mkdir -p "$OUT"
 
-fail_build() {
-	echo "FAIL build: $1 (see the output above)"
-	echo "0 passed, 1 failed"
-	exit 1
-}
-
 t0=$(date +%s)
 "$STATSFS_ROOT/scripts/setup.sh" || fail_build "setup"
 # promtool and a Prometheus server for statsfs-top's exporter test, which runs them

@@ -19,7 +19,31 @@ CARGO_TARGET_DIR=$STATSFS_CACHE/cargo-target/$(printf %s "$STATSFS_ROOT" | md5su
 export CARGO_TARGET_DIR
 
 log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
+
+# A test run whose build failed: counted as one failure, in the run's last line.
+fail_build() {
+	echo "FAIL build: $1 (see the output above)"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
 die() { log "error: $*"; exit 1; }
+
+# The files Debian's python3.11 loads to run kvm_stat's imports, one absolute path a
+# line: what the guests' python needs (stage-python.sh, stage-arm64-userland.sh).
+kvm_stat_python_files() {
+	/usr/bin/python3.11 - <<'PY'
+import importlib, sys
+for name in ("curses", "locale", "os", "time", "argparse", "ctypes", "fcntl", "resource",
+             "struct", "re", "subprocess", "signal", "collections", "functools",
+             "datetime", "__future__", "encodings.ascii", "encodings.latin_1"):
+    importlib.import_module(name)
+for mod in list(sys.modules.values()):
+    f = getattr(mod, "__file__", None)
+    if f and f.startswith("/"):
+        print(f)
+PY
+}
 
 # The kernel source tree (patched, with statsfs grafted in) and the build tree of the
 # kernel variant: "debug" (the test kernel: KASAN, lockdep, UBSAN, kmemleak, KUnit),

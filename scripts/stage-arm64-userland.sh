@@ -65,18 +65,8 @@ file -L "$dest/bin/busybox" | grep -q 'ARM aarch64.*statically linked' ||
 # loads at startup is not Debian's python and not needed.)
 py=/usr/bin/python3.11
 [ -x "$py" ] || die "$py is missing (Debian's python3 package): it lists kvm_stat's imports"
-files=$("$py" - <<'PY'
-import importlib, sys
-for name in ("curses", "locale", "os", "time", "argparse", "ctypes", "fcntl", "resource",
-             "struct", "re", "subprocess", "signal", "collections", "functools",
-             "datetime", "__future__", "encodings.ascii", "encodings.latin_1"):
-    importlib.import_module(name)
-for mod in list(sys.modules.values()):
-    f = getattr(mod, "__file__", None)
-    if f and f.startswith("/usr/lib/python3.11/"):
-        print(f.replace("x86_64-linux-gnu", "aarch64-linux-gnu"))
-PY
-)
+files=$(kvm_stat_python_files | grep '^/usr/lib/python3.11/' |
+	sed 's/x86_64-linux-gnu/aarch64-linux-gnu/')
 for f in $files; do
 	[ -e "$debroot$f" ] || die "$f is not in the arm64 packages"
 	mkdir -p "$dest$(dirname "$f")"

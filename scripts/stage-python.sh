@@ -17,18 +17,7 @@ rm -rf "$dest"
 mkdir -p "$dest/usr/bin"
 
 # Every file the interpreter loads to run kvm_stat's imports.
-files=$("$py" - <<'PY'
-import importlib, sys
-for name in ("curses", "locale", "os", "time", "argparse", "ctypes", "fcntl", "resource",
-             "struct", "re", "subprocess", "signal", "collections", "functools",
-             "datetime", "__future__", "encodings.ascii", "encodings.latin_1"):
-    importlib.import_module(name)
-for mod in list(sys.modules.values()):
-    f = getattr(mod, "__file__", None)
-    if f and f.startswith("/"):
-        print(f)
-PY
-)
+files=$(kvm_stat_python_files)
 for f in $files; do
 	mkdir -p "$dest$(dirname "$f")"
 	cp "$f" "$dest$f"

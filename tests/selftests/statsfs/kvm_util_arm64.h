@@ -3,27 +3,19 @@
  * Real KVM VMs for the in-guest programs on arm64: VMs with a memory slot of
  * AArch64 code that makes a chosen number of MMIO exits (stores outside any
  * memory slot), HVCs (SMCCC_VERSION, which KVM answers itself) and WFIs,
- * and their vCPUs, initialised as KVM_ARM_PREFERRED_TARGET says. The struct
- * vm and struct vcpu fields kvm_compare.h reads are those of kvm_util.h.
+ * and their vCPUs, initialised as KVM_ARM_PREFERRED_TARGET says; what does
+ * not depend on the architecture is kvm_vm.h's, as on x86.
  */
 #ifndef STATSFS_GUEST_KVM_UTIL_ARM64_H
 #define STATSFS_GUEST_KVM_UTIL_ARM64_H
 
-#include <errno.h>
-#include <linux/kvm.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
+/* What the guest code does (program_vcpu()), and what a run saw (run_to_done()). */
+#define VCPU_ARCH_FIELDS \
+	int n_mmio, n_hvc, n_wfi; \
+	int seen_mmio;
+#define VM_ARCH_FIELDS
+#include "kvm_vm.h"
 
-#include "kvm_stats.h"
-
-#define MAX_VCPUS 4
 #define GUEST_CODE_GPA 0x10000
 #define MMIO_GPA 0x100000
 #define DONE_GPA 0x100008
@@ -57,36 +49,6 @@ asm(".pushsection .rodata\n"
 	"guest_code_end:\n"
 	".popsection\n");
 
-struct vcpu {
-	int fd;
-	int id;
-	struct kvm_run *run;
-	int n_mmio, n_hvc, n_wfi;	/* what its guest code does */
-	int seen_mmio;
-};
-
-struct vm {
-	int fd;
-	char name[32];		/* <pid>-<fd>, as KVM names its debugfs directory */
-	int nr_vcpus;
-	struct vcpu vcpu[MAX_VCPUS];
-	void *mem;
-	size_t mem_size;
-};
-
-static int kvm_fd;
-static int run_size;
-
-static inline int vcpu_stats(struct vcpu *v, struct stats *s)
-{
-	return stats_of(v->fd, s);
-}
-
-static inline int vm_stats(struct vm *vm, struct stats *s)
-{
-	return stats_of(vm->fd, s);
-}
-
 /* The KVM_{GET,SET}_ONE_REG id of core register @off (a struct kvm_regs offset). */
 #define CORE_REG(off) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
 		       ((off) / sizeof(__u32)))
@@ -100,25 +62,15 @@ static inline int set_reg(struct vcpu *v, uint64_t id, uint64_t value)
 	return ioctl(v->fd, KVM_SET_ONE_REG, &reg) ? -errno : 0;
 }
 
-static inline int create_vcpu(struct vm *vm, int id)
+/* Initialised as KVM_ARM_PREFERRED_TARGET says. */
+static inline int vcpu_arch_init(struct vm *vm, struct vcpu *v)
 {
-	struct vcpu *v = &vm->vcpu[vm->nr_vcpus];
 	struct kvm_vcpu_init init;
 
-	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
-	if (v->fd < 0)
-		return -errno;
-	v->id = id;
-	v->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
-	if (v->run == MAP_FAILED)
-		return -errno;
 	memset(&init, 0, sizeof(init));
 	if (ioctl(vm->fd, KVM_ARM_PREFERRED_TARGET, &init))
 		return -errno;
-	if (ioctl(v->fd, KVM_ARM_VCPU_INIT, &init))
-		return -errno;
-	vm->nr_vcpus++;
-	return 0;
+	return ioctl(v->fd, KVM_ARM_VCPU_INIT, &init) ? -errno : 0;
 }
 
 /* Loads the guest code's counts into @v's registers and points it at the code. */
@@ -143,50 +95,13 @@ static inline int program_vcpu(struct vcpu *v, int n_mmio, int n_hvc, int n_wfi)
 	return r;
 }
 
+/* A VM with the guest code and @nr_vcpus vCPUs. */
 static inline int create_vm(struct vm *vm, int nr_vcpus)
 {
-	struct kvm_userspace_memory_region region = {
-		.slot = 0,
-		.guest_phys_addr = GUEST_CODE_GPA,
-	};
-	int i, r;
+	int r = create_vm_with_code(vm, GUEST_CODE_GPA, guest_code,
+				    guest_code_end - guest_code);
 
-	memset(vm, 0, sizeof(*vm));
-	vm->fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
-	if (vm->fd < 0)
-		return -errno;
-	snprintf(vm->name, sizeof(vm->name), "%d-%d", getpid(), vm->fd);
-	vm->mem_size = sysconf(_SC_PAGESIZE);
-	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (vm->mem == MAP_FAILED)
-		return -errno;
-	memcpy(vm->mem, guest_code, guest_code_end - guest_code);
-	region.memory_size = vm->mem_size;
-	region.userspace_addr = (uintptr_t)vm->mem;
-	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region))
-		return -errno;
-	for (i = 0; i < nr_vcpus; i++) {
-		r = create_vcpu(vm, i);
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
-static inline void destroy_vm(struct vm *vm)
-{
-	int i;
-
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		munmap(vm->vcpu[i].run, run_size);
-		close(vm->vcpu[i].fd);
-	}
-	if (vm->mem && vm->mem != MAP_FAILED)
-		munmap(vm->mem, vm->mem_size);
-	close(vm->fd);
-	vm->nr_vcpus = 0;
-	vm->fd = -1;
+	return r ? r : create_vcpus(vm, nr_vcpus);
 }
 
 /*
