@@ -719,6 +719,23 @@ static bool total_is_link_stat(const char *name, const char *field, char *why, s
 }
 
 /*
+ * Whether the link statistic @field of @name in sysfs reaches @want within 2 s
+ * (frames are counted as the device gets to them); if not, why in @why.
+ */
+static bool link_stat_reaches(const char *name, const char *field, int64_t want, char *why,
+			      size_t size)
+{
+	char path[256];
+	int tries;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", name, field);
+	for (tries = 0; tries < 100 && value_of(path) < want; tries++)
+		usleep(20000);
+	snprintf(why, size, "%s: %" PRId64 " of %" PRId64, path, value_of(path), want);
+	return value_of(path) >= want;
+}
+
+/*
  * Sets @name's channel count to each of @counts in turn: after each, qstats-get
  * reports that many rx and tx queues, and statsfs follows (directories and
  * values).
@@ -783,8 +800,8 @@ static int nsim_del_device(void)
  */
 TEST_F(queues, netdevsim_as_qstats_get)
 {
-	char names[2][IFNAMSIZ], why[512], buf[128], path[256];
-	int i, ifindex[2], ns, sent, tries;
+	char names[2][IFNAMSIZ], why[512], buf[128];
+	int i, ifindex[2], ns, sent;
 	static struct qdump dump;
 
 	ASSERT_EQ(0, system("modprobe netdevsim"));
@@ -812,12 +829,9 @@ TEST_F(queues, netdevsim_as_qstats_get)
 
 	sent = send_frames(-1, names[0], 60, 300);
 	CHECK(sent == 60, "frames_sent", "%d of 60", sent);
-	/* Port 1 receives them from a timer: until it has counted them all. */
-	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/rx_packets", names[1]);
-	for (tries = 0; tries < 100 && value_of(path) < sent; tries++)
-		usleep(20000);
-	CHECK(value_of(path) >= sent, "frames_received", "%s: %" PRId64 " of %d", path,
-	      value_of(path), sent);
+	/* Port 1 receives them from a timer. */
+	CHECK(link_stat_reaches(names[1], "rx_packets", sent, why, sizeof(why)),
+	      "frames_received", "%s", why);
 	for (i = 0; i < 2; i++) {
 		CHECK(!compare_soon(self->family, names[i], ifindex[i], why, sizeof(why)),
 		      "with_traffic", "%s: %s", names[i], why);
@@ -867,8 +881,8 @@ static int virtio_net_unload(void)
  */
 TEST_F(queues, virtio_net_multiqueue_as_qstats_get)
 {
-	char names[1][IFNAMSIZ], why[512], path[256];
-	int q, cpu, ifindex, busy = 0, sent = 0, tries;
+	char names[1][IFNAMSIZ], why[512];
+	int q, cpu, ifindex, busy = 0, sent = 0;
 	static struct qdump dump;
 
 	ASSERT_EQ(0, system("modprobe virtio_net"));
@@ -882,12 +896,9 @@ TEST_F(queues, virtio_net_multiqueue_as_qstats_get)
 	for (cpu = 0; cpu < 2; cpu++)
 		sent += send_from_cpu(names[0], cpu, 40, 200 + 100 * cpu);
 	CHECK(sent == 80, "frames_sent", "%d of 80", sent);
-	/* virtio-net counts a frame when the device has used it: until all are. */
-	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/tx_packets", names[0]);
-	for (tries = 0; tries < 100 && value_of(path) < sent; tries++)
-		usleep(20000);
-	CHECK(value_of(path) >= sent, "frames_counted", "%s: %" PRId64 " of %d", path,
-	      value_of(path), sent);
+	/* virtio-net counts a frame when the device has used it. */
+	CHECK(link_stat_reaches(names[0], "tx_packets", sent, why, sizeof(why)),
+	      "frames_counted", "%s", why);
 	ASSERT_EQ(0, qstats_get(self->family, ifindex, true, &dump));
 	for (q = 0; q < dump.n; q++)
 		busy += dump.rec[q].type == QUEUE_TYPE_TX && dump.rec[q].val[A_TX_PACKETS] > 0;
