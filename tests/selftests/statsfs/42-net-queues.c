@@ -122,49 +122,6 @@ static void genl_init(struct genl_req *req, int family, int cmd, int flags)
 	req->g.version = 1;
 }
 
-/* Sends @req and calls @each for every message of the answer; 0 or -errno. */
-static int genl_talk(struct genl_req *req, void (*each)(struct nlmsghdr *, void *), void *arg)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	static char reply[65536];
-	int fd, err = 0;
-	bool done = false;
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (fd < 0)
-		return -errno;
-	if (sendto(fd, req, req->nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = -errno;
-		goto out;
-	}
-	while (!done && !err) {
-		ssize_t n = recv(fd, reply, sizeof(reply), 0);
-		struct nlmsghdr *nh;
-
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		for (nh = (struct nlmsghdr *)reply; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
-			if (nh->nlmsg_type == NLMSG_DONE) {
-				done = true;
-				break;
-			}
-			if (nh->nlmsg_type == NLMSG_ERROR) {
-				err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
-				done = true;
-				break;
-			}
-			each(nh, arg);
-			if (!(nh->nlmsg_flags & NLM_F_MULTI))
-				done = true;
-		}
-	}
-out:
-	close(fd);
-	return err;
-}
-
 #define GENL_ATTRS(nh) ((struct nlattr *)((char *)NLMSG_DATA(nh) + GENL_HDRLEN))
 #define GENL_ATTRS_LEN(nh) ((int)(nh)->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN))
 #define NLA_OK(a, len) ((len) >= (int)sizeof(*(a)) && (a)->nla_len >= sizeof(*(a)) && \
@@ -210,7 +167,7 @@ static int genl_family(const char *name)
 	a->nla_len = NLA_HDRLEN + strlen(name) + 1;
 	strcpy(NLA_DATA(a), name);
 	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + NLA_ALIGN(a->nla_len);
-	err = genl_talk(&req, family_each, &id);
+	err = nl_exchange(NETLINK_GENERIC, &req.nh, family_each, &id);
 	return err ? err : id;
 }
 
@@ -263,7 +220,7 @@ static int qstats_get(int family, int ifindex, bool queues, struct qdump *dump)
 		memcpy(NLA_DATA(a), &v, 4);
 		req.nh.nlmsg_len += NLA_ALIGN(a->nla_len);
 	}
-	return genl_talk(&req, qstats_each, dump);
+	return nl_exchange(NETLINK_GENERIC, &req.nh, qstats_each, dump);
 }
 
 /* The value of file @path (-1 on failure). */

@@ -64,29 +64,63 @@ static inline void nl_init(struct nl_req *req, int type, int flags)
 	req->ifi.ifi_family = AF_UNSPEC;
 }
 
-/* Sends @req on a new rtnetlink socket of the current namespace; 0 or -errno. */
-static inline int nl_talk(struct nl_req *req)
+/*
+ * Sends request @req on a new netlink socket of protocol @proto in the current
+ * namespace and reads the answer to its end: @each (if not NULL) is called for
+ * every message of it, and an error message (or an acknowledgement, error 0)
+ * ends it. Returns 0 or -errno; -EIO for an answer that no @each takes.
+ */
+static inline int nl_exchange(int proto, const struct nlmsghdr *req,
+			      void (*each)(struct nlmsghdr *, void *), void *arg)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	char reply[4096];
-	struct nlmsghdr *nh;
-	int fd, err = -EIO;
-	ssize_t n;
+	char reply[65536];	/* a dump's messages come in pages */
+	int fd, err = 0;
+	bool done = false;
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
 	if (fd < 0)
 		return -errno;
-	if (sendto(fd, req, req->nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (sendto(fd, req, req->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		err = -errno;
 		goto out;
 	}
-	n = recv(fd, reply, sizeof(reply), 0);
-	nh = (struct nlmsghdr *)reply;
-	if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) && nh->nlmsg_type == NLMSG_ERROR)
-		err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+	while (!done && !err) {
+		ssize_t n = recv(fd, reply, sizeof(reply), 0);
+		struct nlmsghdr *nh;
+
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		for (nh = (struct nlmsghdr *)reply; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+				done = true;
+				break;
+			}
+			if (!each) {
+				err = -EIO;
+				break;
+			}
+			each(nh, arg);
+			if (!(nh->nlmsg_flags & NLM_F_MULTI))
+				done = true;
+		}
+	}
 out:
 	close(fd);
 	return err;
+}
+
+/* Sends rtnetlink request @req (it asks for an acknowledgement); 0 or -errno. */
+static inline int nl_talk(struct nl_req *req)
+{
+	return nl_exchange(NETLINK_ROUTE, &req->nh, NULL, NULL);
 }
 
 /* Creates a device called @name of a kind that needs no attributes ("dummy", "bridge"). */
