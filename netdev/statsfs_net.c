@@ -71,16 +71,20 @@ static void statsfs_net_snapshot(void *base, void *buf)
 	rcu_read_unlock();
 }
 
-#define NET_STAT(field, u)						\
+/* A u64 counter called @_name at @field of struct @_struct, summed, counting @u. */
+#define STATSFS_NET_COUNTER(_name, _struct, field, u)			\
 	{								\
-		.name = #field,						\
-		.offset = offsetof(struct rtnl_link_stats64, field),	\
+		.name = _name,						\
+		.offset = offsetof(struct _struct, field),		\
 		.type = &stats_fs_type_u64,				\
 		.aggr_kind = STATS_FS_SUM,				\
 		.kind = STATS_FS_KIND_CUMULATIVE,			\
 		.unit = STATS_FS_UNIT_##u,				\
 		.unit_base = STATS_FS_BASE_POW10,			\
 	}
+
+#define NET_STAT(field, u)						\
+	STATSFS_NET_COUNTER(#field, rtnl_link_stats64, field, u)
 
 /* Every field of struct rtnl_link_stats64, at its offset in the snapshot. */
 static const struct stats_fs_value statsfs_net_summed[] = {
@@ -182,15 +186,7 @@ static const struct stats_fs_value statsfs_net_ifindex[] = {
 #define STATSFS_NET_UNSET	(~0ULL)
 
 #define QSTAT(dir, field, u)						\
-	{								\
-		.name = #dir "_" #field,				\
-		.offset = offsetof(struct netdev_queue_stats_##dir, field), \
-		.type = &stats_fs_type_u64,				\
-		.aggr_kind = STATS_FS_SUM,				\
-		.kind = STATS_FS_KIND_CUMULATIVE,			\
-		.unit = STATS_FS_UNIT_##u,				\
-		.unit_base = STATS_FS_BASE_POW10,			\
-	}
+	STATSFS_NET_COUNTER(#dir "_" #field, netdev_queue_stats_##dir, field, u)
 
 /* Every field of struct netdev_queue_stats_rx. */
 static const struct stats_fs_value statsfs_net_qstats_rx[] = {
